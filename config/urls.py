@@ -1,0 +1,21 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("", include("teams.api.urls")),
+    path("", include("runs.api.urls")),
+    path("", include("reports.api.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("", include("accounts.urls")),
+    path("", include("teams.urls")),
+    path("", include("reports.urls")),
+    # runs last: its wandb-compatible routes (/graphql, /files/…, /<entity>/<project>) are the widest.
+    path("", include("runs.urls")),
+]

@@ -1,0 +1,111 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import entity_name_validator
+from teams.models import Team
+
+
+class Project(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(max_length=128, validators=[entity_name_validator])
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["team", "name"], name="unique_project_per_team")]
+
+    def __str__(self) -> str:
+        return f"{self.team.name}/{self.name}"
+
+
+class Run(models.Model):
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+        CRASHED = "crashed", "Crashed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="runs")
+    # The run's id in URLs and in the wandb SDK (its "name"); unique per project.
+    run_id = models.CharField(max_length=128)
+    # Human-readable: given by the client or made by the server (adjective-noun-number).
+    display_name = models.CharField(max_length=256)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING, db_index=True)
+    config = models.JSONField(default=dict, blank=True)
+    # The summary shown in the runs table: last logged value per key, unless the
+    # key is in summary_pinned (set by hand), which then sticks.
+    summary = models.JSONField(default=dict, blank=True)
+    summary_pinned = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    group = models.CharField(max_length=256, blank=True)
+    job_type = models.CharField(max_length=128, blank=True)
+    notes = models.TextField(blank=True)
+    host = models.CharField(max_length=256, blank=True)
+    program = models.CharField(max_length=512, blank=True)
+    git_commit = models.CharField(max_length=64, blank=True)
+    git_remote = models.CharField(max_length=512, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    exit_code = models.IntegerField(null=True, blank=True)
+    # Who the run is credited to, and through which credential it was written.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="authored_runs"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_with_key = models.ForeignKey(
+        "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["project", "run_id"], name="unique_run_id_per_project")]
+
+    def __str__(self) -> str:
+        return f"{self.project}/{self.run_id}"
+
+
+class RunLine(models.Model):
+    """One line of a run's stream, stored once per (run, stream, index).
+
+    `data` keeps the line's JSON text as the client sent it, so NaN and
+    ±Infinity survive (PostgreSQL jsonb refuses them). History lines also
+    carry their `_step`, unique per run, so a re-sync that resends the same
+    rows at new offsets stores them once.
+    """
+
+    class Stream(models.IntegerChoices):
+        HISTORY = 1, "history"
+        EVENTS = 2, "events"  # system metrics
+        OUTPUT = 3, "output"  # console
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="lines")
+    stream = models.SmallIntegerField(choices=Stream.choices)
+    idx = models.IntegerField()
+    step = models.BigIntegerField(null=True, blank=True)
+    data = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "stream", "idx"], name="unique_run_stream_idx"),
+            models.UniqueConstraint(
+                fields=["run", "stream", "step"], condition=Q(step__isnull=False), name="unique_run_stream_step"
+            ),
+        ]
+
+
+class RunFile(models.Model):
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=1024)  # relative path inside the run, e.g. media/images/x.png
+    storage_name = models.CharField(max_length=1024, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["run", "name"], name="unique_run_file_name")]

@@ -1,0 +1,82 @@
+"""The access layer: who may see and do what in which team.
+
+Every team-scoped view resolves the team through here. A team the caller may
+not see answers 404 (never 403), so team names do not leak. API keys narrow
+what their user may do with their scope: `read` keys only read, `ingest` keys
+only create runs and write to them, `full` keys act with the user's role.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import permissions
+
+from .models import ROLE_RANK, Membership, Role, Team
+
+
+def role_in(user, team: Team) -> str | None:
+    if not user or not user.is_authenticated:
+        return None
+    return Membership.objects.filter(team=team, user=user).values_list("role", flat=True).first()
+
+
+def has_role(role: str | None, need: str) -> bool:
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[need]
+
+
+def access_team(user, team_name: str, *, need: str = Role.VIEWER) -> tuple[Team, str]:
+    """The team named team_name and the user's role there, if it is at least `need`.
+
+    Raises Http404 when the team does not exist or the user is not a member
+    (outsiders cannot tell the two apart), PermissionDenied when a member's
+    role is too low.
+    """
+    membership = (
+        Membership.objects.select_related("team").filter(team__name=team_name, user=user).first()
+        if user is not None and user.is_authenticated
+        else None
+    )
+    if membership is None:
+        raise Http404("No such team.")
+    if not has_role(membership.role, need):
+        raise PermissionDenied(f"This needs the {need} role in team {team_name}.")
+    return membership.team, membership.role
+
+
+def key_scope(request) -> str | None:
+    """The scope of the API key authenticating this request, or None for sessions."""
+    api_key = getattr(request, "auth", None)
+    return getattr(api_key, "scope", None)
+
+
+def scope_allows(scope: str | None, *, write: bool, ingest: bool = False) -> bool:
+    if scope is None or scope == "full":
+        return True
+    if scope == "read":
+        return not write
+    if scope == "ingest":
+        return ingest
+    return False
+
+
+class TeamPermission(permissions.BasePermission):
+    """Resolves `view.kwargs[team_url_kwarg]`, attaches request.team and request.role.
+
+    Views declare `read_role` (default viewer) and `write_role` (default member)
+    and, for the ingestion endpoints, `ingest = True` so ingest-scoped keys pass.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            return False
+        team_name = view.kwargs.get(getattr(view, "team_url_kwarg", "team"))
+        write = request.method not in permissions.SAFE_METHODS
+        need = getattr(view, "write_role", Role.MEMBER) if write else getattr(view, "read_role", Role.VIEWER)
+        team, role = access_team(request.user, team_name, need=Role.VIEWER)
+        request.team, request.role = team, role
+        if not scope_allows(key_scope(request), write=write, ingest=getattr(view, "ingest", False)):
+            self.message = "This API key's scope does not allow this request."
+            return False
+        if not has_role(role, need):
+            self.message = f"This needs the {need} role in team {team.name}."
+            return False
+        return True

@@ -1,0 +1,25 @@
+"""Writing to the audit log. Every security-relevant service calls record()."""
+
+from .models import AuditEvent, Team
+
+
+def client_ip(request) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted
+    # proxy rewrites it, and gunicorn's forwarded_allow_ips handles that case.
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def record(*, action: str, actor=None, team: Team | None = None, target: str = "", ip: str | None = None, **data) -> AuditEvent:
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=getattr(actor, "username", "") or "",
+        team=team,
+        target=target,
+        ip=ip,
+        data=data,
+    )
+
+
+def _on_security_event(sender, *, action, actor=None, target="", ip=None, data=None, **kwargs):
+    record(action=action, actor=actor, target=target, ip=ip, **(data or {}))
