@@ -43,7 +43,7 @@ def _error_text(exc: ValidationError) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def home(request):
-    form = TeamCreateForm(request.POST or None)
+    form = TeamCreateForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -233,7 +233,7 @@ def signup(request):
         return redirect(_safe_next(request) or "teams:home")
     if not InstanceSettings.load().signup_open and not _invited_signup_allowed(request):
         return render(request, "teams/signup_closed.html", status=403)
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -262,7 +262,7 @@ def instance_settings(request):
     if not request.user.is_superuser:
         raise PermissionDenied("Only instance admins may change instance settings.")
     instance = InstanceSettings.load()
-    form = InstanceSettingsForm(request.POST or None, initial={"signup_open": instance.signup_open})
+    form = InstanceSettingsForm(request.POST if request.method == "POST" else None, initial={"signup_open": instance.signup_open})
     if request.method == "POST" and form.is_valid():
         services.instance_signup_set(
             actor=request.user, signup_open=form.cleaned_data["signup_open"], ip=audit.client_ip(request)
