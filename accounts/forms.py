@@ -6,7 +6,7 @@ from .models import User
 class ProfileForm(forms.Form):
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField()
+    email = forms.EmailField(max_length=254)
     current_password = forms.CharField(
         widget=forms.PasswordInput, required=False, help_text="Needed only to change your email address."
     )

@@ -6,7 +6,7 @@ from .models import Role
 
 class SignupForm(forms.Form):
     username = forms.CharField(max_length=63, help_text="Also your personal entity: lowercase letters, digits, - and _.")
-    email = forms.EmailField()
+    email = forms.EmailField(max_length=254)
     password = forms.CharField(widget=forms.PasswordInput)
 
     def clean_password(self):
@@ -21,7 +21,7 @@ class TeamCreateForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(required=False, help_text="Leave empty to create a one-time link to share yourself.")
+    email = forms.EmailField(max_length=254, required=False, help_text="Leave empty to create a one-time link to share yourself.")
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
     expires_in_days = forms.IntegerField(min_value=1, max_value=90, initial=7, label="Expires after (days)")
 

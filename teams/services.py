@@ -209,6 +209,8 @@ def invitation_create(
         from django.core.validators import validate_email
 
         try:
+            if len(email) > 254:
+                raise ValidationError("too long")
             validate_email(email)
         except ValidationError:
             raise ValidationError({"email": ["Enter a valid email address."]}) from None

@@ -78,6 +78,8 @@ def test_invitation_bad_input_names_the_field_and_creates_nothing(api, owner, te
         ({"role": "god"}, "role"),
         ({"email": "nope"}, "email"),
         ({"email": member.email}, "email"),
+        ({"email": "a" * 60 + "@" + "b" * 200 + ".example.com"}, "email"),
+        ({"role": ["member"]}, "role"),
         ({"expires_in_days": 0}, "expires_in_days"),
         ({"expires_in_days": "soon"}, "expires_in_days"),
     ]:
