@@ -197,3 +197,16 @@ def test_service_accounts_cannot_accept_invitations(api, owner, team, other_team
     response = api.post("/api/v1/invitations/accept/", {"token": token}, format="json")
     assert response.status_code == 400 and not Membership.objects.filter(team=team, user=robot).exists()
     assert make_user("late")  # the invitation is still usable by a person
+
+
+@pytest.mark.parametrize("url", ["/api/v1/teams/", "/api/v1/teams/acme/members/", "/api/v1/teams/acme/invitations/", "/api/v1/teams/acme/audit-log/"])
+def test_list_endpoints_do_not_query_per_row(api, owner, team, url, django_assert_max_num_queries):
+    for i in range(12):
+        user = make_user(f"user{i}")
+        services.member_add(team=team, user=user, role=Role.VIEWER, actor=owner)
+        services.invitation_create(team=team, actor=owner, email=f"guest{i}@example.com")
+        services.team_create(name=f"side{i}", owner=owner)
+    api.force_login(owner)
+    with django_assert_max_num_queries(8):
+        response = api.get(url)
+    assert response.status_code == 200 and response.json()["count"] >= 12

@@ -113,3 +113,20 @@ def test_every_api_route_of_the_foundation_is_in_the_table():
         template = template.replace("<str:invitation_id>", "{invitation}")
         assert template in declared, f"/api/v1/{route} has no row in the permission table"
     assert get_resolver()  # the URLconf loads
+
+
+def test_every_console_route_of_the_foundation_is_in_the_table():
+    from accounts import urls as account_urls
+    from teams import urls as team_urls
+
+    declared = {row.url for row in CONSOLE}
+    # Log in/out and the reset confirmation pages are Django's own, reached without a team.
+    not_team_pages = {"login/", "logout/", "password/reset/sent/", "password/reset/done/", "password/reset/<uidb64>/<token>/"}
+    for pattern in [*team_urls.urlpatterns, *account_urls.urlpatterns]:
+        route = str(pattern.pattern)
+        if route in not_team_pages:
+            continue
+        template = "/" + route
+        for name, placeholder in [("name", "team"), ("username", "username"), ("invitation_id", "invitation"), ("token", "token")]:
+            template = template.replace(f"<str:{name}>", "{" + placeholder + "}")
+        assert template in declared, f"/{route} has no row in the permission table"
