@@ -304,6 +304,11 @@ def invitation_accept(*, token: str, user: User, ip: str | None = None) -> Membe
     if invitation is not None:
         # Lock the row: a link accepted twice at once still makes one member.
         invitation = Invitation.objects.select_for_update().select_related("team").get(pk=invitation.pk)
+    if invitation is not None and invitation.accepted_by_id == user.pk:
+        # A retried accept by the person who accepted answers as the first did.
+        existing = Membership.objects.filter(team=invitation.team, user=user).select_related("team").first()
+        if existing is not None:
+            return existing
     problem = invitation_problem(invitation, user)
     if problem:
         raise ValidationError({"token": [problem]})

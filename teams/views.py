@@ -205,6 +205,8 @@ def invitation_accept(request, token):
     if invitation is None:
         return render(request, "teams/invite.html", {"problem": "This invitation link is not valid."}, status=404)
     user = request.user if request.user.is_authenticated else None
+    if user is not None and invitation.accepted_by_id == user.pk and invitation.team.memberships.filter(user=user).exists():
+        return redirect("teams:team", name=invitation.team.name)  # already joined with this link
     problem = services.invitation_problem(invitation, user)
     if user is None and problem is None:
         # Remembered so that sign-up stays possible for invitees while sign-up is closed.

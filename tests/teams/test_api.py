@@ -57,8 +57,13 @@ def test_a_link_invitation_returns_its_token_once_and_it_can_be_accepted(api, ow
     login(api, outsider)
     accepted = api.post("/api/v1/invitations/accept/", {"token": token}, format="json")
     assert accepted.status_code == 201 and accepted.json()["role"] == "viewer"
+    retried = api.post("/api/v1/invitations/accept/", {"token": token}, format="json")
+    assert retried.status_code == 201 and retried.json() == accepted.json()  # a retry answers as the first did
+    assert AuditEvent.objects.filter(action="invitation.accepted").count() == 1
+    login(api, make_user("lara"))
     again = api.post("/api/v1/invitations/accept/", {"token": token}, format="json")
-    assert again.status_code == 400 and "token" in again.json()["errors"]
+    assert again.status_code == 400 and "accepted" in again.json()["errors"]["token"][0]
+    assert not Membership.objects.filter(team=team, user__username="lara").exists()
 
 
 def test_an_email_invitation_is_sent_through_the_mail_backend(api, owner, team, django_capture_on_commit_callbacks):
