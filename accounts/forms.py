@@ -20,8 +20,10 @@ class ProfileForm(forms.Form):
         email = (cleaned.get("email") or "").strip().lower()
         # Email decides who may accept invitations and reset the password, so
         # changing it needs the password, like changing the password itself.
-        if email and email != (self.user.email or "") and not self.user.check_password(
-            cleaned.get("current_password") or ""
+        if (
+            email
+            and email != (self.user.email or "")
+            and not self.user.check_password(cleaned.get("current_password") or "")
         ):
             self.add_error("current_password", "Enter your current password to change your email address.")
         return cleaned

@@ -21,9 +21,7 @@ def user_settings_update(*, user: User, night_mode: bool | None = None) -> UserS
 
 
 @transaction.atomic
-def user_profile_update(
-    *, user: User, first_name: str, last_name: str, email: str, ip: str | None = None
-) -> User:
+def user_profile_update(*, user: User, first_name: str, last_name: str, email: str, ip: str | None = None) -> User:
     email = email.strip().lower()
     if not email:
         raise ValidationError({"email": ["An email address is required."]})
@@ -38,7 +36,11 @@ def user_profile_update(
     if old_email != email:
         # Email decides who may accept email invitations and reset the password.
         security_event.send(
-            sender=User, action="user.email_changed", actor=user, target=user.username, ip=ip,
+            sender=User,
+            action="user.email_changed",
+            actor=user,
+            target=user.username,
+            ip=ip,
             data={"old_email": old_email, "new_email": email},
         )
     return user

@@ -35,9 +35,7 @@ INVITATION_TTL = timedelta(days=7)
 def entity_name_taken(name: str) -> bool:
     # Users' personal teams carry their usernames, so one lookup covers both.
     return (
-        name in RESERVED_NAMES
-        or Team.objects.filter(name=name).exists()
-        or User.objects.filter(username=name).exists()
+        name in RESERVED_NAMES or Team.objects.filter(name=name).exists() or User.objects.filter(username=name).exists()
     )
 
 
@@ -162,7 +160,9 @@ def member_leave(*, team: Team, user: User, ip: str | None = None) -> None:
     try:
         member_remove(membership=membership, actor=user, ip=ip)
     except ValidationError:
-        raise ValidationError({"team": ["You are the last admin: make someone else an admin before leaving."]}) from None
+        raise ValidationError(
+            {"team": ["You are the last admin: make someone else an admin before leaving."]}
+        ) from None
 
 
 # --- Invitations ------------------------------------------------------------------

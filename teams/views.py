@@ -205,7 +205,11 @@ def invitation_accept(request, token):
     if invitation is None:
         return render(request, "teams/invite.html", {"problem": "This invitation link is not valid."}, status=404)
     user = request.user if request.user.is_authenticated else None
-    if user is not None and invitation.accepted_by_id == user.pk and invitation.team.memberships.filter(user=user).exists():
+    if (
+        user is not None
+        and invitation.accepted_by_id == user.pk
+        and invitation.team.memberships.filter(user=user).exists()
+    ):
         return redirect("teams:team", name=invitation.team.name)  # already joined with this link
     problem = services.invitation_problem(invitation, user)
     if user is None and problem is None:
@@ -264,7 +268,9 @@ def instance_settings(request):
     if not request.user.is_superuser:
         raise PermissionDenied("Only instance admins may change instance settings.")
     instance = InstanceSettings.load()
-    form = InstanceSettingsForm(request.POST if request.method == "POST" else None, initial={"signup_open": instance.signup_open})
+    form = InstanceSettingsForm(
+        request.POST if request.method == "POST" else None, initial={"signup_open": instance.signup_open}
+    )
     if request.method == "POST" and form.is_valid():
         services.instance_signup_set(
             actor=request.user, signup_open=form.cleaned_data["signup_open"], ip=audit.client_ip(request)

@@ -106,9 +106,7 @@ def expected(row: Endpoint, caller: str) -> str | int:
     if caller in KEY_SCOPES:
         scope = KEY_SCOPES[caller]
         safe = row.method in ("GET", "HEAD", "OPTIONS")
-        if row.role != "anyone" and (
-            (scope == "read" and not safe) or (scope == "ingest" and not row.ingest)
-        ):
+        if row.role != "anyone" and ((scope == "read" and not safe) or (scope == "ingest" and not row.ingest)):
             return 403
         caller = "owner"
     if not row.team_scoped:

@@ -37,7 +37,12 @@ def test_my_teams_lists_only_mine_with_my_role(api, people, member):
 
 def test_team_creation_bad_input_names_the_field(api, owner, team):
     login(api, owner)
-    for body, field in [({}, "name"), ({"name": "Bad Name!"}, "name"), ({"name": "acme"}, "name"), ({"name": "olivia"}, "name")]:
+    for body, field in [
+        ({}, "name"),
+        ({"name": "Bad Name!"}, "name"),
+        ({"name": "acme"}, "name"),
+        ({"name": "olivia"}, "name"),
+    ]:
         response = api.post("/api/v1/teams/", body, format="json")
         assert response.status_code == 400, (body, response.content)
         assert field in response.json()["errors"], response.json()
@@ -142,7 +147,9 @@ def test_members_of_another_team_are_not_found(api, owner, team, other_team, out
 
 
 def test_team_admins_read_the_audit_log_newest_first(api, owner, member, team):
-    services.member_role_change(membership=member.memberships.get(team=team), role=Role.VIEWER, actor=owner, ip="10.2.2.2")
+    services.member_role_change(
+        membership=member.memberships.get(team=team), role=Role.VIEWER, actor=owner, ip="10.2.2.2"
+    )
     login(api, owner)
     events = api.get("/api/v1/teams/acme/audit-log/").json()["results"]
     assert events[0]["action"] == "member.role_changed" and events[0]["ip"] == "10.2.2.2"
@@ -204,7 +211,15 @@ def test_service_accounts_cannot_accept_invitations(api, owner, team, other_team
     assert make_user("late")  # the invitation is still usable by a person
 
 
-@pytest.mark.parametrize("url", ["/api/v1/teams/", "/api/v1/teams/acme/members/", "/api/v1/teams/acme/invitations/", "/api/v1/teams/acme/audit-log/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/teams/",
+        "/api/v1/teams/acme/members/",
+        "/api/v1/teams/acme/invitations/",
+        "/api/v1/teams/acme/audit-log/",
+    ],
+)
 def test_list_endpoints_do_not_query_per_row(api, owner, team, url, django_assert_max_num_queries):
     for i in range(12):
         user = make_user(f"user{i}")
