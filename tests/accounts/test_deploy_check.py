@@ -19,7 +19,7 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
         "ALLOWED_HOSTS": "sextant.example.com",
         "SEXTANT_DATA_DIR": str(tmp_path),
     }
-    # The browser fixtures set this for Playwright's sake; production never does.
+    # The browser fixtures set this for the test process; a deployment never has it.
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
