@@ -26,6 +26,7 @@ owner's API keys ``key_full``, ``key_read`` and ``key_ingest``.
 Expected: outsiders and foreign objects 404; too low a role 403; a key whose
 scope does not allow the request 403; anonymous 401/403 on the API and a
 redirect to the login page in the console; anything else succeeds (< 400).
+A refused request must not add to the audit log (it would have changed something).
 
 Use it in a module of your own::
 
@@ -47,7 +48,7 @@ from rest_framework.test import APIClient
 
 from accounts import keys
 from accounts.models import ApiKey
-from teams.models import ROLE_RANK, Membership, Role
+from teams.models import ROLE_RANK, AuditEvent, Membership, Role
 
 TEAM_ROLES = (Role.VIEWER, Role.MEMBER, Role.ADMIN)
 OTHER_ROLES = ("anyone", "user", "instance_admin")
@@ -149,6 +150,7 @@ def check_permission(row: Endpoint, caller: str, *, people, team, other_team):
     client, user = _client_for(row, caller, people)
     data = row.data(user, kwargs) if callable(row.data) else row.data
     url = row.url.format(**kwargs)
+    audited_before = AuditEvent.objects.count()
     send = getattr(client, row.method.lower())
     if row.is_api:
         response = send(url, data, format="json") if data is not None else send(url)
@@ -167,4 +169,8 @@ def check_permission(row: Endpoint, caller: str, *, people, team, other_team):
             )
     else:
         assert response.status_code == want, f"{row} as {caller}: expected {want}, got {response.status_code} {body!r}"
+    if want != "ok":
+        # Every security-relevant write is audited, so a refused request that
+        # left an audit event changed something it should not have.
+        assert AuditEvent.objects.count() == audited_before, f"{row} as {caller}: refused, yet it wrote"
     return response
