@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -206,8 +207,6 @@ def invitation_create(
     _check_role(role)
     email = (email or "").strip().lower()
     if email:
-        from django.core.validators import validate_email
-
         try:
             if len(email) > 254:
                 raise ValidationError("too long")
@@ -216,6 +215,14 @@ def invitation_create(
             raise ValidationError({"email": ["Enter a valid email address."]}) from None
         if Membership.objects.filter(team=team, user__email__iexact=email).exists():
             raise ValidationError({"email": [f"{email} is already a member of {team.name}."]})
+        pending = Invitation.objects.filter(
+            team=team, email=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        if pending.exists():
+            # A double-clicked or retried invite must not mail the same person twice.
+            raise ValidationError(
+                {"email": [f"{email} already has a pending invitation; revoke it to send a new one."]}
+            )
     if ttl <= timedelta(0) or ttl > timedelta(days=90):
         raise ValidationError({"expires_in_days": ["Invitations expire after 1 to 90 days."]})
     token = secrets.token_urlsafe(32)

@@ -5,6 +5,8 @@ Views stay thin: access.access_team resolves the team and the caller's role
 refused write re-renders the page with the reason and status 400.
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -99,8 +101,6 @@ def invitation_create(request, name):
     team, role = access_team(request.user, name, need=Role.ADMIN)
     form = InvitationForm(request.POST)
     if form.is_valid():
-        from datetime import timedelta
-
         try:
             invitation, token = services.invitation_create(
                 team=team,

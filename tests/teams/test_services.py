@@ -143,3 +143,12 @@ def test_audit_events_are_append_only(team):
         event.save()
     with pytest.raises(ValueError):
         event.delete()
+
+
+def test_an_email_gets_one_pending_invitation_at_a_time(team, owner):
+    first, _ = services.invitation_create(team=team, actor=owner, email="pat@example.com")
+    with pytest.raises(ValidationError, match="pending invitation"):
+        services.invitation_create(team=team, actor=owner, email="PAT@example.com")
+    services.invitation_revoke(invitation=first, actor=owner)
+    services.invitation_create(team=team, actor=owner, email="pat@example.com")
+    assert Invitation.objects.filter(email="pat@example.com").count() == 2
