@@ -2,7 +2,7 @@
 
 Every endpoint is a row::
 
-    Endpoint(method, url, role, team_scoped=True, data=None, setup=None, ingest=False)
+    Endpoint(method, url, role, team_scoped=True, data=None, setup=None, ingest=False, api=None)
 
 - ``url`` is a template. ``{team}`` is filled with the team's name; any other
   placeholder comes from ``setup(team)``, which creates the object the URL
@@ -13,17 +13,21 @@ Every endpoint is a row::
   (no login needed), ``"user"`` (any logged-in person) or ``"instance_admin"``.
 - ``data`` is the request body: a dict, or ``data(user, kwargs)`` returning one
   (``user`` is the caller, None when anonymous; ``kwargs`` what setup returned).
-  ``/api/`` rows send JSON, console rows send a form.
+  API rows send JSON, console rows send a form.
 - ``ingest=True`` says ingest-scoped API keys may use the endpoint.
+- ``api`` (default: the URL starts with ``/api/``) marks an API-style row:
+  JSON body, API key callers, 401/403 for anonymous callers. Set it for
+  key-authenticated routes outside /api/ (the wandb-compatible ones).
 
 ``permission_cases(rows)`` expands the rows over the callers of the shared
 fixtures (tests/conftest.py): ``owner`` (admin of team acme), ``member``,
 ``viewer``, ``outsider`` (admin of globex only), ``anonymous``, ``foreign``
 (acme's owner asking for *globex's* object through acme's URL — or for
-globex itself when the URL names no object) and, for ``/api/`` rows, the
+globex itself when the URL names no object) and, for API rows, the
 owner's API keys ``key_full``, ``key_read`` and ``key_ingest``.
 
-Expected: outsiders and foreign objects 404; too low a role 403; a key whose
+Expected (each case runs in its own fresh database):
+outsiders and foreign objects 404; too low a role 403; a key whose
 scope does not allow the request 403; anonymous 401/403 on the API and a
 redirect to the login page in the console; anything else succeeds (< 400).
 A refused request must not add to the audit log (it would have changed something).
@@ -66,6 +70,7 @@ class Endpoint:
     data: dict | Callable | None = None
     setup: Callable | None = None
     ingest: bool = False
+    api: bool | None = None
 
     def __post_init__(self):
         allowed = TEAM_ROLES if self.team_scoped else OTHER_ROLES
@@ -74,7 +79,7 @@ class Endpoint:
 
     @property
     def is_api(self) -> bool:
-        return self.url.startswith("/api/")
+        return self.url.startswith("/api/") if self.api is None else self.api
 
     def __str__(self) -> str:
         return f"{self.method} {self.url}"
