@@ -87,6 +87,10 @@ def _limits() -> tuple[int, int]:
     )
 
 
+def _seconds() -> float:
+    return time.time()
+
+
 def _failure_bucket(ip: str, window: int, now: float) -> tuple[str, float]:
     """The cache key counting `ip`'s failures in the current fixed window, and when that window ends."""
     index = int(now // window)
@@ -98,7 +102,7 @@ def retry_after(ip: str | None) -> int | None:
     if not ip:
         return None
     limit, window = _limits()
-    now = time.time()
+    now = _seconds()
     bucket, ends = _failure_bucket(ip, window, now)
     try:
         failures = cache.get(bucket, 0)
@@ -114,7 +118,7 @@ def note_failure(ip: str | None) -> None:
     if not ip:
         return
     _, window = _limits()
-    bucket, _ = _failure_bucket(ip, window, time.time())
+    bucket, _ = _failure_bucket(ip, window, _seconds())
     try:
         cache.add(bucket, 0, timeout=window + 5)
         cache.incr(bucket)
