@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("teams/<str:team>/audit-log/", views.AuditLogView.as_view(), name="api-audit-log"),
     path("invitations/accept/", views.InvitationAcceptView.as_view(), name="api-invitation-accept"),
     path("instance/", views.InstanceSettingsView.as_view(), name="api-instance"),
+    path("", include("teams.api.service_account_urls")),
 ]
