@@ -154,3 +154,13 @@ def test_only_admins_manage_service_accounts(people, robot, robot_key, who, stat
     ]
     assert [c.status_code for c in calls] == [status] * len(calls)
     assert ApiKey.objects.get().is_live() and User.objects.filter(kind="service").count() == 1
+
+
+def test_a_service_account_run_may_be_credited_to_a_member_of_its_team_only(team, robot, member, outsider, other_team):
+    from django.core.exceptions import ValidationError
+
+    assert service_accounts.service_account_author(account=robot, team=team, username="max") == member
+    assert service_accounts.service_account_author(account=robot, team=team, username="") is None
+    for stranger in ("oscar", "nobody", "ci@acme"):
+        with pytest.raises(ValidationError, match="not a member of team acme"):
+            service_accounts.service_account_author(account=robot, team=team, username=stranger)
