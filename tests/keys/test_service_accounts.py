@@ -164,3 +164,30 @@ def test_a_service_account_run_may_be_credited_to_a_member_of_its_team_only(team
     for stranger in ("oscar", "nobody", "ci@acme"):
         with pytest.raises(ValidationError, match="not a member of team acme"):
             service_accounts.service_account_author(account=robot, team=team, username=stranger)
+
+
+def test_a_service_account_stays_confined_even_if_added_to_another_team(owner, team, robot, robot_key, outsider, other_team):
+    from teams.access import role_in
+    from teams.models import Role
+
+    # Should any code path ever add it elsewhere, the access layer still refuses.
+    Membership.objects.create(team=other_team, user=robot, role=Role.ADMIN)
+    assert role_in(robot, other_team) is None
+    client = key_client(robot_key.key)
+    assert client.get("/api/v1/teams/globex/service-accounts/").status_code == 404
+    assert client.post("/api/v1/teams/globex/service-accounts/", {"name": "x"}, format="json").status_code == 404
+
+
+def test_listing_keys_costs_a_fixed_number_of_queries(owner, team, robot, django_assert_max_num_queries):
+    for i in range(5):
+        personal_key(owner, name=f"k{i}")
+        service_accounts.service_account_key_create(team=team, account=robot, name=f"k{i}", actor=owner)
+    for key in ApiKey.objects.filter(name="k0"):
+        from accounts.services import key_rotate
+
+        key_rotate(api_key=key, overlap_seconds=60)
+    api = session_client(owner)
+    with django_assert_max_num_queries(4):  # session, user, keys (with successors)
+        assert len(api.get("/api/v1/keys/").json()) == 6
+    with django_assert_max_num_queries(6):  # + membership, service account
+        assert len(api.get(f"{SA}ci/keys/").json()) == 6
