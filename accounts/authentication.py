@@ -159,7 +159,8 @@ def _cache_state(ip: str | None, key_hash: str | None) -> tuple[int | None, bool
     """
     _, window = _limits()
     now = _seconds()
-    names = {}
+    names: dict[str, str] = {}
+    ends = 0.0
     if ip:
         names["fail"], ends = _failure_bucket(ip, window, now)
     if key_hash:
