@@ -74,7 +74,10 @@ def _live_key_by_hash(key_hash: str) -> ApiKey | None:
 
 
 def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: gunicorn rewrites it from X-Forwarded-For for trusted proxies.
+    # REMOTE_ADDR only: X-Forwarded-For is whatever the client wants it to be.
+    # Behind a proxy, have the proxy set REMOTE_ADDR (e.g. nginx real_ip).
+    if request is None:
+        return None
     return request.META.get("REMOTE_ADDR") or None
 
 

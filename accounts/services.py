@@ -1,6 +1,9 @@
-"""Writes to API keys. Keyword-only, atomic, audited.
+"""Writes to a user's own account and to API keys. Keyword-only and atomic.
 
-The key itself exists only in the return value of the function that issued it
+Security-relevant changes are reported through accounts.signals.security_event
+(teams.audit records them) because accounts may not import teams.
+
+API keys: The key itself exists only in the return value of the function that issued it
 (IssuedKey.key): it is shown once and only its SHA-256 and a hint are stored.
 
 Personal-key services audit through accounts.signals.security_event (accounts
@@ -18,8 +21,55 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import keys
-from .models import ApiKey, User
+from .models import ApiKey, User, UserSettings
 from .signals import security_event
+
+
+@transaction.atomic
+def user_settings_update(*, user: User, night_mode: bool | None = None) -> UserSettings:
+    user_settings, _ = UserSettings.objects.select_for_update().get_or_create(user=user)
+    if night_mode is not None:
+        user_settings.night_mode = night_mode
+        user_settings.save(update_fields=["night_mode"])
+    return user_settings
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, first_name: str, last_name: str, email: str, ip: str | None = None) -> User:
+    email = email.strip().lower()
+    if not email:
+        raise ValidationError({"email": ["An email address is required."]})
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise ValidationError({"email": ["An account with this email already exists."]})
+    old_email = user.email
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.email = email
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["first_name", "last_name", "email"])
+    if old_email != email:
+        # Email decides who may accept email invitations and reset the password.
+        security_event.send(
+            sender=User,
+            action="user.email_changed",
+            actor=user,
+            target=user.username,
+            ip=ip,
+            data={"old_email": old_email, "new_email": email},
+        )
+    return user
+
+
+def password_changed(*, user: User, ip: str | None = None, reset: bool = False) -> None:
+    security_event.send(
+        sender=User,
+        action="user.password_reset" if reset else "user.password_changed",
+        actor=user,
+        target=user.username,
+        ip=ip,
+        data={},
+    )
+
 
 MAX_OVERLAP_SECONDS = 7 * 24 * 3600
 MAX_LIFETIME_DAYS = 3650
@@ -59,7 +109,12 @@ def _clean_scope(scope: str) -> str:
 
 
 def key_issue(
-    *, user: User, name: str, scope: str = ApiKey.Scope.FULL, expires_at: datetime | None = None, rotated_from: ApiKey | None = None
+    *,
+    user: User,
+    name: str,
+    scope: str = ApiKey.Scope.FULL,
+    expires_at: datetime | None = None,
+    rotated_from: ApiKey | None = None,
 ) -> IssuedKey:
     """A new key for `user` (personal or service-account kind follows the user). Not audited."""
     name, scope = _clean_name(name), _clean_scope(scope)
@@ -85,13 +140,24 @@ def successor_expiry(old: ApiKey, *, now: datetime) -> datetime | None:
     return now + (old.expires_at - old.created_at)
 
 
-def key_rotate(*, api_key: ApiKey, overlap_seconds: int, expires_at: datetime | None | str = "inherit") -> IssuedKey:
+def key_rotate(
+    *,
+    api_key: ApiKey,
+    overlap_seconds: int,
+    expires_at: datetime | None | str = "inherit",
+) -> IssuedKey:
     """Issue the successor of `api_key`; the old key stops working after the overlap. Not audited.
 
     expires_at="inherit" gives the successor the old key's lifetime, counted from now.
     """
-    if isinstance(overlap_seconds, bool) or not isinstance(overlap_seconds, int) or not 0 <= overlap_seconds <= MAX_OVERLAP_SECONDS:
-        raise ValidationError({"overlap_seconds": [f"Must be a whole number of seconds from 0 to {MAX_OVERLAP_SECONDS} (7 days)."]})
+    if (
+        isinstance(overlap_seconds, bool)
+        or not isinstance(overlap_seconds, int)
+        or not 0 <= overlap_seconds <= MAX_OVERLAP_SECONDS
+    ):
+        raise ValidationError(
+            {"overlap_seconds": [f"Must be a whole number of seconds from 0 to {MAX_OVERLAP_SECONDS} (7 days)."]}
+        )
     old = ApiKey.objects.select_for_update().select_related("user").get(pk=api_key.pk)  # one rotation at a time
     now = timezone.now()
     if not old.is_live(now):
@@ -104,7 +170,13 @@ def key_rotate(*, api_key: ApiKey, overlap_seconds: int, expires_at: datetime | 
     if old.expires_at is None or old.expires_at > stop_at:
         old.expires_at = stop_at
         old.save(update_fields=["expires_at"])
-    issued = key_issue(user=old.user, name=old.name, scope=old.scope, expires_at=expires_at, rotated_from=old)
+    issued = key_issue(
+        user=old.user,
+        name=old.name,
+        scope=old.scope,
+        expires_at=expires_at,
+        rotated_from=old,
+    )
     api_key.expires_at = old.expires_at
     return issued
 
@@ -134,13 +206,25 @@ def _require_human(actor: User) -> None:
 
 @transaction.atomic
 def api_key_create(
-    *, actor: User, name: str, scope: str = ApiKey.Scope.FULL, expires_in_days: int | None = None, ip: str | None = None
+    *,
+    actor: User,
+    name: str,
+    scope: str = ApiKey.Scope.FULL,
+    expires_in_days: int | None = None,
+    ip: str | None = None,
 ) -> IssuedKey:
     """A personal key for `actor`."""
     _require_human(actor)
     issued = key_issue(user=actor, name=name, scope=scope, expires_at=expiry_from_days(expires_in_days))
     key = issued.api_key
-    _audit("api_key.created", actor=actor, api_key=key, ip=ip, scope=key.scope, expires_at=_iso(key.expires_at))
+    _audit(
+        "api_key.created",
+        actor=actor,
+        api_key=key,
+        ip=ip,
+        scope=key.scope,
+        expires_at=_iso(key.expires_at),
+    )
     return issued
 
 

@@ -100,8 +100,8 @@ def test_only_admins_see_the_service_accounts_page(client, people, team, owner, 
     assert not ApiKey.objects.exists() and User.objects.filter(pk=account.pk).exists()
 
 
-def test_the_teams_page_links_admins_to_service_accounts(client, owner, team, member):
+def test_the_team_page_links_admins_to_service_accounts(client, owner, team, member):
     client.force_login(owner)
-    assert "/teams/acme/service-accounts/" in client.get("/").content.decode()
+    assert "/teams/acme/service-accounts/" in client.get("/teams/acme/").content.decode()
     client.force_login(member)
-    assert "/teams/acme/service-accounts/" not in client.get("/").content.decode()
+    assert "/teams/acme/service-accounts/" not in client.get("/teams/acme/").content.decode()
