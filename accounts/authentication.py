@@ -64,7 +64,9 @@ def authenticate_key(key: str) -> ApiKey | None:
 
 def _live_key_by_hash(key_hash: str) -> ApiKey | None:
     try:
-        api_key = ApiKey.objects.select_related("user").get(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True)
+        api_key = ApiKey.objects.select_related("user").get(
+            key_hash=key_hash, revoked_at__isnull=True, user__is_active=True
+        )
     except ApiKey.DoesNotExist:
         return None
     # Expiry covers rotated-out keys too: rotation sets the old key's expires_at.

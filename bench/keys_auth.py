@@ -78,7 +78,14 @@ def run(args) -> int:
     batch = []
     for i in range(args.keys):
         fake = f"sxt_pk-{secrets.token_hex(23)}"
-        batch.append(ApiKey(user=users[i % len(users)], name=f"k{i}", key_hash=hashlib.sha256(fake.encode()).hexdigest(), hint="sxt_pk-…0000"))
+        batch.append(
+            ApiKey(
+                user=users[i % len(users)],
+                name=f"k{i}",
+                key_hash=hashlib.sha256(fake.encode()).hexdigest(),
+                hint="sxt_pk-…0000",
+            )
+        )
         if len(batch) == 10_000:
             ApiKey.objects.bulk_create(batch)
             batch = []
@@ -112,7 +119,9 @@ def run(args) -> int:
     from django.conf import settings
 
     cache = "Redis" if settings.REDIS_URL else "database cache"
-    print(f"GET /api/v1/me/ via Django's test Client, PostgreSQL with {args.keys:,} keys, {cache}, {args.requests} requests each")
+    print(
+        f"GET /api/v1/me/ via Django's test Client, PostgreSQL with {args.keys:,} keys, {cache}, {args.requests} requests each"
+    )
     base = statistics.median(samples["session"])
     print(f"{'auth':<8} {'median ms':>10} {'p99 ms':>8} {'added median ms':>16} {'ratio':>6}")
     for name, values in samples.items():

@@ -111,9 +111,11 @@ def test_a_broker_outage_never_fails_the_request(owner, django_capture_on_commit
 def test_a_cache_outage_never_fails_the_request(owner):
     issued = personal_key(owner)
     down = ConnectionError("cache down")
-    with mock.patch.object(authentication.cache, "get_many", side_effect=down), mock.patch.object(
-        authentication.cache, "add", side_effect=down
-    ), mock.patch.object(authentication.cache, "incr", side_effect=down):
+    with (
+        mock.patch.object(authentication.cache, "get_many", side_effect=down),
+        mock.patch.object(authentication.cache, "add", side_effect=down),
+        mock.patch.object(authentication.cache, "incr", side_effect=down),
+    ):
         assert get_me(issued.key).status_code == 200
         assert get_me(wrong_key()).status_code == 401
 

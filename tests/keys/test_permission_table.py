@@ -47,7 +47,9 @@ API = [
     Endpoint("DELETE", SA + "{name}/", "admin", setup=a_service_account),
     Endpoint("GET", SA + "{name}/keys/", "admin", setup=a_service_account),
     Endpoint("POST", SA + "{name}/keys/", "admin", setup=a_service_account, data={"name": "new", "scope": "ingest"}),
-    Endpoint("POST", SA + "{name}/keys/{key_id}/rotate/", "admin", setup=a_service_account_key, data={"overlap_seconds": 0}),
+    Endpoint(
+        "POST", SA + "{name}/keys/{key_id}/rotate/", "admin", setup=a_service_account_key, data={"overlap_seconds": 0}
+    ),
     Endpoint("DELETE", SA + "{name}/keys/{key_id}/", "admin", setup=a_service_account_key),
     Endpoint("GET", "/api/v1/teams/{team}/service-key-policy/", "admin"),
     Endpoint("PUT", "/api/v1/teams/{team}/service-key-policy/", "admin", data={"max_lifetime_days": 30}),
@@ -65,7 +67,10 @@ CONSOLE = [
     Endpoint("GET", "/teams/{team}/service-accounts/", "admin"),
     Endpoint("POST", "/teams/{team}/service-accounts/", "admin", data={"action": "create_account", "name": "bot"}),
     Endpoint(
-        "POST", "/teams/{team}/service-accounts/", "admin", setup=a_service_account,
+        "POST",
+        "/teams/{team}/service-accounts/",
+        "admin",
+        setup=a_service_account,
         data={"action": "create_key", "account": "ci", "name": "new"},
     ),
     Endpoint("POST", "/teams/{team}/service-accounts/", "admin", data={"action": "policy", "max_lifetime_days": "9"}),

@@ -39,7 +39,10 @@ def test_two_teams_may_each_have_a_service_account_of_the_same_name(owner, team,
 
 
 def test_a_personal_entity_has_no_service_accounts(owner):
-    assert session_client(owner).post("/api/v1/teams/olivia/service-accounts/", {"name": "ci"}, format="json").status_code == 400
+    assert (
+        session_client(owner).post("/api/v1/teams/olivia/service-accounts/", {"name": "ci"}, format="json").status_code
+        == 400
+    )
 
 
 def test_service_account_keys_are_issued_once_and_listed_with_their_hint(owner, team, robot):
@@ -107,14 +110,19 @@ def test_a_key_of_another_teams_service_account_answers_404(owner, team, robot, 
     api = session_client(owner)
     # Through acme's URL, globex's key does not exist.
     assert api.delete(f"{SA}ci/keys/{their_key.api_key.pk}/").status_code == 404
-    assert api.post(f"{SA}ci/keys/{their_key.api_key.pk}/rotate/", {"overlap_seconds": 0}, format="json").status_code == 404
+    assert (
+        api.post(f"{SA}ci/keys/{their_key.api_key.pk}/rotate/", {"overlap_seconds": 0}, format="json").status_code
+        == 404
+    )
     assert api.get(f"{SA}bot/keys/").status_code == 404
     assert key_client(their_key.key).get("/api/v1/me/").status_code == 200
 
 
 def test_the_team_maximum_lifetime_bounds_service_account_keys(owner, team, robot, clock):
     api = session_client(owner)
-    assert api.put("/api/v1/teams/acme/service-key-policy/", {"max_lifetime_days": 30}, format="json").status_code == 200
+    assert (
+        api.put("/api/v1/teams/acme/service-key-policy/", {"max_lifetime_days": 30}, format="json").status_code == 200
+    )
     assert api.get("/api/v1/teams/acme/service-key-policy/").json() == {"max_lifetime_days": 30}
     too_long = api.post(f"{SA}ci/keys/", {"name": "k", "expires_in_days": 31}, format="json")
     assert too_long.status_code == 400 and "30 days" in str(too_long.json())
@@ -166,7 +174,9 @@ def test_a_service_account_run_may_be_credited_to_a_member_of_its_team_only(team
             service_accounts.service_account_author(account=robot, team=team, username=stranger)
 
 
-def test_a_service_account_stays_confined_even_if_added_to_another_team(owner, team, robot, robot_key, outsider, other_team):
+def test_a_service_account_stays_confined_even_if_added_to_another_team(
+    owner, team, robot, robot_key, outsider, other_team
+):
     from teams.access import role_in
     from teams.models import Role
 
