@@ -201,3 +201,22 @@ def test_listing_keys_costs_a_fixed_number_of_queries(owner, team, robot, django
         assert len(api.get("/api/v1/keys/").json()) == 6
     with django_assert_max_num_queries(6):  # + membership, service account
         assert len(api.get(f"{SA}ci/keys/").json()) == 6
+
+
+def test_a_service_account_key_cannot_reach_beyond_its_team_through_the_team_api(
+    owner, team, robot_key, outsider, other_team
+):
+    from teams import services as team_services
+    from teams.models import Role, Team
+
+    client = key_client(robot_key.key)
+    assert [t["name"] for t in client.get("/api/v1/teams/").json()["results"]] == ["acme"]
+    assert client.get("/api/v1/teams/acme/members/").status_code == 200
+    for url in ("/api/v1/teams/globex/", "/api/v1/teams/globex/members/", "/api/v1/teams/globex/audit-log/"):
+        assert client.get(url).status_code == 404, url
+    # It cannot found a team of its own, nor join one through an invitation link.
+    assert client.post("/api/v1/teams/", {"name": "robots"}, format="json").status_code in (400, 403)
+    assert not Team.objects.filter(name="robots").exists()
+    _, token = team_services.invitation_create(team=other_team, actor=outsider, role=Role.ADMIN)
+    assert client.post("/api/v1/invitations/accept/", {"token": token}, format="json").status_code in (400, 403)
+    assert not Membership.objects.filter(team=other_team, user=robot_key.api_key.user).exists()
