@@ -18,6 +18,8 @@ from .models import ROLE_RANK, Membership, Role, Team
 def role_in(user, team: Team) -> str | None:
     if not user or not user.is_authenticated:
         return None
+    if user.is_service_account and user.service_team_id != team.pk:
+        return None
     return Membership.objects.filter(team=team, user=user).values_list("role", flat=True).first()
 
 
@@ -37,6 +39,8 @@ def access_team(user, team_name: str, *, need: str = Role.VIEWER) -> tuple[Team,
         if user is not None and user.is_authenticated
         else None
     )
+    if membership is not None and user.is_service_account and membership.team_id != user.service_team_id:
+        membership = None  # a service account acts only in its own team, whatever rows say otherwise
     if membership is None:
         raise Http404("No such team.")
     if not has_role(membership.role, need):
