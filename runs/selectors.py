@@ -151,3 +151,23 @@ def runs_filtered(runs: QuerySet[Run], *, filters: dict | None, order: str | Non
         raise ValidationError("Filtering runs is not supported by this server yet.")
     descending = (order or "-created_at").startswith("-")
     return runs.order_by("-created_at", "-pk") if descending else runs.order_by("created_at", "pk")
+
+
+def author_for(*, actor, team: Team, username: str | None):
+    """The human a service account writes a run for, or None to credit the actor itself.
+
+    Only service accounts may name an author (the client's WANDB_USERNAME), and
+    only a member of the team the run goes to. Raises PermissionDenied otherwise.
+    """
+    from accounts.models import User
+    from teams.models import Membership
+
+    name = (username or "").strip().lower()
+    if not getattr(actor, "is_service_account", False) or not name or name == actor.username:
+        return None
+    author = User.objects.filter(username=name, kind=User.Kind.HUMAN, is_active=True).first()
+    if author is None or not Membership.objects.filter(team=team, user=author).exists():
+        raise PermissionDenied(
+            f"WANDB_USERNAME {name!r} is not a member of team {team.name!r}; runs can only be credited to members."
+        )
+    return author

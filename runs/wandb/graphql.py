@@ -89,16 +89,12 @@ def _access(caller: Caller, entity: str, *, write: bool, ingest: bool = False) -
 
 
 def _resolve_author(caller: Caller, team: Team) -> User | None:
-    """The human a service-account key writes for (WANDB_USERNAME, sent as X-Wandb-Username)."""
-    name = caller.username_header.strip().lower()
-    if not caller.user.is_service_account or not name or name == caller.user.username:
-        return None
-    author = User.objects.filter(username=name, kind=User.Kind.HUMAN, is_active=True).first()
-    if author is None or not Membership.objects.filter(team=team, user=author).exists():
-        raise HttpStatusError(
-            403, f"WANDB_USERNAME {name!r} is not a member of team {team.name!r}; runs can only be credited to members."
-        )
-    return author
+    """The human a service-account key writes for (WANDB_USERNAME arrives as X-Wandb-Username)."""
+    try:
+        return selectors.author_for(actor=caller.user, team=team, username=caller.username_header)
+    except PermissionDenied as exc:
+        # A 4xx the SDK does not retry: wandb.init fails with this message.
+        raise HttpStatusError(403, str(exc)) from None
 
 
 # --- nodes -------------------------------------------------------------------------
