@@ -8,6 +8,15 @@ from ..models import Run, RunFile
 STREAM_CHOICES = ["history", "events", "output"]
 
 
+class LineField(serializers.JSONField):
+    """One line as sent; checked by runs.services.parse_lines, which names a bad line.
+
+    (DRF's JSONField refuses NaN/Infinity, which the wandb ecosystem logs.)"""
+
+    def to_internal_value(self, data):
+        return data
+
+
 class RunCreateIn(serializers.Serializer):
     run_id = serializers.RegexField(r"^[A-Za-z0-9_.-]{1,128}$", required=False, help_text="Client-chosen id; a resent create with the same id returns the same run.")
     display_name = serializers.CharField(max_length=256, required=False, help_text="Made up by the server (adjective-noun-number) when missing.")
@@ -65,7 +74,7 @@ class LinesIn(serializers.Serializer):
     stream = serializers.ChoiceField(choices=STREAM_CHOICES, help_text="history (metrics with _step), events (system metrics) or output (console lines)")
     offset = serializers.IntegerField(min_value=0, help_text="Index of the first line in the stream; a resent batch with the same offset is stored once.")
     lines = serializers.ListField(
-        child=serializers.JSONField(), max_length=100_000,
+        child=LineField(), max_length=100_000,
         help_text="History/events: JSON objects (history rows carry an integer _step; bare NaN/Infinity accepted). Output: strings.",
     )
 

@@ -39,7 +39,8 @@ class BadLine(exceptions.APIException):
     default_code = "bad_line"
 
     def __init__(self, error: services.LineError):
-        super().__init__({"detail": f"Nothing of the batch was stored: {error}.", "line": error.index})
+        super().__init__(f"Nothing of the batch was stored: {error}.")
+        self.detail = {"detail": self.detail, "line": error.index}  # the index stays a number
 
 
 class Busy(exceptions.APIException):
