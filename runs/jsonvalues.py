@@ -23,11 +23,15 @@ def _name_of(value: float) -> str:
 
 
 def to_db(value: Any) -> Any:
-    """`value` with every non-finite float replaced by its tagged object."""
+    """`value` with every non-finite float replaced by its tagged object.
+
+    NUL characters, which jsonb cannot hold either, become U+FFFD."""
     if isinstance(value, float) and not math.isfinite(value):
         return {TAG: _name_of(value)}
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
     if isinstance(value, dict):
-        return {key: to_db(item) for key, item in value.items()}
+        return {str(key).replace("\x00", "\ufffd"): to_db(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [to_db(item) for item in value]
     return value
@@ -52,16 +56,3 @@ def loads(text: str | bytes) -> Any:
 def dumps(value: Any) -> str:
     """Compact JSON, with bare NaN/Infinity tokens as the SDK writes them."""
     return json.dumps(value, separators=(",", ":"), allow_nan=True)
-
-
-def to_strict(value: Any) -> Any:
-    """`value` with non-finite floats as the strings "NaN", "Infinity", "-Infinity".
-
-    For readers that need strict JSON (the REST API's `?strict=true`)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return _name_of(value)
-    if isinstance(value, dict):
-        return {key: to_strict(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [to_strict(item) for item in value]
-    return value

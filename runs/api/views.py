@@ -175,9 +175,13 @@ class RunLines(RunsAPIView):
         data = s.LinesIn(data=request.data)
         data.is_valid(raise_exception=True)
         batch = data.validated_data
-        run = self.get_run()
         try:
-            services.run_lines_append(run=run, stream=batch["stream"], offset=batch["offset"], lines=batch["lines"])
+            services.run_lines_append(
+                team=request.team, project=project, run_id=run_id,
+                stream=batch["stream"], offset=batch["offset"], lines=batch["lines"],
+            )
+        except Run.DoesNotExist:
+            raise exceptions.NotFound("No such run.") from None
         except services.LineError as error:
             raise BadLine(error) from None
         count = len(batch["lines"])

@@ -22,7 +22,7 @@ from graphql import ExecutionResult, execute
 from accounts.authentication import authenticate_key, key_from_header
 
 from .. import conf, jsonvalues, ratelimit, selectors, services
-from ..models import RunFile
+from ..models import Run, RunFile
 from . import graphql as gql
 
 logger = logging.getLogger(__name__)
@@ -170,13 +170,11 @@ def file_stream_view(request: HttpRequest, entity: str, project: str, run_id: st
             return _error(f"files[{name!r}].offset must be an integer.", 400)
     try:
         team, _ = selectors.team_for(user=api_key.user, api_key=api_key, entity=entity, write=True, ingest=True)
-        run = selectors.run_get(team=team, project=project, run_id=run_id)
-    except Http404:
+        services.run_file_stream_apply(team=team, project=project, run_id=run_id, payload=payload)
+    except (Http404, Run.DoesNotExist):
         return _error("Run not found.", 404)
     except PermissionDenied as exc:
         return _error(str(exc), 403)
-    try:
-        services.run_file_stream_apply(run=run, payload=payload)
     except services.LineError as exc:
         return _error(f"Nothing stored: {exc}.", 400)
     return _json({"exitcode": None, "limits": {}})
