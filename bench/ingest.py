@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 ROOT = Path(__file__).resolve().parents[1]
 MLFLOW_VENV = ROOT / "bench" / ".venv-mlflow"
@@ -108,6 +110,10 @@ class Sextant:
     def __init__(self, base: str, key: str):
         self.base = base
         self.session = requests.Session()
+        # Like the SDK, retry dropped connections (a keep-alive closed by the server
+        # under load); every request here is idempotent, so a resend is harmless.
+        retry = Retry(total=10, connect=10, read=10, backoff_factor=0.2, allowed_methods=None, status_forcelist=[502, 503])
+        self.session.mount("http://", HTTPAdapter(max_retries=retry))
         self.session.headers["Authorization"] = "Basic " + base64.b64encode(f"api:{key}".encode()).decode()
 
     def create_run(self, run_id: str) -> None:
@@ -143,10 +149,10 @@ class Sextant:
         return len(response.json()["data"]["project"]["run"]["history"])
 
 
-def log_steps(client: Sextant, how: str, run_id: str, steps: int) -> int:
+def log_steps(client: Sextant, how: str, run_id: str, steps: int, per_request: int = STEPS_PER_REQUEST) -> int:
     send = client.file_stream if how == "file_stream" else client.native
-    for offset in range(0, steps, STEPS_PER_REQUEST):
-        send(run_id, offset, rows(offset, min(STEPS_PER_REQUEST, steps - offset)))
+    for offset in range(0, steps, per_request):
+        send(run_id, offset, rows(offset, min(per_request, steps - offset)))
     return steps * len(METRICS)
 
 
@@ -155,8 +161,12 @@ def _worker(base, key, how, run_id, steps, barrier, queue):
     client.create_run(run_id)
     barrier.wait()
     start = time.monotonic()
-    points = log_steps(client, how, run_id, steps)
-    queue.put((points, start, time.monotonic()))
+    try:
+        points = log_steps(client, how, run_id, steps)
+    except Exception as exc:  # report instead of leaving the parent waiting forever
+        queue.put((0, start, time.monotonic(), repr(exc)[:300]))
+        return
+    queue.put((points, start, time.monotonic(), None))
 
 
 def sextant_throughput(base: str, key: str, how: str, clients: int, steps: int, tag: str) -> dict:
@@ -178,7 +188,8 @@ def sextant_throughput(base: str, key: str, how: str, clients: int, steps: int, 
         proc.join()
     points = sum(r[0] for r in results)
     wall = max(r[2] for r in results) - min(r[1] for r in results)
-    return {"clients": clients, "points": points, "wall_s": round(wall, 2), "points_per_s": round(points / wall)}
+    errors = [r[3] for r in results if r[3]]
+    return {"clients": clients, "points": points, "wall_s": round(wall, 2), "points_per_s": round(points / wall), "errors": errors}
 
 
 def start_sextant(pg: str, data_dir: Path) -> tuple[subprocess.Popen, str, str]:
@@ -292,6 +303,13 @@ def main() -> int:
                 many = sextant_throughput(base, key, how, args.clients, args.steps_c, "c")
                 report[f"sextant_{how}"] = {"1_client": single, f"{args.clients}_clients": many}
                 print(f"sextant {how}: {single['points_per_s']} points/s (1 client), {many['points_per_s']} points/s ({args.clients} clients)", flush=True)
+            # What the SDK really sends: everything buffered in 15 s, up to 10 MiB a request.
+            client, run_id = Sextant(base, key), "file_stream-large-batches"
+            client.create_run(run_id)
+            start = time.monotonic()
+            points = log_steps(client, "file_stream", run_id, args.steps, per_request=1000)
+            report["sextant_file_stream_10k_points_per_request"] = {"points": points, "points_per_s": round(points / (time.monotonic() - start))}
+            print(f"sextant file_stream, 10k points a request: {report['sextant_file_stream_10k_points_per_request']}", flush=True)
             report["sextant_memory"] = memory_growth(base, key, server.pid, args.memory_steps)
             print(f"sextant memory: {json.dumps(report['sextant_memory'])}", flush=True)
         finally:
@@ -306,6 +324,7 @@ def main() -> int:
                     "1_client": round(ours["1_client"]["points_per_s"] / report["mlflow"]["1_client_points_per_s"], 1),
                     f"{args.clients}_clients": round(ours[f"{args.clients}_clients"]["points_per_s"] / report["mlflow"][f"{args.clients}_clients_points_per_s"], 1),
                 }
+    report["load_average_at_end"] = os.getloadavg()
     report["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json_out).write_text(json.dumps(report, indent=1))

@@ -74,12 +74,14 @@ def run_upsert(
     author: User | None = None,
     config: dict | None = None,
     tags: list[str] | None = None,
+    reopen: bool = False,
     **fields: str | None,
 ) -> tuple[Run, bool]:
     """Create the run, or update it. Fields left as None stay as they are.
 
     `config` replaces the stored config as a whole (the SDK sends the complete
-    config every time). Returns (run, inserted).
+    config every time). `reopen` marks an ended run running again (a resumed
+    run starting). Returns (run, inserted).
     """
     project = project_get_or_create(team=team, name=project_name)
     if run_id is None:
@@ -99,6 +101,9 @@ def run_upsert(
             setattr(run, name, value[: Run._meta.get_field(name).max_length or None] if name != "notes" else value)
     if not run.display_name:
         run.display_name = _unique_display_name(project)
+    if reopen and not inserted and run.state != Run.State.RUNNING:
+        run.state, run.exit_code, run.finished_at = Run.State.RUNNING, None, None
+        run.heartbeat_at = timezone.now()
     if config is not None:
         run.config = jsonvalues.to_db(config)
     if tags is not None:

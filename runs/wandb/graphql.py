@@ -366,6 +366,9 @@ class MutationRoot:
                 program=input.get("jobProgram"),
                 git_commit=input.get("commit"),
                 git_remote=input.get("jobRepo"),
+                # A process starting (or resuming) the run names its host and program;
+                # the SDK's later config-only upserts leave them null.
+                reopen=input.get("host") is not None or input.get("jobProgram") is not None,
             )
         except ValidationError as exc:
             raise GraphQLError("; ".join(exc.messages)) from None

@@ -295,3 +295,19 @@ def test_service_account_naming_a_non_member_gets_a_clear_403(team, member, outs
     assert ok.status_code == 200, ok.content
     run = Run.objects.get()
     assert run.author == member and run.created_by == bot and run.project.team == team
+
+
+def test_a_resumed_run_is_running_again_until_it_finishes(wire):
+    wire.upsert()
+    wire.stream("acme/demo/r1", {"complete": True, "exitcode": 0})
+    assert Run.objects.get().state == Run.State.FINISHED
+    # The SDK's config-only upserts (host and program null) never reopen a run...
+    wire.upsert(config=json.dumps({"a": {"value": 1}}))
+    assert Run.objects.get().state == Run.State.FINISHED
+    # ...a process starting it again (resume) does.
+    query = UPSERT.replace("$displayName: String)", "$displayName: String, $host: String)").replace(
+        "displayName: $displayName}", "displayName: $displayName, host: $host}"
+    )
+    assert "errors" not in wire.gql(query, "UpsertBucket", entity="acme", project="demo", name="r1", host="gpu-1").json()
+    run = Run.objects.get()
+    assert run.state == Run.State.RUNNING and run.exit_code is None and run.host == "gpu-1"
