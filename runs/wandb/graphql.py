@@ -10,6 +10,8 @@ access layer, so another team's project is indistinguishable from a missing one.
 import base64
 import functools
 import json
+import mimetypes
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -293,6 +295,46 @@ class RunNode:
             )
             answers.append(list(selectors.rows_with_keys(raw_lines, keys)))
         return answers
+
+    def _uploaded_files(self):
+        return selectors.run_files(self._run).filter(uploaded_at__isnull=False)
+
+    def fileCount(self, info):
+        return self._uploaded_files().count()
+
+    def files(self, info, names=None, after=None, first=50, pattern=None):
+        files = self._uploaded_files()
+        if names:
+            files = files.filter(name__in=[name for name in names if name])
+        if pattern:
+            # wandb's pattern is SQL LIKE: % any run of characters, _ one character.
+            regex = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
+            files = files.filter(name__regex=f"^{regex}$")
+        first = max(1, min(first or 50, 1000))
+        start = _cursor_offset(after)
+        page = list(files[start : start + first + 1])
+        has_next = len(page) > first
+        request = self._caller.request
+        edges = []
+        for i, run_file in enumerate(page[:first]):
+            url = request.build_absolute_uri(
+                reverse(
+                    "runs-api-file",
+                    kwargs={"team": self._run.project.team.name, "project": self._run.project.name,
+                            "run_id": self._run.run_id, "name": run_file.name},
+                )
+            )
+            node = {
+                "id": _opaque_id("File", run_file.pk), "name": run_file.name, "url": url, "directUrl": url,
+                "sizeBytes": run_file.size, "mimetype": mimetypes.guess_type(run_file.name)[0],
+                "updatedAt": run_file.uploaded_at, "md5": None,
+            }
+            edges.append({"node": node, "cursor": _offset_cursor(start + i + 1)})
+        return {
+            "edges": edges,
+            "pageInfo": {"startCursor": None, "endCursor": edges[-1]["cursor"] if edges else after,
+                         "hasNextPage": has_next, "hasPreviousPage": start > 0},
+        }
 
     def parquetHistory(self, info, liveKeys=None):
         # No parquet exports: the client then pages through history/sampledHistory.
