@@ -253,7 +253,7 @@ def mlflow_throughput(pg: str, steps: int, steps_c: int, clients: int, workdir: 
     mlflow = MLFLOW_VENV / "bin" / "mlflow"
     if not mlflow.exists():
         raise SystemExit(f"{mlflow} is missing: run `make bench-ingest`, which installs MLflow there")
-    db_url = recreate_database(pg, "mlflow_ingest_bench").replace("postgres://", "postgresql://", 1)
+    db_url = recreate_database(pg, "mlflow_ingest_bench").replace("postgres://", "postgresql+psycopg2://", 1)
     port = free_port()
     proc = subprocess.Popen(
         [mlflow, "server", "--backend-store-uri", db_url, "--default-artifact-root", str(workdir / "mlartifacts"),
@@ -276,8 +276,9 @@ def mlflow_throughput(pg: str, steps: int, steps_c: int, clients: int, workdir: 
             "errors": result["a"]["summary"]["total_errors"] + result["c"]["summary"]["total_errors"],
         }
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=60)
 
 
 def main() -> int:

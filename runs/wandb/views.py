@@ -26,6 +26,8 @@ from ..models import Run, RunFile
 from . import graphql as gql
 
 logger = logging.getLogger(__name__)
+# Raised by resolvers on bad input or access; anything else is a bug, logged and hidden.
+EXPECTED_ERRORS = (Http404, PermissionDenied, ValidationError)
 
 
 def _json(data, status=200, **headers) -> JsonResponse:
@@ -119,7 +121,7 @@ def graphql_view(request: HttpRequest):
             original = error.original_error
             if isinstance(original, gql.HttpStatusError):
                 return _error(str(original), original.status)
-            if original is not None and not isinstance(original, GraphQLErrorTypes):
+            if original is not None and not isinstance(original, EXPECTED_ERRORS):
                 if isinstance(original, OperationalError):
                     raise original
                 logger.error("GraphQL resolver failed", exc_info=original)
@@ -127,13 +129,9 @@ def graphql_view(request: HttpRequest):
     return _json({"data": result.data})
 
 
-GraphQLErrorTypes = (Http404, PermissionDenied, ValidationError)
-
-
 def _public_error(error) -> dict:
     formatted = error.formatted
-    original = error.original_error
-    if original is not None and not isinstance(original, GraphQLErrorTypes) and not hasattr(original, "message"):
+    if error.original_error is not None and not isinstance(error.original_error, EXPECTED_ERRORS):
         formatted["message"] = "Internal error."  # never leak internals
     return formatted
 

@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from runs import jsonvalues
 from runs.crash import mark_crashed_runs
 from runs.models import Run, RunLine
 from tests.runs.conftest import make_key, make_service_account
@@ -44,7 +43,7 @@ def test_create_run_is_idempotent_on_run_id_and_names_the_run(writer, member):
     assert first == again and Run.objects.count() == 1
     assert first["state"] == "running" and first["author"] == "max" and first["config"] == {"lr": 0.1, "dataset_sha": "abc"}
     assert len(first["display_name"].split("-")) == 3
-    generated = make_run(writer, run_id=None) if False else post_json(writer, BASE, {}).json()
+    generated = post_json(writer, BASE, {}).json()  # no run_id: the server makes one
     assert generated["run_id"] and generated["display_name"] != first["display_name"]
 
 
@@ -236,3 +235,20 @@ def test_other_teams_runs_never_appear_and_never_accept_writes(people):
     assert intruder.get("/api/v1/teams/globex/projects/demo/runs/r1").status_code == 404
     assert post_json(intruder, "/api/v1/teams/globex/projects/demo/runs/r1/lines", {"stream": "output", "offset": 0, "lines": ["x"]}).status_code == 404
     assert not RunLine.objects.exists()
+
+
+def test_listing_runs_costs_the_same_few_queries_for_many_runs(writer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_to_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert writer.get(BASE, {"limit": 50}).status_code == 200
+        return len(captured)
+
+    make_run(writer, run_id="one")
+    with_one = queries_to_list()
+    for i in range(30):
+        make_run(writer, run_id=f"many{i}")
+    assert queries_to_list() == with_one
+    assert writer.get(BASE, {"limit": 50}).json()["count"] == 31
