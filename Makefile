@@ -28,7 +28,12 @@ run: $(VENV)/.installed
 	$(PY) manage.py first_run_hint --port $(PORT)
 	$(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed-test
+# The SSO tests run a real OpenID provider (npm oidc-provider) from tests/oidc.
+tests/oidc/node_modules/.installed: tests/oidc/package-lock.json
+	npm ci --prefix tests/oidc --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.installed-test tests/oidc/node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
