@@ -35,8 +35,10 @@ def _cache_key(kind: str, url: str) -> str:
 
 def check_issuer_url(issuer: str) -> None:
     """An issuer must be https, except a loopback provider where loopback is allowed."""
-    if issuer.startswith("http://") and fetch.is_loopback_host(issuer) and fetch.loopback_allowed():
-        return
+    if issuer.startswith("http://") and fetch.is_loopback_host(issuer):
+        if fetch.loopback_allowed():
+            return
+        raise FetchError("Providers on loopback are not allowed on this instance (see SEXTANT_SSO_ALLOW_LOOPBACK).")
     if not issuer.startswith("https://"):
         raise FetchError("The issuer URL must start with https://.")
     if "?" in issuer or "#" in issuer:

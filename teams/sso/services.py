@@ -50,7 +50,7 @@ def sso_config_save(
     actor: User,
     issuer: str,
     client_id: str,
-    client_secret: str | None,
+    client_secret: str | None = None,
     allowed_domains,
     jit_provisioning: bool = False,
     jit_role: str = Role.MEMBER,
