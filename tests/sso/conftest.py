@@ -23,9 +23,7 @@ TAMPERED = {f"{mode}@acme.test": {"tamper": mode} for mode in ("aud", "iss", "ex
 def sso_settings(settings):
     # The providers live on 127.0.0.1: allow loopback for these tests only.
     settings.SEXTANT_SSO_ALLOW_LOOPBACK = True
-    cache.clear()
-    yield settings
-    cache.clear()
+    return settings
 
 
 @pytest.fixture(scope="session")
@@ -54,9 +52,11 @@ def oidc_provider(live_server):
 
 
 @pytest.fixture
-def live(live_server, settings, oidc_provider):
+def live(live_server, settings, oidc_provider, transactional_db):
     settings.SITE_URL = live_server.url
-    return live_server
+    cache.clear()  # discovery and keys are cached by URL
+    yield live_server
+    cache.clear()
 
 
 @pytest.fixture
