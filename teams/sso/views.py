@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 from mozilla_django_oidc.views import get_next_url
 
 from .. import audit
-from ..access import SSO_SESSION_KEY, access_team
+from ..access import SSO_SESSION_KEY, SSORequired, access_team
 from ..models import Role
 from . import discovery, oidc, selectors, services
 from .errors import SSORefused
@@ -99,7 +101,11 @@ def finder(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_page(request, name):
-    team, _ = access_team(request.user, name, need=Role.ADMIN, request=request)
+    try:
+        team, _ = access_team(request.user, name, need=Role.ADMIN, request=request)
+    except SSORequired:
+        # A console page can do better than a 403: send the person through the team's SSO.
+        return redirect(reverse("teams:sso:login", kwargs={"team": name}) + "?" + urlencode({"next": request.path}))
     if team.is_personal:
         raise Http404("A personal entity has no single sign-on.")
     config = selectors.sso_config_for(team)
