@@ -178,9 +178,9 @@ def sso_login_complete(*, team: Team, config: TeamSSOConfig, claims: dict, ip: s
     """
     sub = str(claims.get("sub") or "")
     email = str(claims.get("email") or "").strip().lower()
-    if not sub:
+    if not sub or len(sub) > 255:
         raise SSORefused("missing_sub", "The provider did not say who you are.")
-    if not email or "@" not in email:
+    if not email or "@" not in email or len(email) > 254:
         raise SSORefused("missing_email", "The provider did not share your email address.")
     if not email_is_verified(claims):
         raise SSORefused("email_not_verified", "Your provider has not verified your email address.")

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -75,6 +76,9 @@ def callback(request, team):
         user = services.sso_login_complete(team=team_obj, config=config, claims=claims, ip=audit.client_ip(request))
     except SSORefused as exc:
         return refuse(request, team_obj, exc)
+    except IntegrityError:
+        # Two first logins of the same person at once: the other one won.
+        return refuse(request, team_obj, SSORefused("conflict", "Another login for this account was in progress; try again.", status=409))
 
     auth_login(request, user, backend=SESSION_BACKEND)
     # Which teams this session proved itself to: teams.access reads it for "require SSO".

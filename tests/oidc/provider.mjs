@@ -11,7 +11,8 @@
 //
 // `tamper` re-signs that user's id_token in the /token answer so the relying
 // party's refusals can be tested: aud, iss, exp, sig (another key, same kid),
-// kid (a key id not in the JWKS), nonce, sub (differs from userinfo's sub).
+// kid (a key id not in the JWKS), nonce, sub (differs from userinfo's sub),
+// alg (HS256 keyed with the client secret: algorithm confusion).
 import http from 'node:http';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -42,7 +43,7 @@ function account(users, id) {
   };
 }
 
-async function tamperIdToken(body, users, keys) {
+async function tamperIdToken(body, users, keys, clientSecret) {
   const claims = decodeJwt(body.id_token);
   const mode = users[claims.sub]?.tamper;
   if (!mode) return body;
@@ -56,6 +57,7 @@ async function tamperIdToken(body, users, keys) {
   else if (mode === 'kid') header.kid = 'a-key-nobody-published';
   else if (mode === 'nonce') claims.nonce = 'a-different-nonce';
   else if (mode === 'sub') claims.sub = `${claims.sub}-impostor`;
+  else if (mode === 'alg') { header.alg = 'HS256'; key = new TextEncoder().encode(clientSecret); }
   else throw new Error(`unknown tamper mode ${mode}`);
   return { ...body, id_token: await new SignJWT(claims).setProtectedHeader(header).sign(key) };
 }
@@ -92,7 +94,7 @@ async function serve(spec) {
   provider.use(async (ctx, next) => {
     await next();
     if (ctx.oidc?.route === 'token' && ctx.body?.id_token) {
-      ctx.body = await tamperIdToken(ctx.body, users, keys);
+      ctx.body = await tamperIdToken(ctx.body, users, keys, ctx.oidc.client.clientSecret);
     }
   });
   server.on('request', provider.callback());

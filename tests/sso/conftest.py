@@ -16,7 +16,7 @@ from .provider import Login, OpenIDProvider
 SECRET_A = "acme-client-secret-4f2a"
 SECRET_B = "globex-client-secret-9c1d"
 
-TAMPERED = {f"{mode}@acme.test": {"tamper": mode} for mode in ("aud", "iss", "exp", "sig", "kid", "nonce", "sub")}
+TAMPERED = {f"{mode}@acme.test": {"tamper": mode} for mode in ("aud", "iss", "exp", "sig", "kid", "nonce", "sub", "alg")}
 
 
 @pytest.fixture(autouse=True)

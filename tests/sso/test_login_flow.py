@@ -1,5 +1,7 @@
 """Full authorization-code logins against the real provider, over HTTP."""
 
+import json
+
 import pytest
 
 from accounts.models import User
@@ -84,3 +86,20 @@ def test_the_session_remembers_which_team_it_came_through(acme_sso, browser, tea
 
     session = SessionStore(session_key=person.session.cookies["sessionid"])
     assert session["sso_team_ids"] == [team.pk]
+
+
+def test_a_rotated_signing_key_is_fetched_again_instead_of_refusing(acme_sso, browser):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from django.core.cache import cache
+    from jwt.algorithms import RSAAlgorithm
+
+    from teams.sso import discovery
+
+    # Cache a JWKS that lacks the provider's current key, as after a rotation.
+    old_key = json.loads(RSAAlgorithm.to_jwk(rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()))
+    old_key.update(kid="retired-key", use="sig", alg="RS256")
+    jwks_uri = discovery.discover(acme_sso.issuer).jwks_uri
+    cache.set(discovery._cache_key("jwks", jwks_uri), [old_key], 3600)
+
+    assert browser().login("acme", "alice@acme.test").status_code == 302
+    assert any(k["kid"] != "retired-key" for k in cache.get(discovery._cache_key("jwks", jwks_uri)))

@@ -36,6 +36,7 @@ def assert_refused(response, reason, before, person=None):
         ("kid@acme.test", "unknown_key"),
         ("nonce@acme.test", "wrong_nonce"),
         ("sub@acme.test", "userinfo_sub_mismatch"),
+        ("alg@acme.test", "wrong_algorithm"),
         ("unverified@acme.test", "email_not_verified"),
         ("mallory@evil.test", "domain_not_allowed"),
     ],
