@@ -8,7 +8,7 @@ import pytest
 
 from accounts.keys import generate_key, hash_key
 from accounts.models import ApiKey
-from teams.models import AuditEvent, Role, TeamSSOConfig
+from teams.models import AuditEvent, TeamSSOConfig
 from teams.sso.crypto import decrypt_secret
 
 from .conftest import SECRET_A, session_login
