@@ -80,3 +80,18 @@ def test_continue_with_sso_finds_the_team_by_email_domain(client, acme_sso, glob
     response = client.post("/sso/", {"email": "someone@unknown.test"})
     assert response.status_code == 200
     assert "No team uses single sign-on for this email domain" in response.content.decode()
+
+
+def test_an_admin_proves_sso_from_the_page_then_requires_it(acme_sso, browser, owner, oidc_provider):
+    person = browser()
+    # The page's "log in through SSO now" link, followed through the provider.
+    callback = person.to_callback("acme", owner.email, start_url=f"{person.base}/sso/acme/login/?next=/teams/acme/sso/")
+    assert person.callback(callback).headers["Location"] == "/teams/acme/sso/"
+    settings_page = person.get("/teams/acme/sso/")
+    assert "log in through SSO now" not in settings_page.text
+    token = person.session.cookies["csrftoken"]
+    saved = person.session.post(f"{person.base}/teams/acme/sso/", data={**form(oidc_provider.issuers[0], require_sso="on"),
+                                "client_secret": "", "csrfmiddlewaretoken": token},
+                                headers={"Referer": person.base + "/teams/acme/sso/"}, allow_redirects=False)
+    assert saved.status_code == 302
+    assert TeamSSOConfig.objects.get(pk=acme_sso.pk).require_sso
