@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import permissions
 
+from accounts.permissions import scope_allows
+
 from .models import ROLE_RANK, Membership, Role, Team
 
 # Session key holding the ids of the teams this session logged in to through
@@ -75,16 +77,6 @@ def key_scope(request) -> str | None:
     """The scope of the API key authenticating this request, or None for sessions."""
     api_key = getattr(request, "auth", None)
     return getattr(api_key, "scope", None)
-
-
-def scope_allows(scope: str | None, *, write: bool, ingest: bool = False) -> bool:
-    if scope is None or scope == "full":
-        return True
-    if scope == "read":
-        return not write
-    if scope == "ingest":
-        return ingest
-    return False
 
 
 class TeamPermission(permissions.BasePermission):

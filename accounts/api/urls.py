@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
+    path("settings/", views.SettingsView.as_view(), name="api-settings"),
 ]

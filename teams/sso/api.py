@@ -1,6 +1,6 @@
 """REST API for a team's SSO settings: admins only; the client secret is write-only."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +11,14 @@ from ..models import Role
 from . import discovery, oidc, selectors, services
 
 
+@extend_schema_field({"type": "string", "enum": list(Role.values)})
+class RoleField(serializers.ChoiceField):
+    """Role choices inline in the schema: the team API already names the shared Role enum."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Role.choices, **kwargs)
+
+
 class SSOConfigInput(serializers.Serializer):
     issuer = serializers.CharField(max_length=500)
     client_id = serializers.CharField(max_length=255)
@@ -18,7 +26,7 @@ class SSOConfigInput(serializers.Serializer):
                                           help_text="Required the first time; omit to keep the saved one.")
     allowed_domains = serializers.ListField(child=serializers.CharField(max_length=253), allow_empty=False)
     jit_provisioning = serializers.BooleanField(default=False)
-    jit_role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+    jit_role = RoleField(default=Role.MEMBER)
     require_sso = serializers.BooleanField(default=False)
     use_pkce = serializers.BooleanField(default=True)
 
