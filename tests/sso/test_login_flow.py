@@ -1,18 +1,24 @@
 """Full authorization-code logins against the real provider, over HTTP."""
 
 import json
+import logging
 
 import pytest
 
 from accounts.models import User
 from teams.models import AuditEvent, Membership, Role, SSOIdentity
 
+from .conftest import SECRET_A
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_new_person_logs_in_and_gets_an_account_and_membership(acme_sso, browser, team):
+def test_a_new_person_logs_in_and_gets_an_account_and_membership(acme_sso, browser, team, caplog):
+    caplog.set_level(logging.DEBUG)
     person = browser()
     response = person.login("acme", "alice@acme.test")
+    assert "POST /token" in caplog.text  # the token request is logged (urllib3, DEBUG)...
+    assert SECRET_A not in caplog.text, "...but the client secret never is"
 
     assert response.status_code == 302 and response.headers["Location"] == "/"
     alice = User.objects.get(email="alice@acme.test")

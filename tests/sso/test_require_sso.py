@@ -100,6 +100,7 @@ def test_a_member_who_logs_in_through_sso_reaches_the_team_and_a_password_sessio
     password.session.post(f"{password.base}/login/", data={"username": member.email, "password": "correct-horse-battery-9",
                                                           "csrfmiddlewaretoken": token}, headers={"Referer": password.base})
     assert password.get("/").status_code == 200  # logged in
+    assert password.get("/teams/acme/").status_code == 403  # the team's console page
     console = password.get("/teams/acme/sso/")
     assert console.status_code == 302 and console.headers["Location"] == "/sso/acme/login/?next=%2Fteams%2Facme%2Fsso%2F"
     assert password.get("/api/v1/teams/acme/sso/").status_code == 403
@@ -107,4 +108,5 @@ def test_a_member_who_logs_in_through_sso_reaches_the_team_and_a_password_sessio
     sso = browser()
     assert sso.login("acme", member.email).status_code == 302
     assert sso.get("/teams/acme/sso/").status_code == 200
+    assert sso.get("/teams/acme/").status_code == 200
     assert sso.get("/api/v1/teams/acme/sso/").status_code == 200
