@@ -101,6 +101,7 @@ def test_a_member_who_logs_in_through_sso_reaches_the_team_and_a_password_sessio
                                                           "csrfmiddlewaretoken": token}, headers={"Referer": password.base})
     assert password.get("/").status_code == 200  # logged in
     assert password.get("/teams/acme/").status_code == 403  # the team's console page
+    assert password.get("/teams/max/").status_code == 200  # a team without SSO: the password session is fine
     console = password.get("/teams/acme/sso/")
     assert console.status_code == 302 and console.headers["Location"] == "/sso/acme/login/?next=%2Fteams%2Facme%2Fsso%2F"
     assert password.get("/api/v1/teams/acme/sso/").status_code == 403
