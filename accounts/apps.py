@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class AccountsConfig(AppConfig):
@@ -6,3 +7,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import schema  # noqa: F401  registers the API key scheme with drf-spectacular
+
+        # Dead (revoked, expired, rotated-out) keys are refused at authentication
+        # already; this hourly job removes their rows after the retention period.
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "accounts.purge_dead_keys", {"task": "accounts.tasks.purge_dead_keys", "schedule": 3600}
+        )

@@ -31,4 +31,5 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
         name="password_reset_complete",
     ),
+    path("settings/api-keys/", views.api_keys_page, name="api-keys"),
 ]

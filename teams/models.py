@@ -26,6 +26,8 @@ class Team(models.Model):
     display_name = models.CharField(max_length=100, blank=True)
     is_personal = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Longest a service-account key may live, set by the team's admins; None = no limit.
+    service_key_max_lifetime_days = models.PositiveIntegerField(null=True, blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="teams")
 
     class Meta:

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import service_account_views, views
 
 app_name = "teams"
 urlpatterns = [
@@ -16,5 +16,6 @@ urlpatterns = [
     path("teams/<str:name>/members/<str:username>/remove/", views.member_remove, name="member_remove"),
     path("teams/<str:name>/leave/", views.team_leave, name="leave"),
     path("teams/<str:name>/audit/", views.team_audit, name="audit"),
+    path("teams/<str:name>/service-accounts/", service_account_views.service_accounts_page, name="service-accounts"),
     path("", include("teams.sso.urls")),
 ]

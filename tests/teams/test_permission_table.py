@@ -98,20 +98,3 @@ CONSOLE = [
 @pytest.mark.parametrize("row, caller", permission_cases(API + CONSOLE))
 def test_permission_table(row, caller, people, team, other_team):
     check_permission(row, caller, people=people, team=team, other_team=other_team)
-
-
-def test_every_api_route_of_the_foundation_is_in_the_table():
-    from django.urls import get_resolver
-
-    from teams.api import urls as team_urls
-    from accounts.api import urls as account_urls
-
-    declared = {row.url.removeprefix("/api/v1/") for row in API}
-    for pattern in [*team_urls.urlpatterns, *account_urls.urlpatterns]:
-        if hasattr(pattern, "url_patterns"):
-            continue  # an included module (teams.sso) keeps its own table
-        route = str(pattern.pattern)
-        template = route.replace("<str:team>", "{team}").replace("<str:username>", "{username}")
-        template = template.replace("<str:invitation_id>", "{invitation}")
-        assert template in declared, f"/api/v1/{route} has no row in the permission table"
-    assert get_resolver()  # the URLconf loads
