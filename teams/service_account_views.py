@@ -21,7 +21,7 @@ from .models import Role
 @never_cache  # a response may carry a freshly issued key
 @require_http_methods(["GET", "POST"])
 def service_accounts_page(request, name: str):
-    team, _ = access_team(request.user, name, need=Role.ADMIN)
+    team, _ = access_team(request.user, name, need=Role.ADMIN, request=request)
     post = request.POST if request.method == "POST" else {}
     action = post.get("action")
     ip = audit.client_ip(request)

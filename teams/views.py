@@ -91,14 +91,14 @@ def _render_team(request, team, role, *, status=200, invite_form=None, new_invit
 
 @login_required
 def team_detail(request, name):
-    team, role = access_team(request.user, name)
+    team, role = access_team(request.user, name, request=request)
     return _render_team(request, team, role)
 
 
 @login_required
 @require_POST
 def invitation_create(request, name):
-    team, role = access_team(request.user, name, need=Role.ADMIN)
+    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
@@ -126,7 +126,7 @@ def invitation_create(request, name):
 @login_required
 @require_POST
 def invitation_revoke(request, name, invitation_id):
-    team, role = access_team(request.user, name, need=Role.ADMIN)
+    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
     invitation = selectors.team_invitation(team, invitation_id)
     if invitation is None:
         raise Http404("No such invitation in this team.")
@@ -142,7 +142,7 @@ def invitation_revoke(request, name, invitation_id):
 @login_required
 @require_POST
 def member_role(request, name, username):
-    team, role = access_team(request.user, name, need=Role.ADMIN)
+    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
     membership = selectors.team_membership(team, username)
     if membership is None:
         raise Http404("No such member in this team.")
@@ -160,7 +160,7 @@ def member_role(request, name, username):
 @login_required
 @require_POST
 def member_remove(request, name, username):
-    team, role = access_team(request.user, name, need=Role.ADMIN)
+    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
     membership = selectors.team_membership(team, username)
     if membership is None:
         raise Http404("No such member in this team.")
@@ -179,7 +179,7 @@ def member_remove(request, name, username):
 @login_required
 @require_POST
 def team_leave(request, name):
-    team, role = access_team(request.user, name)
+    team, role = access_team(request.user, name, request=request)
     try:
         services.member_leave(team=team, user=request.user, ip=audit.client_ip(request))
     except ValidationError as exc:
@@ -191,7 +191,7 @@ def team_leave(request, name):
 
 @login_required
 def team_audit(request, name):
-    team, role = access_team(request.user, name, need=Role.ADMIN)
+    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
     page = Paginator(selectors.team_audit_events(team), 100).get_page(request.GET.get("page"))
     return render(request, "teams/audit.html", {"team": team, "role": role, "page": page})
 
