@@ -273,3 +273,6 @@ LOGGING = {
 
 # --- Sextant ------------------------------------------------------------------------
 SEXTANT_SIGNUP_OPEN_DEFAULT = env_bool("SEXTANT_SIGNUP_OPEN", True)
+# OIDC providers on loopback (127.0.0.0/8, ::1) are refused unless this is on:
+# a team admin must not be able to point discovery fetches at the server itself.
+SEXTANT_SSO_ALLOW_LOOPBACK = env_bool("SEXTANT_SSO_ALLOW_LOOPBACK", False)

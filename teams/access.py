@@ -35,7 +35,7 @@ def has_role(role: str | None, need: str) -> bool:
     return role is not None and ROLE_RANK[role] >= ROLE_RANK[need]
 
 
-def sso_satisfied(user, team: Team, request) -> bool:
+def sso_satisfied(user, team: Team, request, api_key=None) -> bool:
     """False when the team requires SSO and this request's session did not log in through it.
 
     Instance admins are exempt (break-glass), and so are API keys: they are
@@ -45,21 +45,22 @@ def sso_satisfied(user, team: Team, request) -> bool:
     config = getattr(team, "sso_config", None)
     if config is None or not config.require_sso or user.is_superuser:
         return True
+    if api_key is not None or (request is not None and key_scope(request) is not None):
+        return True
     if request is None:
         return False
-    if key_scope(request) is not None:
-        return True
     session = getattr(request, "session", None)
     return session is not None and team.pk in (session.get(SSO_SESSION_KEY) or [])
 
 
-def access_team(user, team_name: str, *, need: str = Role.VIEWER, request=None) -> tuple[Team, str]:
+def access_team(user, team_name: str, *, need: str = Role.VIEWER, request=None, api_key=None) -> tuple[Team, str]:
     """The team named team_name and the user's role there, if it is at least `need`.
 
     Raises Http404 when the team does not exist or the user is not a member
     (outsiders cannot tell the two apart), PermissionDenied when a member's
     role is too low, SSORequired when the team requires SSO and `request`'s
-    session did not come through it (pass the request from every view).
+    session did not come through it (pass the request from every view, or
+    the ApiKey from key-authenticated endpoints that have no DRF request).
     """
     membership = (
         Membership.objects.select_related("team", "team__sso_config").filter(team__name=team_name, user=user).first()
@@ -70,7 +71,7 @@ def access_team(user, team_name: str, *, need: str = Role.VIEWER, request=None) 
         membership = None  # a service account acts only in its own team, whatever rows say otherwise
     if membership is None:
         raise Http404("No such team.")
-    if not sso_satisfied(user, membership.team, request):
+    if not sso_satisfied(user, membership.team, request, api_key):
         raise SSORequired(f"Team {team_name} requires single sign-on: log in at /sso/{team_name}/login/.")
     if not has_role(membership.role, need):
         raise PermissionDenied(f"This needs the {need} role in team {team_name}.")
