@@ -5,6 +5,8 @@ Views stay thin: access.access_team resolves the team and the caller's role
 refused write re-renders the page with the reason and status 400.
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -99,8 +101,6 @@ def invitation_create(request, name):
     team, role = access_team(request.user, name, need=Role.ADMIN)
     form = InvitationForm(request.POST)
     if form.is_valid():
-        from datetime import timedelta
-
         try:
             invitation, token = services.invitation_create(
                 team=team,
@@ -205,6 +205,12 @@ def invitation_accept(request, token):
     if invitation is None:
         return render(request, "teams/invite.html", {"problem": "This invitation link is not valid."}, status=404)
     user = request.user if request.user.is_authenticated else None
+    if (
+        user is not None
+        and invitation.accepted_by_id == user.pk
+        and invitation.team.memberships.filter(user=user).exists()
+    ):
+        return redirect("teams:team", name=invitation.team.name)  # already joined with this link
     problem = services.invitation_problem(invitation, user)
     if user is None and problem is None:
         # Remembered so that sign-up stays possible for invitees while sign-up is closed.
@@ -262,7 +268,9 @@ def instance_settings(request):
     if not request.user.is_superuser:
         raise PermissionDenied("Only instance admins may change instance settings.")
     instance = InstanceSettings.load()
-    form = InstanceSettingsForm(request.POST if request.method == "POST" else None, initial={"signup_open": instance.signup_open})
+    form = InstanceSettingsForm(
+        request.POST if request.method == "POST" else None, initial={"signup_open": instance.signup_open}
+    )
     if request.method == "POST" and form.is_valid():
         services.instance_signup_set(
             actor=request.user, signup_open=form.cleaned_data["signup_open"], ip=audit.client_ip(request)
