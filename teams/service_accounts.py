@@ -60,28 +60,6 @@ def service_account_key_of(account: User, key_id) -> ApiKey:
         raise Http404("No such API key.") from None
 
 
-def service_account_author(*, account: User, team: Team, username: str | None) -> User | None:
-    """The human a service account's run in `team` is credited to (the client's WANDB_USERNAME).
-
-    None when no username is given (the run is the service account's own). A
-    username that is not a human member of `team` is refused with a clear error,
-    without saying whether such a user exists elsewhere.
-    """
-    username = (username or "").strip().lower()
-    if not username:
-        return None
-    membership = (
-        Membership.objects.select_related("user")
-        .filter(team=team, user__username=username, user__kind=User.Kind.HUMAN, user__is_active=True)
-        .first()
-    )
-    if membership is None:
-        raise ValidationError(
-            {"username": [f"{username} is not a member of team {team.name}, so runs cannot be credited to them."]}
-        )
-    return membership.user
-
-
 # --- Services --------------------------------------------------------------------------
 
 

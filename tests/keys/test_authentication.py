@@ -128,3 +128,30 @@ def test_refusals_never_echo_the_key(owner):
         assert response.status_code == 401
         assert key not in response.content.decode() and key[7:20] not in str(response.headers)
         assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_the_wandb_endpoints_share_the_failure_limit_and_record_last_use(
+    owner, settings, django_capture_on_commit_callbacks
+):
+    from rest_framework.test import APIClient
+
+    from .conftest import basic
+
+    settings.SEXTANT_KEY_AUTH_FAILURE_LIMIT = 3
+    good = personal_key(owner)
+
+    def graphql(key):
+        client = APIClient()
+        client.credentials(**basic(key))
+        return client.post("/graphql", {"query": "{ viewer { username } }"}, format="json", REMOTE_ADDR="203.0.113.9")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert graphql(good.key).status_code == 200
+    assert ApiKey.objects.get(pk=good.api_key.pk).last_used_ip == "203.0.113.9"
+    for _ in range(3):
+        refused = graphql(wrong_key())
+        assert refused.status_code == 401 and refused.json()["errors"][0]["message"]
+    locked = graphql(good.key)
+    assert locked.status_code == 429 and int(locked["Retry-After"]) >= 1
+    # The REST API sees the same lockout: one count per address, whichever door.
+    assert get_me(good.key, ip="203.0.113.9").status_code == 429

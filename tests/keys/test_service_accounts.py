@@ -164,16 +164,6 @@ def test_only_admins_manage_service_accounts(people, robot, robot_key, who, stat
     assert ApiKey.objects.get().is_live() and User.objects.filter(kind="service").count() == 1
 
 
-def test_a_service_account_run_may_be_credited_to_a_member_of_its_team_only(team, robot, member, outsider, other_team):
-    from django.core.exceptions import ValidationError
-
-    assert service_accounts.service_account_author(account=robot, team=team, username="max") == member
-    assert service_accounts.service_account_author(account=robot, team=team, username="") is None
-    for stranger in ("oscar", "nobody", "ci@acme"):
-        with pytest.raises(ValidationError, match="not a member of team acme"):
-            service_accounts.service_account_author(account=robot, team=team, username=stranger)
-
-
 def test_a_service_account_stays_confined_even_if_added_to_another_team(
     owner, team, robot, robot_key, outsider, other_team
 ):
