@@ -171,6 +171,28 @@ def _sqlite_path(path: tuple[str, ...]) -> str:
     return "$" + "".join(f'."{key}"' for key in path)
 
 
+# Ingestion keeps non-finite floats in jsonb as {"$float": "NaN" | "Infinity" | "-Infinity"}
+# (runs.jsonvalues). As numbers, ±Infinity compare as such and NaN is no number at all
+# (NULL: it matches no comparison and sorts with the non-numbers), as in IEEE 754.
+def _pg_number(x: str, xp: list) -> tuple[str, list]:
+    sql = (
+        f"(CASE jsonb_typeof({x}) WHEN 'number' THEN ({x})::float8 WHEN 'object' THEN "
+        f"CASE ({x}) ->> '$float' WHEN 'Infinity' THEN 'Infinity'::float8 "
+        f"WHEN '-Infinity' THEN '-Infinity'::float8 END END)"
+    )
+    return sql, xp * 3
+
+
+def _sqlite_number(col: str, cp: list, path: tuple[str, ...]) -> tuple[str, list]:
+    p = _sqlite_path(path)
+    sql = (
+        f"(CASE json_type({col}, %s) WHEN 'integer' THEN json_extract({col}, %s) "
+        f"WHEN 'real' THEN json_extract({col}, %s) WHEN 'object' THEN "
+        f"CASE json_extract({col}, %s) WHEN 'Infinity' THEN 9e999 WHEN '-Infinity' THEN -9e999 END END)"
+    )
+    return sql, (cp + [p]) * 3 + cp + [p + '."$float"']
+
+
 class JsonValue(_JsonSql):
     """The value at a JSON path as a number, as text (strings only) or as JSON text.
 
@@ -187,7 +209,7 @@ class JsonValue(_JsonSql):
         col, params = self.column_sql(compiler, connection)
         x, xp = _pg_path(col, self.run_field.path)
         if self.kind == "number":
-            return f"(CASE WHEN jsonb_typeof({x}) = 'number' THEN ({x})::float8 END)", params + xp + params + xp
+            return _pg_number(x, params + xp)
         if self.kind == "text":
             return f"(CASE WHEN jsonb_typeof({x}) = 'string' THEN ({x}) #>> '{{}}' END)", params + xp + params + xp
         return f"(({x})::text)", params + xp
@@ -196,8 +218,7 @@ class JsonValue(_JsonSql):
         col, cp = self.column_sql(compiler, connection)
         xp = cp + [_sqlite_path(self.run_field.path)]  # the path is a parameter, never inlined
         if self.kind == "number":
-            sql = f"(CASE WHEN json_type({col}, %s) IN ('integer', 'real') THEN json_extract({col}, %s) END)"
-            return sql, xp * 2
+            return _sqlite_number(col, cp, self.run_field.path)
         if self.kind == "text":
             return f"(CASE WHEN json_type({col}, %s) = 'text' THEN json_extract({col}, %s) END)", xp * 2
         return f"(json_quote(json_extract({col}, %s)))", xp
@@ -266,7 +287,8 @@ class JsonCondition(_JsonSql):
         if isinstance(value, bool):
             return f"(CASE WHEN {typeof} = 'boolean' THEN ({x})::boolean = %s END)", xp + xp + [value]
         if isinstance(value, (int, float)):
-            return f"(CASE WHEN {typeof} = 'number' THEN ({x})::float8 {_SQL_OPS[op]} %s END)", xp + xp + [float(value)]
+            number, params = _pg_number(x, xp)
+            return f"({number} {_SQL_OPS[op]} %s)", params + [float(value)]
         sql = f"(CASE WHEN {typeof} = 'string' THEN (({x}) #>> '{{}}') COLLATE \"C\" {_SQL_OPS[op]} %s END)"
         return sql, xp + xp + [value]
 
@@ -304,22 +326,22 @@ class JsonCondition(_JsonSql):
         if cond.op == EXISTS:
             return (f"{typeof} IS NOT NULL" if cond.value else f"{typeof} IS NULL"), xp
         if cond.op == IN:
-            return _or_sql([self._sqlite_scalar(col, xp, EQ, value) for value in cond.value], "0")
+            return _or_sql([self._sqlite_scalar(col, xp, self.run_field.path, EQ, v) for v in cond.value], "0")
         if cond.op == REGEX:
             pattern = ("(?i)" if cond.flags else "") + cond.value
             return f"({typeof} = 'text' AND json_extract({col}, %s) REGEXP %s)", xp + xp + [pattern]
-        return self._sqlite_scalar(col, xp, cond.op, cond.value)
+        return self._sqlite_scalar(col, xp, self.run_field.path, cond.op, cond.value)
 
     @staticmethod
-    def _sqlite_scalar(col, xp, op, value):
+    def _sqlite_scalar(col, xp, path, op, value):
         typeof = f"json_type({col}, %s)"
         if value is None:
             return f"({typeof} IS NULL OR {typeof} = 'null')", xp + xp
         if isinstance(value, bool):
             return f"({typeof} = %s)", xp + ["true" if value else "false"]
         if isinstance(value, (int, float)):
-            sql = f"({typeof} IN ('integer', 'real') AND json_extract({col}, %s) {_SQL_OPS[op]} %s)"
-            return sql, xp + xp + [value]
+            number, params = _sqlite_number(col, xp[:-1], path)
+            return f"({number} {_SQL_OPS[op]} %s)", params + [value]
         return f"({typeof} = 'text' AND json_extract({col}, %s) {_SQL_OPS[op]} %s)", xp + xp + [value]
 
     def _sqlite_tags(self, col, cp):

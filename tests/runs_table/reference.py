@@ -9,6 +9,7 @@ through this, over the same runs, and compare. It works on plain dicts:
 """
 
 import functools
+import math
 import re
 from datetime import UTC, datetime
 
@@ -144,7 +145,7 @@ def sort_runs(runs: list[dict], order: list[str]) -> list[dict]:
     """Numbers, then strings, then anything else (missing last); each key asc or desc; then by id."""
 
     def rank(value):
-        if _is_number(value):
+        if _is_number(value) and not math.isnan(value):  # NaN is no number: it sorts with the rest
             return 0
         if isinstance(value, str):
             return 1

@@ -7,6 +7,7 @@ combinations of them (hypothesis) must select exactly the same runs, and every
 order must sort them the same way.
 """
 
+import math
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +26,7 @@ VALUES = [
     "a", "b", "B", "ab", "", "10", "NaN", "Infinity", "é", "a.b",
     True, False, None,
     [1, 2], {"x": 1},
+    float("nan"), float("inf"), float("-inf"),
 ]  # fmt: skip
 CONFIG_KEYS = ["lr", "opt.name", "opt.depth", "layers", "flag"]
 SUMMARY_KEYS = ["acc", "loss", "note", "nested.x", "nested.y"]
@@ -68,9 +70,21 @@ def _random_runs(count: int, seed: int) -> list[dict]:
     return runs
 
 
+def stored(value):
+    """How ingestion keeps values in jsonb: non-finite floats as {"$float": "NaN" | "Infinity" | "-Infinity"}."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"$float": "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")}
+    if isinstance(value, dict):
+        return {key: stored(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [stored(item) for item in value]
+    return value
+
+
 def wire_config(config: dict) -> dict:
     """The SDK's stored config shape: {"key": {"value": v}}."""
-    return {key: {"value": value} for key, value in config.items()} | {"_wandb": {"value": {"t": {"1": [1]}}}}
+    wrapped = {key: {"value": stored(value)} for key, value in config.items()}
+    return wrapped | {"_wandb": {"value": {"t": {"1": [1]}}}}
 
 
 @pytest.fixture
@@ -89,7 +103,7 @@ def dataset(team, owner, member):
             notes=spec["notes"],
             tags=spec["tags"],
             config=wire_config(spec["config"]),
-            summary=spec["summary"],
+            summary=stored(spec["summary"]),
             author=users[spec["username"]],
         )
         Run.objects.filter(pk=run.pk).update(created_at=spec["created_at"])
@@ -114,7 +128,8 @@ def ref_ids(runs, filters, order=None) -> list[str]:
 # --- every operator, every key, every value --------------------------------------------
 
 JSON_LABELS = [f"config.{k}" for k in CONFIG_KEYS] + [f"summary_metrics.{k}" for k in SUMMARY_KEYS]
-SCALARS = [v for v in VALUES if not isinstance(v, (list, dict))]
+# What a filter may compare with: no lists, objects, NaN or Infinity (those are refused).
+SCALARS = [v for v in VALUES if not isinstance(v, (list, dict)) and not (isinstance(v, float) and not math.isfinite(v))]
 ORDERABLE = [v for v in SCALARS if v is not None and not isinstance(v, bool)]
 
 
