@@ -221,7 +221,12 @@ class JsonValue(_JsonSql):
             return _sqlite_number(col, cp, self.run_field.path)
         if self.kind == "text":
             return f"(CASE WHEN json_type({col}, %s) = 'text' THEN json_extract({col}, %s) END)", xp * 2
-        return f"(json_quote(json_extract({col}, %s)))", xp
+        t = f"json_type({col}, %s)"
+        sql = (
+            f"(CASE WHEN {t} IS NULL THEN NULL WHEN {t} IN ('object', 'array') THEN json_extract({col}, %s) "
+            f"WHEN {t} IN ('true', 'false') THEN {t} ELSE json_quote(json_extract({col}, %s)) END)"
+        )
+        return sql, xp * 6
 
     def as_sql(self, compiler, connection):
         raise FilterError(f"JSON filters are not supported on {connection.vendor}")

@@ -175,3 +175,38 @@ class ProjectKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "source", "key", "type"], name="unique_project_key_type")
         ]
+
+
+# --- The runs table: what each user chose to see ------------------------------------------
+
+
+class TableSettings(models.Model):
+    """The columns a user last chose for a project's runs table."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    columns = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="unique_table_settings")]
+
+
+class SavedView(models.Model):
+    """A named filter/sort/columns/grouping of a project's runs table, private to its user."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="saved_views")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=128)
+    filters = models.JSONField(default=dict, blank=True)
+    order = models.JSONField(default=list, blank=True)
+    search = models.CharField(max_length=256, blank=True)
+    columns = models.JSONField(default=list, blank=True)
+    group_by = models.CharField(max_length=512, blank=True)
+    agg = models.CharField(max_length=512, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["project", "user", "name"], name="unique_saved_view_name")]
