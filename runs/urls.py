@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "runs"
-urlpatterns: list = []
+urlpatterns = [
+    path("<str:team>/<str:project>/", views.runs_table, name="table"),
+]
