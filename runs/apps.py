@@ -8,7 +8,9 @@ class RunsConfig(AppConfig):
     def ready(self) -> None:
         from .tasks import SWEEP_EVERY_SECONDS
 
-        settings.CELERY_BEAT_SCHEDULE["runs-sweep-stale-derived"] = {
-            "task": "runs.sweep_stale_derived",
-            "schedule": SWEEP_EVERY_SECONDS,
-        }
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "runs-sweep-stale-derived", {"task": "runs.sweep_stale_derived", "schedule": SWEEP_EVERY_SECONDS}
+        )
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "runs-ensure-key-indexes", {"task": "runs.ensure_key_indexes", "schedule": 600.0}
+        )
