@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import Cast
 
 from .filterlang import JSON, REGEX, TAGS, Cond, Field, FilterError, parse_filters, parse_order, resolve_field
 from .filters import JsonCondition, JsonValue, apply_filters, apply_order
@@ -106,8 +107,25 @@ def search_q(text: str) -> Q:
         Q(display_name__icontains=text)
         | Q(run_id__icontains=text)
         | Q(notes__icontains=text)
-        | Q(JsonCondition(tags))
+        | Q(TagSearch(tags, text))
     )
+
+
+class TagSearch(JsonCondition):
+    """A tag containing the text. On PostgreSQL a LIKE over the tag list's JSON text
+    rules out most runs cheaply before each tag is matched exactly."""
+
+    def __init__(self, cond: Cond, text: str):
+        super().__init__(cond)
+        self.text = text
+
+    def as_postgresql(self, compiler, connection):
+        sql, params = super().as_postgresql(compiler, connection)
+        if not self.text.isascii() or any(ch in self.text for ch in '"\\') or any(ord(ch) < 32 for ch in self.text):
+            return sql, params  # JSON text escapes these, so the prefilter would miss them
+        col, cp = self.column_sql(compiler, connection)
+        like = "%" + self.text.replace("%", "\\%").replace("_", "\\_") + "%"
+        return f"(UPPER({col}::text) LIKE UPPER(%s) AND {sql})", cp + [like] + params
 
 
 # --- cell values -------------------------------------------------------------------------
@@ -168,7 +186,7 @@ def grouped(project: Project, query: TableQuery, *, limit: int, offset: int) -> 
         runs = runs.filter(search_q(query.search))
     key = resolve_field(query.group_by)
     group_expr = JsonValue(key, "json") if key.kind == JSON else F(key.column)
-    number = JsonValue(resolve_field(query.agg), "number") if query.agg else Value(None, output_field=FloatField())
+    number = JsonValue(resolve_field(query.agg), "number") if query.agg else Cast(Value(None), FloatField())
     inner = runs.order_by().values(g=group_expr, x=number)
     sql, params = inner.query.sql_with_params()
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
