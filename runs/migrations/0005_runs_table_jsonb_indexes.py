@@ -32,5 +32,5 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("runs", "0003_runs_table_saved_views_and_columns")]
+    dependencies = [("runs", "0004_runs_table_saved_views_and_columns")]
     operations = [migrations.RunPython(create, drop)]
