@@ -135,6 +135,13 @@ def run_files(run: Run) -> QuerySet[RunFile]:
     return RunFile.objects.filter(run=run).order_by("name")
 
 
+class FilterRejected(ValidationError):
+    """A filter or order the server cannot evaluate; str() is the message naming the problem."""
+
+    def __str__(self) -> str:
+        return "; ".join(self.messages)
+
+
 def runs_filtered(runs: QuerySet[Run], *, filters: dict | None, order: str | None) -> QuerySet[Run]:
     """The one place where the wandb filter language and ordering apply (runs.filters compiles them to SQL).
 
@@ -145,7 +152,7 @@ def runs_filtered(runs: QuerySet[Run], *, filters: dict | None, order: str | Non
     try:
         return apply_order(apply_filters(runs, filters or {}), order or "-created_at")
     except FilterError as exc:
-        raise ValidationError(str(exc)) from None
+        raise FilterRejected(str(exc)) from None
 
 
 def author_for(*, actor, team: Team, username: str | None):
