@@ -133,7 +133,7 @@ class Sextant:
 
     def native(self, run_id: str, offset: int, batch: list[dict]) -> None:
         body = {"stream": "history", "offset": offset, "lines": batch}
-        url = f"{self.base}/api/v1/teams/bench/projects/bench/runs/{run_id}/lines"
+        url = f"{self.base}/api/v1/teams/bench/projects/bench/runs/{run_id}/lines/"
         response = self.session.post(url, data=json.dumps(body), headers={"Content-Type": "application/json"}, timeout=300)
         response.raise_for_status()
 
