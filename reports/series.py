@@ -1,0 +1,349 @@
+"""Series maths for report panels: smoothing, downsampling, grouping. No Django.
+
+Everything takes an iterable of (x, y) points and works as the points go by,
+so a million-step history flows through in memory bounded by the output size
+(or by a smoothing window), never by the length of the history.
+
+Non-finite values (NaN, ±Infinity, which wandb histories may hold) pass the
+smoothers unchanged and never enter their running state; the downsamplers
+drop them, because a chart cannot draw them (JSON has no NaN either).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable, Iterator
+
+Point = tuple[float, float]
+
+SMOOTHINGS = ("none", "ema", "twema", "gaussian", "average")
+DEFAULT_MAX_POINTS = 1500
+# Time-weighted EMA measures distances in units of 1/1000 of the x span, so a
+# weight means the same on a chart of 100 steps as on one of a million.
+TWEMA_UNITS_PER_SPAN = 1000.0
+
+
+def is_finite(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# --- Smoothing -----------------------------------------------------------------------
+
+
+def ema_tensorboard(values: list[float], weight: float) -> list[float]:
+    """TensorBoard's debiased exponential moving average, step for step.
+
+    As TensorBoard's scalar dashboard computes it: a series whose values are
+    all equal is returned as is; otherwise each finite value updates
+    `last = last * weight + (1 - weight) * value` (starting from 0) and is
+    shown divided by `1 - weight ** n`, n counting the finite values so far,
+    which removes the pull towards the initial 0. Non-finite values are shown
+    unchanged and do not touch the running state.
+    """
+    _check_weight(weight)
+    is_constant = all(v == values[0] for v in values) if values else True
+    out: list[float] = []
+    last = 0.0
+    finite_seen = 0
+    for value in values:
+        if is_constant or not is_finite(value):
+            out.append(value)
+            continue
+        last = last * weight + (1 - weight) * value
+        finite_seen += 1
+        debias = 1 - weight**finite_seen if weight != 1 else 1.0
+        out.append(last / debias)
+    return out
+
+
+def smooth_ema(points: Iterable[Point], weight: float) -> Iterator[Point]:
+    """ema_tensorboard() as a stream.
+
+    TensorBoard decides "constant series" by looking at the whole series; a
+    stream cannot look ahead, so while every value so far equals the first one
+    it yields that value itself. For a truly constant series this is exactly
+    TensorBoard's output; for a series that later changes, the prefix differs
+    from TensorBoard's only by float rounding (debiased EMA of c is c).
+    """
+    _check_weight(weight)
+    last = 0.0
+    finite_seen = 0
+    first = None
+    constant_so_far = True
+    for x, y in points:
+        if first is None:
+            first = y
+        elif constant_so_far and not y == first:
+            constant_so_far = False
+        if not is_finite(y):
+            yield x, y
+            continue
+        last = last * weight + (1 - weight) * y
+        finite_seen += 1
+        if constant_so_far:
+            yield x, y
+        else:
+            yield x, last / (1 - weight**finite_seen)
+
+
+def smooth_time_weighted_ema(points: Iterable[Point], weight: float, *, x_span: float) -> Iterator[Point]:
+    """Debiased EMA whose decay follows the distance along x, not the point count.
+
+    Points logged far apart forget more of the past than points logged close
+    together, so unevenly logged runs smooth alike. A gap of x_span/1000
+    decays by `weight` once; with evenly spaced points that far apart this is
+    exactly the TensorBoard EMA above (both are sum(w^age * y) / sum(w^age)).
+    """
+    _check_weight(weight)
+    scale = TWEMA_UNITS_PER_SPAN / x_span if x_span and x_span > 0 else 1.0
+    weighted_sum = 0.0
+    weight_total = 0.0
+    last_x = None
+    for x, y in points:
+        if not is_finite(y) or not is_finite(x):
+            yield x, y
+            continue
+        decay = weight ** ((x - last_x) * scale) if last_x is not None else 0.0
+        weighted_sum = weighted_sum * decay + y
+        weight_total = weight_total * decay + 1.0
+        last_x = x
+        yield x, weighted_sum / weight_total
+
+
+def smooth_running_average(points: Iterable[Point], window: int) -> Iterator[Point]:
+    """Mean of the last `window` finite values (the current one included)."""
+    if window < 1:
+        raise ValueError("running average window must be at least 1")
+    recent: deque[float] = deque()
+    total = 0.0
+    for x, y in points:
+        if not is_finite(y):
+            yield x, y
+            continue
+        recent.append(y)
+        total += y
+        if len(recent) > window:
+            total -= recent.popleft()
+        yield x, total / len(recent)
+
+
+def smooth_gaussian(points: Iterable[Point], sigma: float) -> Iterator[Point]:
+    """Gaussian kernel average over neighbouring finite points (by position).
+
+    Each finite value becomes the kernel-weighted mean of the finite values up
+    to ceil(3 sigma) positions either side (the kernel renormalised at the
+    edges). Needs that many points of look-ahead, so memory is bounded by the
+    window, not the series.
+    """
+    if not sigma > 0:
+        raise ValueError("gaussian sigma must be positive")
+    radius = max(1, math.ceil(3 * sigma))
+    kernel = [math.exp(-(d * d) / (2 * sigma * sigma)) for d in range(-radius, radius + 1)]
+    finite_ys: deque[float] = deque()  # finite values with positions first_pos.. first_pos+len-1
+    first_pos = 0
+    finite_count = 0
+    pending: deque[tuple[float, float, int | None]] = deque()  # input order; position for finite ones
+
+    def drain(final: bool) -> Iterator[Point]:
+        nonlocal first_pos
+        while pending:
+            x, y, pos = pending[0]
+            if pos is not None:
+                if not final and finite_count - 1 < pos + radius:
+                    return
+                lo, hi = max(pos - radius, first_pos), min(pos + radius, finite_count - 1)
+                num = den = 0.0
+                for p in range(lo, hi + 1):
+                    w = kernel[p - pos + radius]
+                    num += w * finite_ys[p - first_pos]
+                    den += w
+                y = num / den
+                # Positions left of the next centre's window are no longer needed.
+                while finite_ys and first_pos < pos + 1 - radius:
+                    finite_ys.popleft()
+                    first_pos += 1
+            pending.popleft()
+            yield x, y
+
+    for x, y in points:
+        if is_finite(y):
+            pending.append((x, y, finite_count))
+            finite_ys.append(y)
+            finite_count += 1
+        else:
+            pending.append((x, y, None))
+        yield from drain(final=False)
+    yield from drain(final=True)
+
+
+def smooth(points: Iterable[Point], kind: str, param: float | None = None, *, x_span: float = 0.0) -> Iterator[Point]:
+    """Apply the named smoothing. `param` is the weight (ema, twema), sigma
+    (gaussian) or window (average); None picks a sensible default."""
+    if kind == "none":
+        return iter(points)
+    if kind == "ema":
+        return smooth_ema(points, 0.6 if param is None else param)
+    if kind == "twema":
+        return smooth_time_weighted_ema(points, 0.6 if param is None else param, x_span=x_span)
+    if kind == "gaussian":
+        return smooth_gaussian(points, 2.0 if param is None else param)
+    if kind == "average":
+        return smooth_running_average(points, 10 if param is None else int(param))
+    raise ValueError(f"unknown smoothing {kind!r}; choose one of {', '.join(SMOOTHINGS)}")
+
+
+def check_smoothing(kind: str, param: float | None) -> None:
+    """Raise ValueError naming the problem if (kind, param) is not usable."""
+    if kind not in SMOOTHINGS:
+        raise ValueError(f"unknown smoothing {kind!r}; choose one of {', '.join(SMOOTHINGS)}")
+    if param is None or kind == "none":
+        return
+    if kind in ("ema", "twema"):
+        _check_weight(param)
+    elif kind == "gaussian" and not 0 < param <= 100:
+        raise ValueError("gaussian sigma must be in (0, 100]")
+    elif kind == "average" and not (float(param).is_integer() and 1 <= param <= 1000):
+        raise ValueError("running average window must be a whole number from 1 to 1000")
+
+
+def _check_weight(weight: float) -> None:
+    if not 0 <= weight < 1:
+        raise ValueError("smoothing weight must be in [0, 1)")
+
+
+# --- Downsampling ----------------------------------------------------------------------
+
+
+class MinMaxDownsampler:
+    """At most `max_points` points out of a series of about `total` points.
+
+    The series is cut into max_points // 2 buckets by position; each bucket
+    keeps its lowest and its highest point (in x order), so no spike is lost
+    and the global minimum and maximum always survive. When the series is no
+    longer than max_points, every finite point is kept.
+    """
+
+    def __init__(self, *, total: int, max_points: int = DEFAULT_MAX_POINTS):
+        if max_points < 2:
+            raise ValueError("max_points must be at least 2")
+        self.total = max(total, 1)
+        self.max_points = max_points
+        self.keep_all = total <= max_points
+        self.buckets = max_points // 2
+        self._kept: list[Point] = []
+        self._bucket = -1
+        self._low: tuple[int, Point] | None = None  # (position, point)
+        self._high: tuple[int, Point] | None = None
+        self._position = -1
+
+    def add(self, x: float, y: float, position: int | None = None) -> None:
+        """Offer the next point; `position` is its index in the series (defaults to a running count)."""
+        self._position = self._position + 1 if position is None else position
+        if not (is_finite(y) and is_finite(x)):
+            return
+        if self.keep_all:
+            if len(self._kept) < self.max_points:
+                self._kept.append((x, y))
+            return
+        bucket = min(self._position * self.buckets // self.total, self.buckets - 1)
+        if bucket != self._bucket:
+            self._flush()
+            self._bucket = bucket
+        if self._low is None or y < self._low[1][1]:
+            self._low = (self._position, (x, y))
+        if self._high is None or y > self._high[1][1]:
+            self._high = (self._position, (x, y))
+
+    def _flush(self) -> None:
+        if self._low is None or self._high is None:
+            return
+        if self._low[0] == self._high[0]:
+            self._kept.append(self._low[1])
+        else:
+            first, second = sorted((self._low, self._high))
+            self._kept.append(first[1])
+            self._kept.append(second[1])
+        self._low = self._high = None
+
+    def points(self) -> list[Point]:
+        self._flush()
+        return self._kept
+
+
+def downsample(points: Iterable[Point], *, max_points: int = DEFAULT_MAX_POINTS) -> list[Point]:
+    """MinMaxDownsampler over a sized series."""
+    points = list(points)
+    sampler = MinMaxDownsampler(total=len(points), max_points=max_points)
+    for x, y in points:
+        sampler.add(x, y)
+    return sampler.points()
+
+
+# --- Grouping ----------------------------------------------------------------------------
+
+
+class GroupBand:
+    """Several runs' series folded into one mean line with a min–max band.
+
+    Runs are aligned on x: exactly on each step when the x range holds at most
+    max_points whole steps, otherwise on max_points equal-width x buckets. At
+    each x the mean is the mean over the runs that have a value there (each
+    run's values in a bucket averaged first, so every run weighs the same) and
+    the band spans the lowest and highest value any run has there. Runs are
+    added one at a time; memory is bounded by max_points, not by the runs'
+    lengths.
+    """
+
+    def __init__(self, *, x_min: float, x_max: float, max_points: int = DEFAULT_MAX_POINTS):
+        self.x_min = x_min
+        self.max_points = max_points
+        span = x_max - x_min
+        self.exact = float(x_min).is_integer() and float(x_max).is_integer() and span + 1 <= max_points
+        self.width = 1.0 if self.exact else (span / max_points if span > 0 else 1.0)
+        # bucket -> [sum of run means, runs, lowest, highest, sum of x, points]
+        self._buckets: dict[int, list[float]] = {}
+        self.runs = 0
+
+    def _bucket_of(self, x: float) -> int:
+        b = int((x - self.x_min) // self.width)
+        return b if self.exact else min(max(b, 0), self.max_points - 1)
+
+    def add_run(self, points: Iterable[Point]) -> None:
+        per_run: dict[int, list[float]] = {}  # bucket -> [sum, count, low, high, sum_x]
+        for x, y in points:
+            if not (is_finite(x) and is_finite(y)):
+                continue
+            b = self._bucket_of(x)
+            acc = per_run.get(b)
+            if acc is None:
+                per_run[b] = [y, 1, y, y, x]
+            else:
+                acc[0] += y
+                acc[1] += 1
+                acc[2] = min(acc[2], y)
+                acc[3] = max(acc[3], y)
+                acc[4] += x
+        self.runs += 1
+        for b, (total, count, low, high, sum_x) in per_run.items():
+            group = self._buckets.get(b)
+            if group is None:
+                self._buckets[b] = [total / count, 1, low, high, sum_x, count]
+            else:
+                group[0] += total / count
+                group[1] += 1
+                group[2] = min(group[2], low)
+                group[3] = max(group[3], high)
+                group[4] += sum_x
+                group[5] += count
+
+    def result(self) -> dict:
+        xs, means, lows, highs, counts = [], [], [], [], []
+        for b in sorted(self._buckets):
+            mean_sum, runs, low, high, sum_x, points = self._buckets[b]
+            xs.append(self.x_min + b if self.exact else sum_x / points)
+            means.append(mean_sum / runs)
+            lows.append(low)
+            highs.append(high)
+            counts.append(int(runs))
+        return {"x": xs, "mean": means, "min": lows, "max": highs, "count": counts, "runs": self.runs}
