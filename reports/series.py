@@ -57,37 +57,57 @@ def ema_tensorboard(values: list[float], weight: float) -> list[float]:
     return out
 
 
-def smooth_ema(points: Iterable[Point], weight: float) -> Iterator[Point]:
+class Smoother:
+    """Push-style smoothing: push(x, y) hands smoothed points to `sink(x, y)`
+    as soon as they are known; finish() flushes any look-ahead. One pass over
+    a run's history can feed one smoother per metric."""
+
+    def __init__(self, sink):
+        self.sink = sink
+
+    def push(self, x: float, y: float) -> None:
+        self.sink(x, y)
+
+    def finish(self) -> None:
+        pass
+
+
+class EMA(Smoother):
     """ema_tensorboard() as a stream.
 
     TensorBoard decides "constant series" by looking at the whole series; a
     stream cannot look ahead, so while every value so far equals the first one
-    it yields that value itself. For a truly constant series this is exactly
+    it passes that value itself on. For a truly constant series this is exactly
     TensorBoard's output; for a series that later changes, the prefix differs
-    from TensorBoard's only by float rounding (debiased EMA of c is c).
+    from TensorBoard's only by float rounding (the debiased EMA of c is c).
     """
-    _check_weight(weight)
-    last = 0.0
-    finite_seen = 0
-    first = None
-    constant_so_far = True
-    for x, y in points:
-        if first is None:
-            first = y
-        elif constant_so_far and not y == first:
-            constant_so_far = False
+
+    def __init__(self, sink, weight: float):
+        super().__init__(sink)
+        _check_weight(weight)
+        self.weight = weight
+        self.last = 0.0
+        self.finite_seen = 0
+        self.first = None
+        self.constant_so_far = True
+
+    def push(self, x, y):
+        if self.first is None:
+            self.first = y
+        elif self.constant_so_far and not y == self.first:
+            self.constant_so_far = False
         if not is_finite(y):
-            yield x, y
-            continue
-        last = last * weight + (1 - weight) * y
-        finite_seen += 1
-        if constant_so_far:
-            yield x, y
+            self.sink(x, y)
+            return
+        self.last = self.last * self.weight + (1 - self.weight) * y
+        self.finite_seen += 1
+        if self.constant_so_far:
+            self.sink(x, y)
         else:
-            yield x, last / (1 - weight**finite_seen)
+            self.sink(x, self.last / (1 - self.weight**self.finite_seen))
 
 
-def smooth_time_weighted_ema(points: Iterable[Point], weight: float, *, x_span: float) -> Iterator[Point]:
+class TimeWeightedEMA(Smoother):
     """Debiased EMA whose decay follows the distance along x, not the point count.
 
     Points logged far apart forget more of the past than points logged close
@@ -95,102 +115,155 @@ def smooth_time_weighted_ema(points: Iterable[Point], weight: float, *, x_span: 
     decays by `weight` once; with evenly spaced points that far apart this is
     exactly the TensorBoard EMA above (both are sum(w^age * y) / sum(w^age)).
     """
-    _check_weight(weight)
-    scale = TWEMA_UNITS_PER_SPAN / x_span if x_span and x_span > 0 else 1.0
-    weighted_sum = 0.0
-    weight_total = 0.0
-    last_x = None
-    for x, y in points:
+
+    def __init__(self, sink, weight: float, *, x_span: float):
+        super().__init__(sink)
+        _check_weight(weight)
+        self.weight = weight
+        self.scale = TWEMA_UNITS_PER_SPAN / x_span if x_span and x_span > 0 else 1.0
+        self.weighted_sum = 0.0
+        self.weight_total = 0.0
+        self.last_x = None
+
+    def push(self, x, y):
         if not is_finite(y) or not is_finite(x):
-            yield x, y
-            continue
-        decay = weight ** ((x - last_x) * scale) if last_x is not None else 0.0
-        weighted_sum = weighted_sum * decay + y
-        weight_total = weight_total * decay + 1.0
-        last_x = x
-        yield x, weighted_sum / weight_total
+            self.sink(x, y)
+            return
+        decay = self.weight ** ((x - self.last_x) * self.scale) if self.last_x is not None else 0.0
+        self.weighted_sum = self.weighted_sum * decay + y
+        self.weight_total = self.weight_total * decay + 1.0
+        self.last_x = x
+        self.sink(x, self.weighted_sum / self.weight_total)
 
 
-def smooth_running_average(points: Iterable[Point], window: int) -> Iterator[Point]:
+class RunningAverage(Smoother):
     """Mean of the last `window` finite values (the current one included)."""
-    if window < 1:
-        raise ValueError("running average window must be at least 1")
-    recent: deque[float] = deque()
-    total = 0.0
-    for x, y in points:
+
+    def __init__(self, sink, window: int):
+        super().__init__(sink)
+        if window < 1:
+            raise ValueError("running average window must be at least 1")
+        self.window = window
+        self.recent: deque[float] = deque()
+        self.total = 0.0
+
+    def push(self, x, y):
         if not is_finite(y):
-            yield x, y
-            continue
-        recent.append(y)
-        total += y
-        if len(recent) > window:
-            total -= recent.popleft()
-        yield x, total / len(recent)
+            self.sink(x, y)
+            return
+        self.recent.append(y)
+        self.total += y
+        if len(self.recent) > self.window:
+            self.total -= self.recent.popleft()
+        self.sink(x, self.total / len(self.recent))
 
 
-def smooth_gaussian(points: Iterable[Point], sigma: float) -> Iterator[Point]:
+class Gaussian(Smoother):
     """Gaussian kernel average over neighbouring finite points (by position).
 
     Each finite value becomes the kernel-weighted mean of the finite values up
     to ceil(3 sigma) positions either side (the kernel renormalised at the
     edges). Needs that many points of look-ahead, so memory is bounded by the
-    window, not the series.
+    window, not the series; points leave in the order they came.
     """
-    if not sigma > 0:
-        raise ValueError("gaussian sigma must be positive")
-    radius = max(1, math.ceil(3 * sigma))
-    kernel = [math.exp(-(d * d) / (2 * sigma * sigma)) for d in range(-radius, radius + 1)]
-    finite_ys: deque[float] = deque()  # finite values with positions first_pos.. first_pos+len-1
-    first_pos = 0
-    finite_count = 0
-    pending: deque[tuple[float, float, int | None]] = deque()  # input order; position for finite ones
 
-    def drain(final: bool) -> Iterator[Point]:
-        nonlocal first_pos
+    def __init__(self, sink, sigma: float):
+        super().__init__(sink)
+        if not sigma > 0:
+            raise ValueError("gaussian sigma must be positive")
+        self.radius = max(1, math.ceil(3 * sigma))
+        self.kernel = [math.exp(-(d * d) / (2 * sigma * sigma)) for d in range(-self.radius, self.radius + 1)]
+        self.finite_ys: deque[float] = deque()  # finite values at positions first_pos, first_pos + 1, ...
+        self.first_pos = 0
+        self.finite_count = 0
+        self.pending: deque[tuple[float, float, int | None]] = deque()  # input order; position if finite
+
+    def push(self, x, y):
+        if is_finite(y):
+            self.pending.append((x, y, self.finite_count))
+            self.finite_ys.append(y)
+            self.finite_count += 1
+        else:
+            self.pending.append((x, y, None))
+        self._drain(final=False)
+
+    def finish(self):
+        self._drain(final=True)
+
+    def _drain(self, *, final: bool) -> None:
+        radius, pending = self.radius, self.pending
         while pending:
             x, y, pos = pending[0]
             if pos is not None:
-                if not final and finite_count - 1 < pos + radius:
+                if not final and self.finite_count - 1 < pos + radius:
                     return
-                lo, hi = max(pos - radius, first_pos), min(pos + radius, finite_count - 1)
+                lo, hi = max(pos - radius, self.first_pos), min(pos + radius, self.finite_count - 1)
                 num = den = 0.0
                 for p in range(lo, hi + 1):
-                    w = kernel[p - pos + radius]
-                    num += w * finite_ys[p - first_pos]
+                    w = self.kernel[p - pos + radius]
+                    num += w * self.finite_ys[p - self.first_pos]
                     den += w
                 y = num / den
                 # Positions left of the next centre's window are no longer needed.
-                while finite_ys and first_pos < pos + 1 - radius:
-                    finite_ys.popleft()
-                    first_pos += 1
+                while self.finite_ys and self.first_pos < pos + 1 - radius:
+                    self.finite_ys.popleft()
+                    self.first_pos += 1
             pending.popleft()
-            yield x, y
+            self.sink(x, y)
 
-    for x, y in points:
-        if is_finite(y):
-            pending.append((x, y, finite_count))
-            finite_ys.append(y)
-            finite_count += 1
-        else:
-            pending.append((x, y, None))
-        yield from drain(final=False)
-    yield from drain(final=True)
+
+def make_smoother(kind: str, param: float | None, sink, *, x_span: float = 0.0) -> Smoother:
+    """The named smoothing feeding `sink`. `param` is the weight (ema, twema),
+    sigma (gaussian) or window (average); None picks a sensible default."""
+    if kind == "none":
+        return Smoother(sink)
+    if kind == "ema":
+        return EMA(sink, 0.6 if param is None else param)
+    if kind == "twema":
+        return TimeWeightedEMA(sink, 0.6 if param is None else param, x_span=x_span)
+    if kind == "gaussian":
+        return Gaussian(sink, 2.0 if param is None else param)
+    if kind == "average":
+        return RunningAverage(sink, 10 if param is None else int(param))
+    raise ValueError(f"unknown smoothing {kind!r}; choose one of {', '.join(SMOOTHINGS)}")
 
 
 def smooth(points: Iterable[Point], kind: str, param: float | None = None, *, x_span: float = 0.0) -> Iterator[Point]:
-    """Apply the named smoothing. `param` is the weight (ema, twema), sigma
-    (gaussian) or window (average); None picks a sensible default."""
-    if kind == "none":
-        return iter(points)
-    if kind == "ema":
-        return smooth_ema(points, 0.6 if param is None else param)
-    if kind == "twema":
-        return smooth_time_weighted_ema(points, 0.6 if param is None else param, x_span=x_span)
-    if kind == "gaussian":
-        return smooth_gaussian(points, 2.0 if param is None else param)
-    if kind == "average":
-        return smooth_running_average(points, 10 if param is None else int(param))
-    raise ValueError(f"unknown smoothing {kind!r}; choose one of {', '.join(SMOOTHINGS)}")
+    """make_smoother() over an iterable, as a generator (bounded look-ahead)."""
+    ready: deque[Point] = deque()
+    smoother = make_smoother(kind, param, lambda x, y: ready.append((x, y)), x_span=x_span)  # raises now
+
+    def run() -> Iterator[Point]:
+        for x, y in points:
+            smoother.push(x, y)
+            while ready:
+                yield ready.popleft()
+        smoother.finish()
+        yield from ready
+
+    return run()
+
+
+def smooth_ema(points: Iterable[Point], weight: float) -> Iterator[Point]:
+    _check_weight(weight)
+    return smooth(points, "ema", weight)
+
+
+def smooth_time_weighted_ema(points: Iterable[Point], weight: float, *, x_span: float) -> Iterator[Point]:
+    _check_weight(weight)
+    return smooth(points, "twema", weight, x_span=x_span)
+
+
+def smooth_running_average(points: Iterable[Point], window: int) -> Iterator[Point]:
+    if window < 1:
+        raise ValueError("running average window must be at least 1")
+    return smooth(points, "average", window)
+
+
+def smooth_gaussian(points: Iterable[Point], sigma: float) -> Iterator[Point]:
+    if not sigma > 0:
+        raise ValueError("gaussian sigma must be positive")
+    return smooth(points, "gaussian", sigma)
 
 
 def check_smoothing(kind: str, param: float | None) -> None:
@@ -310,22 +383,34 @@ class GroupBand:
         return b if self.exact else min(max(b, 0), self.max_points - 1)
 
     def add_run(self, points: Iterable[Point]) -> None:
-        per_run: dict[int, list[float]] = {}  # bucket -> [sum, count, low, high, sum_x]
+        self.begin_run()
         for x, y in points:
-            if not (is_finite(x) and is_finite(y)):
-                continue
-            b = self._bucket_of(x)
-            acc = per_run.get(b)
-            if acc is None:
-                per_run[b] = [y, 1, y, y, x]
-            else:
-                acc[0] += y
-                acc[1] += 1
-                acc[2] = min(acc[2], y)
-                acc[3] = max(acc[3], y)
-                acc[4] += x
+            self.add(x, y)
+        self.end_run()
+
+    def begin_run(self) -> None:
+        self._run: dict[int, list[float]] = {}  # bucket -> [sum, count, low, high, sum_x]
+
+    def add(self, x: float, y: float) -> None:
+        """The current run's next point (between begin_run and end_run)."""
+        if not (is_finite(x) and is_finite(y)):
+            return
+        b = self._bucket_of(x)
+        acc = self._run.get(b)
+        if acc is None:
+            self._run[b] = [y, 1, y, y, x]
+        else:
+            acc[0] += y
+            acc[1] += 1
+            if y < acc[2]:
+                acc[2] = y
+            if y > acc[3]:
+                acc[3] = y
+            acc[4] += x
+
+    def end_run(self) -> None:
         self.runs += 1
-        for b, (total, count, low, high, sum_x) in per_run.items():
+        for b, (total, count, low, high, sum_x) in self._run.items():
             group = self._buckets.get(b)
             if group is None:
                 self._buckets[b] = [total / count, 1, low, high, sum_x, count]
@@ -336,6 +421,7 @@ class GroupBand:
                 group[3] = max(group[3], high)
                 group[4] += sum_x
                 group[5] += count
+        self._run = {}
 
     def result(self) -> dict:
         xs, means, lows, highs, counts = [], [], [], [], []
