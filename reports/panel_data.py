@@ -88,25 +88,30 @@ def data_version(panel: Panel) -> str:
 def run_value(run: Run, key: str):
     """The value a `summary.<key>` or `config.<key>` names, or None.
 
-    A dotted key is looked up whole first, then as a path into nested dicts;
-    config entries stored the SDK's way ({"value": v, "desc": ...}) unwrap.
+    Run.config keeps the SDK's wire shape ({"lr": {"value": 0.1, "desc": ...}}),
+    as the runs-table filters read it; each top-level entry is unwrapped. A
+    dotted key is looked up whole first, then as a path into nested dicts.
     """
     source, _, name = key.partition(".")
-    root = run.summary if source == "summary" else run.config
-    value = _lookup(root, name)
+    if source == "summary":
+        return _lookup(run.summary, name, unwrap=False)
+    return _lookup(run.config, name, unwrap=True)
+
+
+def _unwrap(value):
     if isinstance(value, dict) and "value" in value and set(value) <= {"value", "desc"}:
-        value = value["value"]
+        return value["value"]
     return value
 
 
-def _lookup(root, name: str):
+def _lookup(root, name: str, *, unwrap: bool):
     if not isinstance(root, dict):
         return None
     if name in root:
-        return root[name]
+        return _unwrap(root[name]) if unwrap else root[name]
     head, dot, rest = name.partition(".")
     if dot and head in root:
-        return _lookup(root[head], rest)
+        return _lookup(_unwrap(root[head]) if unwrap else root[head], rest, unwrap=False)
     return None
 
 

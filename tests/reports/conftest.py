@@ -29,8 +29,10 @@ def other_project(other_team):
 
 
 def make_run(project, run_id, *, config=None, summary=None, history=None, tags=None, display_name=None):
+    # Run.config keeps the SDK's wire shape: {"lr": {"value": 0.1}}.
+    wire_config = {key: {"value": value} for key, value in (config or {}).items()}
     run = Run.objects.create(
-        project=project, run_id=run_id, display_name=display_name or run_id, config=config or {},
+        project=project, run_id=run_id, display_name=display_name or run_id, config=wire_config,
         summary=summary or {}, tags=tags or [],
     )
     if history:
