@@ -16,6 +16,15 @@
     return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
   }
 
+  // Runs of one run set share its colour, each in its own shade.
+  const SHADES = [0, 0.35, -0.3, 0.55, -0.5, 0.2, -0.15];
+  function shade(hex, index) {
+    const f = SHADES[index % SHADES.length];
+    const n = parseInt(hex.slice(1), 16);
+    const mix = (c) => Math.round(f >= 0 ? c + (255 - c) * f : c * (1 + f));
+    return `rgb(${mix((n >> 16) & 255)},${mix((n >> 8) & 255)},${mix(n & 255)})`;
+  }
+
   const X_TITLES = { step: "Step", wall_time: "Wall time", relative_time: "Relative time (s)" };
 
   function xs(data, values) {
@@ -25,10 +34,16 @@
   function traces(data) {
     if (data.kind === "line") {
       const dashes = ["solid", "dash", "dot", "dashdot"];
+      const runIndex = new Map();
+      const shadeOf = (s) => {
+        const key = `${s.run_set}\u0000${s.run}`;
+        if (!runIndex.has(key)) runIndex.set(key, [...runIndex.keys()].filter((k) => k.startsWith(`${s.run_set}\u0000`)).length);
+        return shade(s.colour, runIndex.get(key));
+      };
       const out = data.series.map((s) => ({
         type: "scatter", mode: "lines", x: xs(data, s.x), y: s.y,
-        name: `${s.name} · ${s.metric}`, legendgroup: s.run_set,
-        line: { color: s.colour, width: 1.5, dash: dashes[data.metrics.indexOf(s.metric) % dashes.length] },
+        name: `${s.name} · ${s.metric}`,
+        line: { color: shadeOf(s), width: 1.5, dash: dashes[data.metrics.indexOf(s.metric) % dashes.length] },
         hovertemplate: `${s.run_set} / ${s.name}<br>${s.metric}: %{y}<br>%{x}<extra></extra>`,
       }));
       for (const b of data.bands) {
@@ -74,9 +89,9 @@
       title: { text: el.dataset.title || "", font: { size: 14 } },
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
       font: { color: fg, size: 12 },
-      margin: { l: 50, r: 16, t: el.dataset.title ? 40 : 16, b: 40 },
-      height: 320,
-      legend: { orientation: "h", y: -0.2 },
+      margin: { l: 50, r: 16, t: el.dataset.title ? 40 : 16, b: 20 },
+      height: 340,
+      legend: { orientation: "h", y: -0.28, yanchor: "top" },
       xaxis: { ...axis, title: { text: data.kind === "line" ? X_TITLES[data.x_axis] : data.x_key || "" },
                type: data.x_axis === "wall_time" ? "date" : undefined },
       yaxis: { ...axis, title: { text: data.kind === "line" ? data.metrics.join(", ") : data.y_key || data.key || "" } },
