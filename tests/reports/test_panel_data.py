@@ -174,3 +174,35 @@ def test_history_is_read_through_a_chunked_iterator(project, member, grid, monke
     monkeypatch.setattr(type(RunLine.objects.all()), "iterator", spy)
     assert len(data_of(panel)["series"][0]["y"]) == 30
     assert chunk_sizes == [panel_data.CHUNK]
+
+
+TRICKY_ROWS = [
+    '{"_step": 3, "_runtime": 1.5, "loss": 0.25}',
+    '{"_step": 3, "loss": NaN, "_runtime": Infinity}',
+    '{"_step": 3, "_runtime": 2, "loss": -Infinity}',
+    '{"_step": 3, "_runtime": 2, "loss": 1e-05, "acc": -2.5E+3}',
+    '{"_step": 3, "_runtime": 2, "note": "\\"loss\\": 99, \\"acc\\": 5", "acc": 7}',  # keys inside a string
+    '{"_step": 3, "_runtime": 2, "name": "loss", "tags": ["loss", 1]}',  # the key's name as a value
+    '{"_step": 3, "_runtime": 2, "eval": {"loss": 5}, "loss": 6}',  # nested: the slow path
+    '{"_step": 3, "_runtime": 2, "loss": true, "acc": null}',
+    '{"_step": 3, "_runtime": 2, "loss": "0.5"}',
+    '{"_step":3,"_runtime":2,"loss":0.75}',
+    '{"_step": 3, "_runtime": 2, "\\u00e9poque": 4.0}',
+    '{"_step": 3, "_runtime": 2, "époque": 5.0}',
+    '{"_step": 3, "acc": 1}',
+]
+
+
+@pytest.mark.parametrize("x_axis", ["step", "relative_time"])
+@pytest.mark.parametrize("row", TRICKY_ROWS)
+def test_the_fast_row_reader_reads_what_json_reads(row, x_axis):
+    reader = panel_data.RowReader(x_axis, ["loss", "acc", "époque"])
+    fast, slow = reader.read(0, 3, row), reader._slow(0, 3, row)
+    if slow is None or not slow[1]:
+        assert fast is None or not fast[1]
+        return
+    assert fast is not None
+    assert fast[0] == slow[0]
+    assert set(fast[1]) == set(slow[1])
+    for key, value in slow[1].items():
+        assert fast[1][key] == value or (math.isnan(value) and math.isnan(fast[1][key]))
