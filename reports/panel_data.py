@@ -19,7 +19,8 @@ import hashlib
 import json
 import logging
 import math
-import re
+from collections.abc import Iterator
+from itertools import islice
 
 from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
@@ -145,61 +146,74 @@ def _x_of(line: tuple, x_axis: str, row: dict):
     return value if series.is_finite(value) else None
 
 
+_WHITESPACE = " \t\r\n"
+
+
+def _number_after_key(data: str, needle: str) -> float | None:
+    """The number stored under the top-level key `needle` (JSON-encoded, quotes
+    included) in a flat JSON object's text, or None if absent or not a number.
+
+    In JSON text an unescaped `"key"` preceded by `{` or `,` and followed by
+    `:` can only be a key (quotes inside strings are escaped); the value ends
+    at the next `,` or `}` because a flat object holds no nested ones, and
+    float() reads what the SDK writes, NaN and ±Infinity included. Strings,
+    booleans, null and lists fail float() and count as absent, as they do
+    for json.loads readers.
+    """
+    start = data.find(needle)
+    size = len(data)
+    while start != -1:
+        before = start - 1
+        while before >= 0 and data[before] in _WHITESPACE:
+            before -= 1
+        after = start + len(needle)
+        while after < size and data[after] in _WHITESPACE:
+            after += 1
+        if before >= 0 and data[before] in "{," and after < size and data[after] == ":":
+            comma, brace = data.find(",", after), data.find("}", after)
+            end = brace if comma == -1 or (brace != -1 and brace < comma) else comma
+            try:
+                return float(data[after + 1 : end])
+            except ValueError:
+                return None
+        start = data.find(needle, start + 1)
+    return None
+
+
 class RowReader:
-    """Reads the x value and the wanted metrics out of one history line's JSON text.
+    """Reads the x value and the wanted metrics out of history lines' JSON text.
 
     Most rows are flat objects of numbers, and parsing a million of them with
-    json.loads dominates a panel's compute time. For a flat row (no nested
-    object) a precompiled regular expression finds each wanted key: in JSON
-    text an unescaped `"key"` followed by a colon can only be a key (quotes
-    inside strings are escaped), so the match is exact, and float() reads
-    NaN/Infinity as the SDK writes them. Rows with nested objects, and
-    anything the fast path cannot read, go through json.loads.
+    json.loads dominated a panel's compute time; flat rows are read by
+    _number_after_key instead, which finds exactly what json.loads would.
+    Rows with nested objects go through json.loads.
     """
 
-    NUMBER = r"\s*:\s*(-?(?:\d[\d.eE+-]*|Infinity)|NaN)\s*[,}]"
-
     def __init__(self, x_axis: str, metrics: list[str]):
-        self.x_axis = x_axis
         self.x_key = X_KEYS.get(x_axis)
         self.metrics = metrics
         keys = metrics if self.x_key is None else [self.x_key, *metrics]
-        self.patterns = {key: self._patterns(key) for key in keys}
-        # a row holds none of the metrics unless one of their spellings occurs in it
-        self.spellings = sorted({text for key in metrics for text in self._spellings(key)})
-
-    @staticmethod
-    def _spellings(key: str) -> set[str]:
-        return {json.dumps(key), json.dumps(key, ensure_ascii=False)}
-
-    def _patterns(self, key: str) -> list:
-        return [re.compile(r"[{,]\s*" + re.escape(text) + self.NUMBER) for text in self._spellings(key)]
+        # The SDK's JSON may write a non-ASCII key raw or \u-escaped: look for both.
+        self.needles = {key: sorted({json.dumps(key), json.dumps(key, ensure_ascii=False)}) for key in keys}
+        self.any_metric = [needle for metric in metrics for needle in self.needles[metric]]
 
     def _number(self, key: str, data: str):
-        for pattern in self.patterns[key]:
-            match = pattern.search(data)
-            if match is not None:
-                return float(match.group(1))
+        for needle in self.needles[key]:
+            value = _number_after_key(data, needle)
+            if value is not None:
+                return value
         return None
 
     def read(self, idx: int, step, data: str):
-        """(x, {metric: value}) for the row, or None when it holds nothing to draw."""
-        if not any(text in data for text in self.spellings):
+        """(x, {metric: value}) for one row, or None when it holds nothing to draw."""
+        if not any(needle in data for needle in self.any_metric):
             return None
-        if "{" not in data[1:]:
-            try:
-                if self.x_key is None and step is not None:
-                    x = step
-                elif self.x_key is not None:
-                    x = self._number(self.x_key, data)
-                else:
-                    x = None
-                if x is not None:
-                    if not math.isfinite(x):
-                        return None
-                    return x, {m: v for m in self.metrics if (v := self._number(m, data)) is not None}
-            except ValueError:
-                pass  # not a number float() can read: let json decide
+        if data.find("{", 1) == -1:
+            x = step if self.x_key is None else self._number(self.x_key, data)
+            if x is not None:
+                if x - x != 0:
+                    return None
+                return x, {m: v for m in self.metrics if (v := self._number(m, data)) is not None}
         return self._slow(idx, step, data)
 
     def _slow(self, idx: int, step, data: str):
@@ -217,13 +231,43 @@ class RowReader:
                 values[metric] = y
         return x, values
 
+    def read_chunk(self, rows: list) -> dict[str, tuple[list, list]]:
+        """{metric: (xs, ys)} for a chunk of (idx, step, data) rows, in row order."""
+        out = {metric: ([], []) for metric in self.metrics}
+        if len(self.metrics) == 1 and self.x_key is None and len(self.any_metric) == 1:
+            # The common case, kept tight: one metric against step.
+            (metric,) = self.metrics
+            (needle,) = self.any_metric
+            xs, ys = out[metric]
+            for idx, step, data in rows:
+                if step is None or data.find("{", 1) != -1:
+                    got = self._slow(idx, step, data) if needle in data else None
+                    if got is not None and metric in got[1]:
+                        xs.append(got[0])
+                        ys.append(got[1][metric])
+                    continue
+                y = _number_after_key(data, needle)
+                if y is not None:
+                    xs.append(step)
+                    ys.append(y)
+            return out
+        for idx, step, data in rows:
+            got = self.read(idx, step, data)
+            if got is None:
+                continue
+            x, values = got
+            for metric, y in values.items():
+                xs, ys = out[metric]
+                xs.append(x)
+                ys.append(y)
+        return out
 
-def stream_history(run_id: int, x_axis: str, metrics: list[str], sinks: dict[str, series.Smoother], on_row=None) -> None:
-    """Pushes each history row's (x, metric value) into sinks[metric], in index order.
 
-    Rows come from a server-side cursor CHUNK at a time; nothing holds the
-    whole history. `on_row(idx)` runs before a row is pushed (downsamplers
-    bucket by index).
+def stream_history(run_id: int, x_axis: str, metrics: list[str]) -> Iterator[dict[str, tuple[list, list]]]:
+    """A run's history as chunks of {metric: (xs, ys)}, in index order.
+
+    Rows come from a server-side cursor (PostgreSQL) CHUNK at a time; nothing
+    holds more than one chunk of the history.
     """
     lines = (
         RunLine.objects.filter(run_id=run_id, stream=HISTORY)
@@ -231,24 +275,9 @@ def stream_history(run_id: int, x_axis: str, metrics: list[str], sinks: dict[str
         .values_list("idx", "step", "data")
         .iterator(chunk_size=CHUNK)
     )
-    read = RowReader(x_axis, metrics).read
-    single = metrics[0] if len(metrics) == 1 else None
-    if single is not None and on_row is None:
-        push = sinks[single].push  # the common case, kept tight: one metric, no positions
-        for idx, step, data in lines:
-            got = read(idx, step, data)
-            if got is not None and single in got[1]:
-                push(got[0], got[1][single])
-        return
-    for idx, step, data in lines:
-        got = read(idx, step, data)
-        if got is None:
-            continue
-        if on_row is not None:
-            on_row(idx)
-        x, values = got
-        for metric, y in values.items():
-            sinks[metric].push(x, y)
+    reader = RowReader(x_axis, metrics)
+    while rows := list(islice(lines, CHUNK)):
+        yield reader.read_chunk(rows)
 
 
 # --- Computing --------------------------------------------------------------------------------
@@ -288,19 +317,18 @@ def _line(panel: Panel) -> dict:
         for run in runs:
             if run.last_idx is None:
                 continue
-            ends = _first_last_x(run.pk, x_axis) if smoothing == "twema" else None
-            x_span = ends[1] - ends[0] if ends else 0.0
-            position = [0]
-            samplers, smoothers = {}, {}
+            ends = _first_last_x(run.pk, x_axis)
+            x_min, x_max = ends if ends else (None, None)
+            smoothers = {m: series.make_smoother(smoothing, param, x_span=(x_max - x_min) if ends else 0.0) for m in metrics}
+            samplers = {
+                m: series.MinMaxDownsampler(total=run.last_idx + 1, max_points=max_points, x_min=x_min, x_max=x_max)
+                for m in metrics
+            }
+            for chunk in stream_history(run.pk, x_axis, metrics):
+                for metric, (xs, ys) in chunk.items():
+                    samplers[metric].add_many(*smoothers[metric].push(xs, ys))
             for metric in metrics:
-                sampler = series.MinMaxDownsampler(total=run.last_idx + 1, max_points=max_points)
-                samplers[metric] = sampler
-                smoothers[metric] = series.make_smoother(
-                    smoothing, param, _positioned(sampler, position), x_span=x_span
-                )
-            stream_history(run.pk, x_axis, metrics, smoothers, on_row=lambda idx, p=position: p.__setitem__(0, idx))
-            for metric in metrics:
-                smoothers[metric].finish()
+                samplers[metric].add_many(*smoothers[metric].finish())
                 points = samplers[metric].points()
                 if not points:
                     continue
@@ -316,13 +344,6 @@ def _line(panel: Panel) -> dict:
                     }
                 )
     return out
-
-
-def _positioned(sampler: series.MinMaxDownsampler, position: list[int]):
-    def sink(x, y):
-        sampler.add(x, y, position[0])
-
-    return sink
 
 
 def _line_groups(run_set, runs, group_by, metrics, x_axis, smoothing, param, max_points) -> list[dict]:
@@ -342,13 +363,14 @@ def _line_groups(run_set, runs, group_by, metrics, x_axis, smoothing, param, max
         for run in members:
             run_ends = _first_last_x(run.pk, x_axis) if smoothing == "twema" else None
             x_span = run_ends[1] - run_ends[0] if run_ends else 0.0
-            smoothers = {}
-            for metric, band in accumulators.items():
+            smoothers = {m: series.make_smoother(smoothing, param, x_span=x_span) for m in metrics}
+            for band in accumulators.values():
                 band.begin_run()
-                smoothers[metric] = series.make_smoother(smoothing, param, band.add, x_span=x_span)
-            stream_history(run.pk, x_axis, metrics, smoothers)
+            for chunk in stream_history(run.pk, x_axis, metrics):
+                for metric, (xs, ys) in chunk.items():
+                    accumulators[metric].add_many(*smoothers[metric].push(xs, ys))
             for metric, band in accumulators.items():
-                smoothers[metric].finish()
+                band.add_many(*smoothers[metric].finish())
                 band.end_run()
         for metric, band in accumulators.items():
             result = band.result()

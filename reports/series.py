@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterable, Iterator
+from itertools import islice
 
 Point = tuple[float, float]
 
@@ -58,22 +59,20 @@ def ema_tensorboard(values: list[float], weight: float) -> list[float]:
 
 
 class Smoother:
-    """Push-style smoothing: push(x, y) hands smoothed points to `sink(x, y)`
-    as soon as they are known; finish() flushes any look-ahead. One pass over
-    a run's history can feed one smoother per metric."""
+    """Chunked smoothing: push(xs, ys) returns the (xs, ys) that are ready,
+    finish() what look-ahead held back. Working on lists keeps the per-point
+    cost down to one pass of plain arithmetic, the part a million-step
+    history pays a million times. "none" passes everything through."""
 
-    def __init__(self, sink):
-        self.sink = sink
+    def push(self, xs: list, ys: list) -> tuple[list, list]:
+        return xs, ys
 
-    def push(self, x: float, y: float) -> None:
-        self.sink(x, y)
-
-    def finish(self) -> None:
-        pass
+    def finish(self) -> tuple[list, list]:
+        return [], []
 
 
 class EMA(Smoother):
-    """ema_tensorboard() as a stream.
+    """ema_tensorboard() in chunks.
 
     TensorBoard decides "constant series" by looking at the whole series; a
     stream cannot look ahead, so while every value so far equals the first one
@@ -82,8 +81,7 @@ class EMA(Smoother):
     from TensorBoard's only by float rounding (the debiased EMA of c is c).
     """
 
-    def __init__(self, sink, weight: float):
-        super().__init__(sink)
+    def __init__(self, weight: float):
         _check_weight(weight)
         self.weight = weight
         self.last = 0.0
@@ -91,20 +89,24 @@ class EMA(Smoother):
         self.first = None
         self.constant_so_far = True
 
-    def push(self, x, y):
-        if self.first is None:
-            self.first = y
-        elif self.constant_so_far and not y == self.first:
-            self.constant_so_far = False
-        if not is_finite(y):
-            self.sink(x, y)
-            return
-        self.last = self.last * self.weight + (1 - self.weight) * y
-        self.finite_seen += 1
-        if self.constant_so_far:
-            self.sink(x, y)
-        else:
-            self.sink(x, self.last / (1 - self.weight**self.finite_seen))
+    def push(self, xs, ys):
+        w, keep = self.weight, 1 - self.weight
+        last, n, first, constant = self.last, self.finite_seen, self.first, self.constant_so_far
+        out = []
+        append = out.append
+        for y in ys:
+            if first is None:
+                first = y
+            elif constant and not y == first:
+                constant = False
+            if y - y != 0:  # NaN or ±inf: shown as is, kept out of the running state
+                append(y)
+                continue
+            last = last * w + keep * y
+            n += 1
+            append(y if constant else last / (1 - w**n))
+        self.last, self.finite_seen, self.first, self.constant_so_far = last, n, first, constant
+        return xs, out
 
 
 class TimeWeightedEMA(Smoother):
@@ -116,8 +118,7 @@ class TimeWeightedEMA(Smoother):
     exactly the TensorBoard EMA above (both are sum(w^age * y) / sum(w^age)).
     """
 
-    def __init__(self, sink, weight: float, *, x_span: float):
-        super().__init__(sink)
+    def __init__(self, weight: float, *, x_span: float):
         _check_weight(weight)
         self.weight = weight
         self.scale = TWEMA_UNITS_PER_SPAN / x_span if x_span and x_span > 0 else 1.0
@@ -125,37 +126,47 @@ class TimeWeightedEMA(Smoother):
         self.weight_total = 0.0
         self.last_x = None
 
-    def push(self, x, y):
-        if not is_finite(y) or not is_finite(x):
-            self.sink(x, y)
-            return
-        decay = self.weight ** ((x - self.last_x) * self.scale) if self.last_x is not None else 0.0
-        self.weighted_sum = self.weighted_sum * decay + y
-        self.weight_total = self.weight_total * decay + 1.0
-        self.last_x = x
-        self.sink(x, self.weighted_sum / self.weight_total)
+    def push(self, xs, ys):
+        w, scale = self.weight, self.scale
+        total, norm, last_x = self.weighted_sum, self.weight_total, self.last_x
+        out = []
+        for x, y in zip(xs, ys):
+            if y - y != 0 or x - x != 0:
+                out.append(y)
+                continue
+            decay = w ** ((x - last_x) * scale) if last_x is not None else 0.0
+            total = total * decay + y
+            norm = norm * decay + 1.0
+            last_x = x
+            out.append(total / norm)
+        self.weighted_sum, self.weight_total, self.last_x = total, norm, last_x
+        return xs, out
 
 
 class RunningAverage(Smoother):
     """Mean of the last `window` finite values (the current one included)."""
 
-    def __init__(self, sink, window: int):
-        super().__init__(sink)
+    def __init__(self, window: int):
         if window < 1:
             raise ValueError("running average window must be at least 1")
         self.window = window
         self.recent: deque[float] = deque()
         self.total = 0.0
 
-    def push(self, x, y):
-        if not is_finite(y):
-            self.sink(x, y)
-            return
-        self.recent.append(y)
-        self.total += y
-        if len(self.recent) > self.window:
-            self.total -= self.recent.popleft()
-        self.sink(x, self.total / len(self.recent))
+    def push(self, xs, ys):
+        recent, window, total = self.recent, self.window, self.total
+        out = []
+        for y in ys:
+            if y - y != 0:
+                out.append(y)
+                continue
+            recent.append(y)
+            total += y
+            if len(recent) > window:
+                total -= recent.popleft()
+            out.append(total / len(recent))
+        self.total = total
+        return xs, out
 
 
 class Gaussian(Smoother):
@@ -167,8 +178,7 @@ class Gaussian(Smoother):
     window, not the series; points leave in the order they came.
     """
 
-    def __init__(self, sink, sigma: float):
-        super().__init__(sink)
+    def __init__(self, sigma: float):
         if not sigma > 0:
             raise ValueError("gaussian sigma must be positive")
         self.radius = max(1, math.ceil(3 * sigma))
@@ -178,19 +188,24 @@ class Gaussian(Smoother):
         self.finite_count = 0
         self.pending: deque[tuple[float, float, int | None]] = deque()  # input order; position if finite
 
-    def push(self, x, y):
-        if is_finite(y):
-            self.pending.append((x, y, self.finite_count))
-            self.finite_ys.append(y)
-            self.finite_count += 1
-        else:
-            self.pending.append((x, y, None))
-        self._drain(final=False)
+    def push(self, xs, ys):
+        out_x, out_y = [], []
+        for x, y in zip(xs, ys):
+            if y - y == 0:
+                self.pending.append((x, y, self.finite_count))
+                self.finite_ys.append(y)
+                self.finite_count += 1
+            else:
+                self.pending.append((x, y, None))
+            self._drain(out_x, out_y, final=False)
+        return out_x, out_y
 
     def finish(self):
-        self._drain(final=True)
+        out_x, out_y = [], []
+        self._drain(out_x, out_y, final=True)
+        return out_x, out_y
 
-    def _drain(self, *, final: bool) -> None:
+    def _drain(self, out_x, out_y, *, final: bool) -> None:
         radius, pending = self.radius, self.pending
         while pending:
             x, y, pos = pending[0]
@@ -209,37 +224,38 @@ class Gaussian(Smoother):
                     self.finite_ys.popleft()
                     self.first_pos += 1
             pending.popleft()
-            self.sink(x, y)
+            out_x.append(x)
+            out_y.append(y)
 
 
-def make_smoother(kind: str, param: float | None, sink, *, x_span: float = 0.0) -> Smoother:
-    """The named smoothing feeding `sink`. `param` is the weight (ema, twema),
-    sigma (gaussian) or window (average); None picks a sensible default."""
+def make_smoother(kind: str, param: float | None = None, *, x_span: float = 0.0) -> Smoother:
+    """The named smoothing. `param` is the weight (ema, twema), sigma
+    (gaussian) or window (average); None picks a sensible default."""
     if kind == "none":
-        return Smoother(sink)
+        return Smoother()
     if kind == "ema":
-        return EMA(sink, 0.6 if param is None else param)
+        return EMA(0.6 if param is None else param)
     if kind == "twema":
-        return TimeWeightedEMA(sink, 0.6 if param is None else param, x_span=x_span)
+        return TimeWeightedEMA(0.6 if param is None else param, x_span=x_span)
     if kind == "gaussian":
-        return Gaussian(sink, 2.0 if param is None else param)
+        return Gaussian(2.0 if param is None else param)
     if kind == "average":
-        return RunningAverage(sink, 10 if param is None else int(param))
+        return RunningAverage(10 if param is None else int(param))
     raise ValueError(f"unknown smoothing {kind!r}; choose one of {', '.join(SMOOTHINGS)}")
 
 
 def smooth(points: Iterable[Point], kind: str, param: float | None = None, *, x_span: float = 0.0) -> Iterator[Point]:
-    """make_smoother() over an iterable, as a generator (bounded look-ahead)."""
-    ready: deque[Point] = deque()
-    smoother = make_smoother(kind, param, lambda x, y: ready.append((x, y)), x_span=x_span)  # raises now
+    """make_smoother() over an iterable of points, as a generator."""
+    smoother = make_smoother(kind, param, x_span=x_span)  # raises now, not on first next()
 
     def run() -> Iterator[Point]:
-        for x, y in points:
-            smoother.push(x, y)
-            while ready:
-                yield ready.popleft()
-        smoother.finish()
-        yield from ready
+        iterator = iter(points)
+        while True:
+            chunk = list(islice(iterator, 1000))
+            if not chunk:
+                break
+            yield from zip(*smoother.push([p[0] for p in chunk], [p[1] for p in chunk]))
+        yield from zip(*smoother.finish())
 
     return run()
 
@@ -291,57 +307,84 @@ def _check_weight(weight: float) -> None:
 class MinMaxDownsampler:
     """At most `max_points` points out of a series of about `total` points.
 
-    The series is cut into max_points // 2 buckets by position; each bucket
-    keeps its lowest and its highest point (in x order), so no spike is lost
-    and the global minimum and maximum always survive. When the series is no
-    longer than max_points, every finite point is kept.
+    The series is cut into max_points // 2 buckets, each keeping its lowest
+    and its highest point (in x order), so no spike is lost and the global
+    minimum and maximum always survive. Buckets are equal stretches of x when
+    the x range is given (what a chart's pixels are), else equal runs of
+    positions. When the series is no longer than max_points every finite
+    point is kept. Memory: one entry per bucket, whatever order points come in.
     """
 
-    def __init__(self, *, total: int, max_points: int = DEFAULT_MAX_POINTS):
+    def __init__(self, *, total: int, max_points: int = DEFAULT_MAX_POINTS, x_min=None, x_max=None):
         if max_points < 2:
             raise ValueError("max_points must be at least 2")
         self.total = max(total, 1)
         self.max_points = max_points
         self.keep_all = total <= max_points
         self.buckets = max_points // 2
+        self.by_x = x_min is not None and x_max is not None and x_max > x_min
+        self.x_min = x_min if self.by_x else 0
+        self.per_x = self.buckets / (x_max - x_min) if self.by_x else 0.0
         self._kept: list[Point] = []
-        self._bucket = -1
-        self._low: tuple[int, Point] | None = None  # (position, point)
-        self._high: tuple[int, Point] | None = None
+        # bucket -> [low y, low x, low order, high y, high x, high order]
+        self._extremes: dict[int, list] = {}
         self._position = -1
 
     def add(self, x: float, y: float, position: int | None = None) -> None:
-        """Offer the next point; `position` is its index in the series (defaults to a running count)."""
+        """Offer one point; `position` is its index in the series (defaults to a running count)."""
         self._position = self._position + 1 if position is None else position
-        if not (is_finite(y) and is_finite(x)):
+        self._add(x, y, self._position)
+
+    def add_many(self, xs: list, ys: list) -> None:
+        """Offer a chunk of points (positions keep counting)."""
+        if self.keep_all:
+            kept, limit = self._kept, self.max_points
+            for x, y in zip(xs, ys):
+                if y - y == 0 and x - x == 0 and len(kept) < limit:
+                    kept.append((x, y))
+            self._position += len(xs)
+            return
+        add, position = self._add, self._position
+        for x, y in zip(xs, ys):
+            position += 1
+            add(x, y, position)
+        self._position = position
+
+    def _add(self, x, y, position) -> None:
+        if y - y != 0 or x - x != 0:  # NaN and ±inf cannot be drawn
             return
         if self.keep_all:
             if len(self._kept) < self.max_points:
                 self._kept.append((x, y))
             return
-        bucket = min(self._position * self.buckets // self.total, self.buckets - 1)
-        if bucket != self._bucket:
-            self._flush()
-            self._bucket = bucket
-        if self._low is None or y < self._low[1][1]:
-            self._low = (self._position, (x, y))
-        if self._high is None or y > self._high[1][1]:
-            self._high = (self._position, (x, y))
-
-    def _flush(self) -> None:
-        if self._low is None or self._high is None:
-            return
-        if self._low[0] == self._high[0]:
-            self._kept.append(self._low[1])
+        if self.by_x:
+            bucket = int((x - self.x_min) * self.per_x)
         else:
-            first, second = sorted((self._low, self._high))
-            self._kept.append(first[1])
-            self._kept.append(second[1])
-        self._low = self._high = None
+            bucket = position * self.buckets // self.total
+        bucket = min(max(bucket, 0), self.buckets - 1)
+        entry = self._extremes.get(bucket)
+        if entry is None:
+            self._extremes[bucket] = [y, x, position, y, x, position]
+        elif y < entry[0]:
+            entry[0], entry[1], entry[2] = y, x, position
+        elif y > entry[3]:
+            entry[3], entry[4], entry[5] = y, x, position
 
     def points(self) -> list[Point]:
-        self._flush()
-        return self._kept
+        if self.keep_all:
+            return self._kept
+        kept: list[Point] = []
+        for bucket in sorted(self._extremes):
+            low_y, low_x, low_at, high_y, high_x, high_at = self._extremes[bucket]
+            if self.by_x:  # keep x order within the bucket
+                low_at, high_at = (low_x, low_at), (high_x, high_at)
+            if low_at == high_at:
+                kept.append((low_x, low_y))
+            elif low_at < high_at:
+                kept += [(low_x, low_y), (high_x, high_y)]
+            else:
+                kept += [(high_x, high_y), (low_x, low_y)]
+        return kept
 
 
 def downsample(points: Iterable[Point], *, max_points: int = DEFAULT_MAX_POINTS) -> list[Point]:
@@ -390,6 +433,25 @@ class GroupBand:
 
     def begin_run(self) -> None:
         self._run: dict[int, list[float]] = {}  # bucket -> [sum, count, low, high, sum_x]
+
+    def add_many(self, xs: list, ys: list) -> None:
+        """The current run's next points (between begin_run and end_run)."""
+        run, bucket_of = self._run, self._bucket_of
+        for x, y in zip(xs, ys):
+            if y - y != 0 or x - x != 0:
+                continue
+            b = bucket_of(x)
+            acc = run.get(b)
+            if acc is None:
+                run[b] = [y, 1, y, y, x]
+            else:
+                acc[0] += y
+                acc[1] += 1
+                if y < acc[2]:
+                    acc[2] = y
+                if y > acc[3]:
+                    acc[3] = y
+                acc[4] += x
 
     def add(self, x: float, y: float) -> None:
         """The current run's next point (between begin_run and end_run)."""

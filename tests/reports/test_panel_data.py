@@ -206,3 +206,14 @@ def test_the_fast_row_reader_reads_what_json_reads(row, x_axis):
     assert set(fast[1]) == set(slow[1])
     for key, value in slow[1].items():
         assert fast[1][key] == value or (math.isnan(value) and math.isnan(fast[1][key]))
+
+
+def test_the_single_metric_chunk_reader_agrees_with_json_on_every_tricky_row():
+    reader = panel_data.RowReader("step", ["loss"])
+    rows = [(i, 3, row) for i, row in enumerate(TRICKY_ROWS)] + [(99, None, '{"_step": 7, "loss": 2.5}')]
+    xs, ys = reader.read_chunk(rows)["loss"]
+    expected = [reader._slow(i, step, row) for i, step, row in rows]
+    expected = [(got[0], got[1]["loss"]) for got in expected if got and "loss" in got[1]]
+    assert len(xs) == len(expected)
+    for (x, y), (want_x, want_y) in zip(zip(xs, ys, strict=True), expected, strict=True):
+        assert x == want_x and (y == want_y or (math.isnan(y) and math.isnan(want_y)))

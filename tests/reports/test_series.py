@@ -226,3 +226,16 @@ def test_group_band_ignores_non_finite_values():
     band.add_run([(0, NAN), (1, 2.0)])
     band.add_run([(0, 4.0), (1, INF)])
     assert band.result()["mean"] == [4.0, 2.0]
+
+
+def test_downsampling_by_x_buckets_keeps_extremes_whatever_the_order():
+    sampler = series.MinMaxDownsampler(total=1000, max_points=10, x_min=0, x_max=1000)  # 5 buckets, 200 wide
+    points = [(x, float(x % 7)) for x in range(1000)]
+    points[555] = (555, 100.0)
+    points[10] = (10, -5.0)
+    shuffled = points[::2] + points[1::2]  # out of x order
+    sampler.add_many([p[0] for p in shuffled], [p[1] for p in shuffled])
+    kept = sampler.points()
+    assert len(kept) <= 10
+    assert (555, 100.0) in kept and (10, -5.0) in kept
+    assert [x for x, _ in kept] == sorted(x for x, _ in kept)
