@@ -238,6 +238,7 @@ class RowReader:
             # The common case, kept tight: one metric against step.
             (metric,) = self.metrics
             (needle,) = self.any_metric
+            size = len(needle)
             xs, ys = out[metric]
             for idx, step, data in rows:
                 if step is None or data.find("{", 1) != -1:
@@ -246,10 +247,27 @@ class RowReader:
                         xs.append(got[0])
                         ys.append(got[1][metric])
                     continue
-                y = _number_after_key(data, needle)
-                if y is not None:
-                    xs.append(step)
-                    ys.append(y)
+                # SDK rows read `{"loss": 0.5, ...}` or `..., "loss": 0.5, ...`: take those
+                # directly; any other layout gets the general scan.
+                at = data.find(needle)
+                if at == -1:
+                    continue
+                start = at + size
+                before = data[at - 1]
+                if (before == "{" or before == "," or (before == " " and data[at - 2] in "{,")) and data[start : start + 1] == ":":
+                    end = data.find(",", start)
+                    if end == -1 or "}" in data[start:end]:
+                        end = data.find("}", start)
+                    try:
+                        y = float(data[start + 1 : end])
+                    except ValueError:
+                        continue  # not a number: nothing to draw
+                else:
+                    y = _number_after_key(data, needle)
+                    if y is None:
+                        continue
+                xs.append(step)
+                ys.append(y)
             return out
         for idx, step, data in rows:
             got = self.read(idx, step, data)

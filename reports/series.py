@@ -344,10 +344,28 @@ class MinMaxDownsampler:
                     kept.append((x, y))
             self._position += len(xs)
             return
-        add, position = self._add, self._position
+        # The hot loop of a long line plot: everything local, no calls per point.
+        by_x, x_min, per_x = self.by_x, self.x_min, self.per_x
+        buckets, total, extremes = self.buckets, self.total, self._extremes
+        position, current, entry = self._position, None, None
         for x, y in zip(xs, ys):
             position += 1
-            add(x, y, position)
+            if y - y != 0 or x - x != 0:
+                continue
+            bucket = int((x - x_min) * per_x) if by_x else position * buckets // total
+            if bucket < 0:
+                bucket = 0
+            elif bucket >= buckets:
+                bucket = buckets - 1
+            if bucket != current:
+                current, entry = bucket, extremes.get(bucket)
+                if entry is None:
+                    entry = extremes[bucket] = [y, x, position, y, x, position]
+                    continue
+            if y < entry[0]:
+                entry[0], entry[1], entry[2] = y, x, position
+            elif y > entry[3]:
+                entry[3], entry[4], entry[5] = y, x, position
         self._position = position
 
     def _add(self, x, y, position) -> None:
