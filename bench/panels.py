@@ -12,7 +12,8 @@ history rows from the database through the same chunked server-side cursor
 (no parsing, no maths): the floor any streamed computation pays.
 
 Memory: each computation runs once more in a fresh subprocess that reports its
-peak RSS over its own baseline (Django loaded, a small panel computed). Compared
+peak RSS (VmHWM, reset just before) over its RSS just before (Django loaded, a
+small panel computed). Compared
 with a subprocess that loads the same rows whole (what a non-streamed
 implementation would hold).
 
@@ -26,7 +27,6 @@ import argparse
 import json
 import math
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -60,13 +60,23 @@ def _create_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def rss_now_kb() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{field} missing from /proc/self/status")
+
+
+def reset_peak_rss() -> None:
+    # Linux: writing 5 to clear_refs resets the peak RSS (VmHWM) to the current RSS,
+    # so the peak measured next belongs to the computation alone.
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
 
 
 def peak_rss_kb() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return _status_kb("VmHWM")
 
 
 # --- Data ------------------------------------------------------------------------------------------
@@ -203,7 +213,8 @@ def measure_memory(which: str) -> None:
 
     panels = make_panels()
     compute(panels["small"])  # warm: imports, connections, query compilation
-    baseline = rss_now_kb()
+    reset_peak_rss()
+    baseline = _status_kb("VmRSS")
     if which == "load-all":
         run_ids = list(panels["line"].grid.report.project.runs.filter(run_id="long").values_list("pk", flat=True))
         rows = list(RunLine.objects.filter(run_id__in=run_ids, stream=1).values_list("idx", "step", "data"))
@@ -267,7 +278,7 @@ def main() -> None:
             "rows": scan_rows(run_ids), "compute_median_s": compute_median, "all_s": all_times,
             "scan_median_s": scan_median, "ratio_to_scan": compute_median / scan_median, "goal_s": goal, "output": shape,
         }
-    memory = {name: memory_of(name) for name in ("line", "group", "load-all") if args.only in (None, name, "line")}
+    memory = {name: memory_of(name) for name in ("line", "group", "load-all") if args.only in (None, name) or name == "load-all"}
 
     print()
     print(
