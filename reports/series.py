@@ -97,7 +97,7 @@ class EMA(Smoother):
         for y in ys:
             if first is None:
                 first = y
-            elif constant and not y == first:
+            elif constant and y != first:
                 constant = False
             if y - y != 0:  # NaN or ±inf: shown as is, kept out of the running state
                 append(y)
@@ -465,9 +465,10 @@ class GroupBand:
             else:
                 acc[0] += y
                 acc[1] += 1
-                if y < acc[2]:
+                # comparisons, not min()/max(): no call per point in the hot loop
+                if y < acc[2]:  # noqa: PLR1730
                     acc[2] = y
-                if y > acc[3]:
+                if y > acc[3]:  # noqa: PLR1730
                     acc[3] = y
                 acc[4] += x
 
@@ -482,9 +483,9 @@ class GroupBand:
         else:
             acc[0] += y
             acc[1] += 1
-            if y < acc[2]:
+            if y < acc[2]:  # noqa: PLR1730
                 acc[2] = y
-            if y > acc[3]:
+            if y > acc[3]:  # noqa: PLR1730
                 acc[3] = y
             acc[4] += x
 

@@ -104,7 +104,7 @@ def test_a_member_builds_a_report_from_the_console(client, member, project):
 
 
 def test_viewers_read_but_cannot_edit_and_outsiders_see_nothing(client, people, project, build_report):
-    report, grid, run_set, panel = build_report(project, people["member"])
+    report, grid, _, _ = build_report(project, people["member"])
     page = f"/reports/acme/vision/{report.pk}/"
     client.force_login(people["viewer"])
     assert client.get(page).status_code == 200
@@ -129,7 +129,7 @@ def test_a_foreign_report_id_under_our_team_is_404(client, people, project, othe
 
 def test_share_link_reads_until_revoked(client, people, project, build_report):
     make_run(project, "r1", history=history([1.0, 2.0]))
-    report, grid, run_set, panel = build_report(project, people["member"])
+    report, _, _, panel = build_report(project, people["member"])
     client.force_login(people["member"])
     edit = f"/reports/acme/vision/{report.pk}/edit/"
     page = client.post(edit, {"action": "share"}, follow=True).content.decode()

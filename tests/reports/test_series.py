@@ -212,7 +212,7 @@ def test_group_band_aligns_runs_on_step_by_hand():
 
 def test_group_band_buckets_long_runs_and_weighs_each_run_equally():
     band = series.GroupBand(x_min=0, x_max=1000, max_points=10)  # buckets 100 steps wide
-    band.add_run([(x, 1.0) for x in range(0, 100)])  # 100 points in bucket 0
+    band.add_run([(x, 1.0) for x in range(100)])  # 100 points in bucket 0
     band.add_run([(50, 3.0), (150, 8.0)])  # one point in bucket 0, one in bucket 1
     result = band.result()
     assert result["mean"] == [2.0, 8.0]  # (1 + 3) / 2, not weighted by point count
