@@ -61,8 +61,18 @@ def _run_sets(panel: Panel) -> list[RunSet]:
     return list(panel.grid.run_sets.order_by("position", "id"))
 
 
+class StoredFilterError(ValueError):
+    """A run set's stored filter no longer compiles (it was valid when saved)."""
+
+
 def _runs(panel: Panel, run_set: RunSet, limit: int):
-    return run_set_runs(run_set, project_id=panel.grid.report.project_id).order_by("-created_at", "-id")[:limit]
+    from runs.filters import FilterError
+
+    try:
+        runs = run_set_runs(run_set, project_id=panel.grid.report.project_id)
+    except FilterError as exc:
+        raise StoredFilterError(f"run set {run_set.name!r}: {exc}") from None
+    return runs.order_by("-created_at", "-id")[:limit]
 
 
 def _limit(panel: Panel) -> int:

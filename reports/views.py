@@ -27,7 +27,7 @@ from . import selectors, services
 from .markdown import render_markdown
 from .models import Block, Panel
 from .panel_config import X_AXES
-from .panel_data import panel_data, refresh, sanitize
+from .panel_data import StoredFilterError, panel_data, refresh, sanitize
 from .series import SMOOTHINGS
 
 # --- The chart library, from the installed `plotly` package (never vendored) -------------------
@@ -283,7 +283,10 @@ def shared_report(request, token):
 def shared_panel_data(request, token, panel_id):
     report = _shared_report(token)
     panel = selectors.panel_get(report=report, panel_id=panel_id)
-    return JsonResponse(sanitize(panel_data(panel)))
+    try:
+        return JsonResponse(sanitize(panel_data(panel)))
+    except StoredFilterError as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
 
 
 def _inline_script(source: str) -> str:
@@ -301,7 +304,10 @@ def report_export(request, team, project, report_id):
     panels = {}
     for block in blocks:
         for panel in block.panels.all():
-            panels[str(panel.pk)] = sanitize(refresh(panel)["data"])
+            try:
+                panels[str(panel.pk)] = sanitize(refresh(panel)["data"])
+            except StoredFilterError:
+                panels[str(panel.pk)] = None  # drawn empty; the page itself names the problem
     html = render_to_string(
         "reports/export.html",
         {

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,7 +17,7 @@ from teams.access import TeamPermission
 from teams.audit import client_ip
 
 from .. import selectors, services
-from ..panel_data import panel_data, sanitize
+from ..panel_data import StoredFilterError, panel_data, sanitize
 from . import serializers as s
 
 
@@ -166,7 +167,10 @@ class PanelDataView(_ReportView):
     )
     def get(self, request, team, project, report_id, panel_id):
         panel = selectors.panel_get(report=self.report(), panel_id=panel_id)
-        return Response(sanitize(panel_data(panel)))
+        try:
+            return Response(sanitize(panel_data(panel)))
+        except StoredFilterError as exc:
+            raise ValidationError({"filters": [str(exc)]}) from None
 
 
 class ShareLinkView(_ReportView):

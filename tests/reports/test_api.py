@@ -206,3 +206,9 @@ def test_schema_documents_the_reports_api(api, people):
     assert "/api/v1/teams/{team}/projects/{project}/reports/{report_id}/panels/{panel_id}/data/" in paths
     assert {"patch", "delete", "get"} <= set(paths["/api/v1/teams/{team}/projects/{project}/reports/{report_id}/panels/{panel_id}/"])
     assert "post" in paths["/api/v1/teams/{team}/projects/{project}/reports/{report_id}/blocks/{block_id}/run-sets/"]
+
+
+def test_a_stored_filter_that_no_longer_compiles_is_a_400_not_a_500(api, member_urls):
+    RunSet.objects.update(filters={"config.lr": {"$warp": 9}})  # e.g. written by an older version
+    response = api.get(member_urls["panel_data"])
+    assert response.status_code == 400 and "$warp" in response.json()["detail"] + str(response.json()["errors"])
