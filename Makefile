@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install install-test bench bench-panels clean
+.PHONY: run test install install-test bench bench-keys bench-panels clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,14 @@ run: $(VENV)/.installed
 	$(PY) manage.py first_run_hint --port $(PORT)
 	$(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed-test
+# The SSO tests run a real OpenID provider (npm oidc-provider) from tests/oidc.
+# Without npm they are skipped with that reason (and fail in CI, where CI=true).
+tests/oidc/node_modules/.installed: tests/oidc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/oidc --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the SSO tests will be skipped (they need Node.js 20+)"; fi
+
+test: $(VENV)/.installed-test tests/oidc/node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Report panels on PostgreSQL (bench/panels.py): 1M-step line panel, 50 x 100k grouped, memory.
@@ -36,5 +43,21 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sextant_bench_panels
 bench-panels: $(VENV)/.installed
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/panels.py $(BENCH_ARGS)
 
+# Key authentication cost vs a session, 100,000 keys; needs DATABASE_URL=postgres://... (REDIS_URL as in production).
+bench-keys: $(VENV)/.installed
+	$(PY) bench/keys_auth.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Ingestion benchmark (PostgreSQL on 127.0.0.1:5432; BENCH_PG overrides): Sextant's
+# file_stream and batch endpoint vs an MLflow tracking server, installed into its own venv.
+MLFLOW_VENV := bench/.venv-mlflow
+$(MLFLOW_VENV)/.installed:
+	$(PYTHON) -m venv $(MLFLOW_VENV)
+	$(MLFLOW_VENV)/bin/pip install --quiet "mlflow==3.17.2" "psycopg2-binary==2.9.13" requests
+	touch $@
+
+.PHONY: bench-ingest
+bench-ingest: $(VENV)/.installed $(MLFLOW_VENV)/.installed
+	$(PY) bench/ingest.py $(BENCH_ARGS)

@@ -79,7 +79,7 @@ def _chart_context():
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_list(request, team, project):
-    team_obj, role = access_team(request.user, team)
+    team_obj, role = access_team(request.user, team, request=request)
     project_obj = selectors.project_get(team=team_obj, project_name=project)
     if request.method == "POST":
         _need_member(role)
@@ -103,7 +103,7 @@ def report_list(request, team, project):
 @login_required
 @require_GET
 def report_detail(request, team, project, report_id):
-    team_obj, role = access_team(request.user, team)
+    team_obj, role = access_team(request.user, team, request=request)
     report = selectors.report_get(team=team_obj, project_name=project, report_id=report_id)
     can_edit = has_role(role, Role.MEMBER)
     data_url = reverse(
@@ -186,7 +186,7 @@ def _parse_filters(text: str):
 @require_POST
 def report_edit(request, team, project, report_id):
     """Every edit of the report page posts here with an `action`; each is one service call."""
-    team_obj, role = access_team(request.user, team)
+    team_obj, role = access_team(request.user, team, request=request)
     _need_member(role)
     report = selectors.report_get(team=team_obj, project_name=project, report_id=report_id)
     post, actor = request.POST, request.user
@@ -298,7 +298,7 @@ def _inline_script(source: str) -> str:
 @require_GET
 def report_export(request, team, project, report_id):
     """The report as one HTML file: markdown, data and the chart library inlined, nothing fetched."""
-    team_obj, _ = access_team(request.user, team)
+    team_obj, _ = access_team(request.user, team, request=request)
     report = selectors.report_get(team=team_obj, project_name=project, report_id=report_id)
     blocks = _blocks_context(report)
     panels = {}

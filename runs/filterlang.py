@@ -12,6 +12,8 @@ against an in-Python evaluation):
   `summary_metrics.<key>[.<nested>…]` (also `summary.<key>`);
 - numbers compare with numbers and strings with strings (code-point order);
   a value of another type, a missing key and NaN never satisfy $eq/$gt/…;
+  ±Infinity (kept in jsonb as {"$float": "Infinity"}, see runs.jsonvalues on
+  the ingest side) compare as numbers; filters themselves may not hold NaN/Infinity;
   booleans are not numbers; `{"$eq": null}` matches null and missing;
 - $ne, $nin, $not and $nor are the negations of what they wrap, so they
   also match missing keys (as in MongoDB);

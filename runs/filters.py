@@ -97,26 +97,29 @@ def order_expressions(field: Field, descending: bool) -> list:
 # --- compilation ---------------------------------------------------------------------
 
 
-def _compile(node: Bool | Cond) -> Q:
+def _compile(node: Bool | Cond, negated: bool = False) -> Q:
+    # `negated` tracks whether a NOT is above: only there must a condition
+    # never be NULL. Elsewhere NULL already means "no match", and a bare
+    # `expression > value` is what an expression index can serve.
     if isinstance(node, Cond):
-        return _compile_cond(node)
+        return _compile_cond(node, negated)
     if node.op == "not":
-        return ~_compile(node.children[0])
+        return ~_compile(node.children[0], not negated)
     if not node.children:
         return Q()
-    compiled = [_compile(child) for child in node.children]
+    compiled = [_compile(child, negated) for child in node.children]
     result = compiled[0]
     for q in compiled[1:]:
         result = (result & q) if node.op == "and" else (result | q)
     return result
 
 
-def _compile_cond(cond: Cond) -> Q:
+def _compile_cond(cond: Cond, negated: bool = False) -> Q:
     field = cond.field
     if field.kind in (JSON, TAGS):
-        return Q(JsonCondition(cond))
+        return Q(JsonCondition(cond, null_safe=negated))
     if cond.op == IN:
-        return _any_of([_compile_cond(Cond(field, EQ, value)) for value in cond.value])
+        return _any_of([_compile_cond(Cond(field, EQ, value), negated) for value in cond.value])
     column = field.column
     present = ~Q(**{column: ""}) if field.blank_is_missing else Q()
     if cond.op == EXISTS:
@@ -171,6 +174,28 @@ def _sqlite_path(path: tuple[str, ...]) -> str:
     return "$" + "".join(f'."{key}"' for key in path)
 
 
+# Ingestion keeps non-finite floats in jsonb as {"$float": "NaN" | "Infinity" | "-Infinity"}
+# (runs.jsonvalues). As numbers, ±Infinity compare as such and NaN is no number at all
+# (NULL: it matches no comparison and sorts with the non-numbers), as in IEEE 754.
+def _pg_number(x: str, xp: list) -> tuple[str, list]:
+    sql = (
+        f"(CASE jsonb_typeof({x}) WHEN 'number' THEN ({x})::float8 WHEN 'object' THEN "
+        f"CASE ({x}) ->> '$float' WHEN 'Infinity' THEN 'Infinity'::float8 "
+        f"WHEN '-Infinity' THEN '-Infinity'::float8 END END)"
+    )
+    return sql, xp * 3
+
+
+def _sqlite_number(col: str, cp: list, path: tuple[str, ...]) -> tuple[str, list]:
+    p = _sqlite_path(path)
+    sql = (
+        f"(CASE json_type({col}, %s) WHEN 'integer' THEN json_extract({col}, %s) "
+        f"WHEN 'real' THEN json_extract({col}, %s) WHEN 'object' THEN "
+        f"CASE json_extract({col}, %s) WHEN 'Infinity' THEN 9e999 WHEN '-Infinity' THEN -9e999 END END)"
+    )
+    return sql, (cp + [p]) * 3 + cp + [p + '."$float"']
+
+
 class JsonValue(_JsonSql):
     """The value at a JSON path as a number, as text (strings only) or as JSON text.
 
@@ -187,7 +212,7 @@ class JsonValue(_JsonSql):
         col, params = self.column_sql(compiler, connection)
         x, xp = _pg_path(col, self.run_field.path)
         if self.kind == "number":
-            return f"(CASE WHEN jsonb_typeof({x}) = 'number' THEN ({x})::float8 END)", params + xp + params + xp
+            return _pg_number(x, params + xp)
         if self.kind == "text":
             return f"(CASE WHEN jsonb_typeof({x}) = 'string' THEN ({x}) #>> '{{}}' END)", params + xp + params + xp
         return f"(({x})::text)", params + xp
@@ -196,11 +221,15 @@ class JsonValue(_JsonSql):
         col, cp = self.column_sql(compiler, connection)
         xp = cp + [_sqlite_path(self.run_field.path)]  # the path is a parameter, never inlined
         if self.kind == "number":
-            sql = f"(CASE WHEN json_type({col}, %s) IN ('integer', 'real') THEN json_extract({col}, %s) END)"
-            return sql, xp * 2
+            return _sqlite_number(col, cp, self.run_field.path)
         if self.kind == "text":
             return f"(CASE WHEN json_type({col}, %s) = 'text' THEN json_extract({col}, %s) END)", xp * 2
-        return f"(json_quote(json_extract({col}, %s)))", xp
+        t = f"json_type({col}, %s)"
+        sql = (
+            f"(CASE WHEN {t} IS NULL THEN NULL WHEN {t} IN ('object', 'array') THEN json_extract({col}, %s) "
+            f"WHEN {t} IN ('true', 'false') THEN {t} ELSE json_quote(json_extract({col}, %s)) END)"
+        )
+        return sql, xp * 6
 
     def as_sql(self, compiler, connection):
         raise FilterError(f"JSON filters are not supported on {connection.vendor}")
@@ -226,22 +255,30 @@ def _json_field(label: str) -> Field:
 
 
 class JsonCondition(_JsonSql):
-    """One condition on a JSON key or on tags; never NULL, so NOT works as in Python."""
+    """One condition on a JSON key or on tags.
+
+    null_safe: never NULL (needed under NOT, so that NOT works as in Python).
+    """
 
     conditional = True
 
-    def __init__(self, cond: Cond):
+    def __init__(self, cond: Cond, null_safe: bool = True):
         super().__init__(cond.field, BooleanField())
         self.cond = cond
+        self.null_safe = null_safe
+
+    def _safe(self, sql: str) -> str:
+        return f"COALESCE({sql}, false)" if self.null_safe else sql
 
     # PostgreSQL ---------------------------------------------------------------------
+    # Every piece below is NOT NULL by construction (no outer COALESCE), so a
+    # positive equality keeps its bare `column @> '{…}'` conjunct, which the GIN
+    # indexes on config, summary and tags can answer.
     def as_postgresql(self, compiler, connection):
         col, cp = self.column_sql(compiler, connection)
         if self.run_field.kind == TAGS:
-            sql, params = self._pg_tags(col, cp)
-        else:
-            sql, params = self._pg_json(col, cp)
-        return f"COALESCE(({sql}), false)", params
+            return self._pg_tags(col, cp)
+        return self._pg_json(col, cp)
 
     def _pg_json(self, col, cp):
         cond = self.cond
@@ -249,26 +286,35 @@ class JsonCondition(_JsonSql):
         xp = cp + xp
         typeof = f"jsonb_typeof({x})"
         if cond.op == EXISTS:
-            return (f"{x} IS NOT NULL" if cond.value else f"{x} IS NULL"), xp
+            return (f"({x} IS NOT NULL)" if cond.value else f"({x} IS NULL)"), xp
         if cond.op == IN:
-            parts = [self._pg_scalar(x, xp, EQ, value) for value in cond.value]
+            parts = [self._pg_scalar(col, cp, x, xp, EQ, value) for value in cond.value]
             return _or_sql(parts, "false")
         if cond.op == REGEX:
             pattern = ("(?i)" if cond.flags else "") + cond.value
-            return f"(CASE WHEN {typeof} = 'string' THEN ({x}) #>> '{{}}' ~ %s END)", xp + xp + [pattern]
-        return self._pg_scalar(x, xp, cond.op, cond.value)
+            sql = self._safe(f"(CASE WHEN {typeof} = 'string' THEN ({x}) #>> '{{}}' ~ %s END)")
+            return sql, xp + xp + [pattern]
+        return self._pg_scalar(col, cp, x, xp, cond.op, cond.value)
 
-    @staticmethod
-    def _pg_scalar(x, xp, op, value):
+    def _pg_scalar(self, col, cp, x, xp, op, value):
         typeof = f"jsonb_typeof({x})"
         if value is None:
             return f"({x} IS NULL OR {typeof} = 'null')", xp + xp
         if isinstance(value, bool):
-            return f"(CASE WHEN {typeof} = 'boolean' THEN ({x})::boolean = %s END)", xp + xp + [value]
-        if isinstance(value, (int, float)):
-            return f"(CASE WHEN {typeof} = 'number' THEN ({x})::float8 {_SQL_OPS[op]} %s END)", xp + xp + [float(value)]
-        sql = f"(CASE WHEN {typeof} = 'string' THEN (({x}) #>> '{{}}') COLLATE \"C\" {_SQL_OPS[op]} %s END)"
-        return sql, xp + xp + [value]
+            sql, params = f"(CASE WHEN {typeof} = 'boolean' THEN ({x})::boolean = %s END)", xp + xp + [value]
+        elif isinstance(value, (int, float)):
+            number, params = _pg_number(x, xp)
+            sql, params = f"({number} {_SQL_OPS[op]} %s)", params + [float(value)]
+        else:
+            sql = f"(CASE WHEN {typeof} = 'string' THEN (({x}) #>> '{{}}') COLLATE \"C\" {_SQL_OPS[op]} %s END)"
+            params = xp + xp + [value]
+        sql = self._safe(sql)
+        if op == EQ:
+            document: object = value
+            for key in reversed(self.run_field.path):
+                document = {key: document}
+            sql, params = f"({col} @> %s::jsonb AND {sql})", cp + [json.dumps(document)] + params
+        return sql, params
 
     def _pg_tags(self, col, cp):
         cond = self.cond
@@ -304,22 +350,22 @@ class JsonCondition(_JsonSql):
         if cond.op == EXISTS:
             return (f"{typeof} IS NOT NULL" if cond.value else f"{typeof} IS NULL"), xp
         if cond.op == IN:
-            return _or_sql([self._sqlite_scalar(col, xp, EQ, value) for value in cond.value], "0")
+            return _or_sql([self._sqlite_scalar(col, xp, self.run_field.path, EQ, v) for v in cond.value], "0")
         if cond.op == REGEX:
             pattern = ("(?i)" if cond.flags else "") + cond.value
             return f"({typeof} = 'text' AND json_extract({col}, %s) REGEXP %s)", xp + xp + [pattern]
-        return self._sqlite_scalar(col, xp, cond.op, cond.value)
+        return self._sqlite_scalar(col, xp, self.run_field.path, cond.op, cond.value)
 
     @staticmethod
-    def _sqlite_scalar(col, xp, op, value):
+    def _sqlite_scalar(col, xp, path, op, value):
         typeof = f"json_type({col}, %s)"
         if value is None:
             return f"({typeof} IS NULL OR {typeof} = 'null')", xp + xp
         if isinstance(value, bool):
             return f"({typeof} = %s)", xp + ["true" if value else "false"]
         if isinstance(value, (int, float)):
-            sql = f"({typeof} IN ('integer', 'real') AND json_extract({col}, %s) {_SQL_OPS[op]} %s)"
-            return sql, xp + xp + [value]
+            number, params = _sqlite_number(col, xp[:-1], path)
+            return f"({number} {_SQL_OPS[op]} %s)", params + [value]
         return f"({typeof} = 'text' AND json_extract({col}, %s) {_SQL_OPS[op]} %s)", xp + xp + [value]
 
     def _sqlite_tags(self, col, cp):

@@ -38,6 +38,10 @@ class Run(models.Model):
     # key is in summary_pinned (set by hand), which then sticks.
     summary = models.JSONField(default=dict, blank=True)
     summary_pinned = models.JSONField(default=list, blank=True)
+    # Every history key seen so far with the count of lines per value type,
+    # {"loss": {"number": 120}}: the wandb public API's historyKeys, kept up
+    # to date on append so reads never scan the history.
+    history_keys = models.JSONField(default=dict, blank=True)
     tags = models.JSONField(default=list, blank=True)
     group = models.CharField(max_length=256, blank=True)
     job_type = models.CharField(max_length=128, blank=True)
@@ -46,7 +50,7 @@ class Run(models.Model):
     program = models.CharField(max_length=512, blank=True)
     git_commit = models.CharField(max_length=64, blank=True)
     git_remote = models.CharField(max_length=512, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     exit_code = models.IntegerField(null=True, blank=True)
@@ -175,3 +179,38 @@ class ProjectKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "source", "key", "type"], name="unique_project_key_type")
         ]
+
+
+# --- The runs table: what each user chose to see ------------------------------------------
+
+
+class TableSettings(models.Model):
+    """The columns a user last chose for a project's runs table."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    columns = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="unique_table_settings")]
+
+
+class SavedView(models.Model):
+    """A named filter/sort/columns/grouping of a project's runs table, private to its user."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="saved_views")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=128)
+    filters = models.JSONField(default=dict, blank=True)
+    order = models.JSONField(default=list, blank=True)
+    search = models.CharField(max_length=256, blank=True)
+    columns = models.JSONField(default=list, blank=True)
+    group_by = models.CharField(max_length=512, blank=True)
+    agg = models.CharField(max_length=512, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["project", "user", "name"], name="unique_saved_view_name")]
