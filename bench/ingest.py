@@ -279,7 +279,16 @@ def mlflow_throughput(pg: str, steps: int, steps_c: int, clients: int, workdir: 
             except requests.RequestException:
                 pass
             time.sleep(1)
-        time.sleep(5)  # every worker booted, not only the first
+        # Every worker booted, not only the first: ten answers in a row from the real API.
+        api = f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search"
+        in_a_row = 0
+        while in_a_row < 10 and time.monotonic() < deadline:
+            try:
+                ok = requests.post(api, json={"max_results": 1}, timeout=10, headers={"Connection": "close"}).status_code == 200
+            except requests.RequestException:
+                ok = False
+            in_a_row = in_a_row + 1 if ok else 0
+            time.sleep(0.5)
         out = workdir / "mlflow.json"
         subprocess.run(
             [MLFLOW_VENV / "bin" / "python", MLFLOW_BENCH, "--base-url", f"http://127.0.0.1:{port}", "--scenarios", "a,c",
