@@ -253,6 +253,14 @@ SPECTACULAR_SETTINGS = {
     # The docs page loads Swagger UI from this server, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Fields of the same name in different apps get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "ApiKeyStatusEnum": ["active", "expiring", "expired"],
+        "PanelDataStatusEnum": ["fresh", "stale", "pending"],
+        "BlockKindEnum": "reports.models.Block.Kind",
+        "PanelKindEnum": "reports.models.Panel.Kind",
+        "UserKindEnum": "accounts.models.User.Kind",
+    },
 }
 
 # --- Localisation -------------------------------------------------------------------
