@@ -296,7 +296,7 @@ def main() -> None:
     load_all = memory["load-all"]["extra_mb"]
     for name in [n for n in ("line", "group") if n in memory]:
         m = memory[name]["extra_mb"]
-        print(f"memory {name:5s}: peak RSS +{m:6.1f} MB over baseline; loading the 1M-row history whole: +{load_all:.0f} MB ({m / load_all:.3f}x)")
+        print(f"memory {name:5s}: peak RSS +{m:6.1f} MB over baseline; loading the {args.steps:,}-row history whole: +{load_all:.0f} MB ({m / load_all:.3f}x)")
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "panels.json").write_text(
