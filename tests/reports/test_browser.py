@@ -78,6 +78,18 @@ def test_member_builds_a_report_with_two_filtered_panel_grids(live_server, page,
         "document.querySelectorAll('.panel')[0].querySelectorAll('.scatterlayer .trace').length === 2"
     )
 
+    # The export is one file that draws the same charts with the network cut off.
+    export = page.request.get(page.url.rstrip("/") + "/export.html")
+    assert export.ok
+    exported = tmp_path / "report.html"
+    exported.write_bytes(export.body())
+    offline = page.context.new_page()
+    offline.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    offline.goto(exported.as_uri())
+    offline.wait_for_function("document.querySelectorAll('.panel[data-drawn=true]').length === 2")
+    assert [traces_in(offline.locator(".panel").nth(i)) for i in range(2)] == [3, 4]
+    offline.close()
+
     # Night mode: the page and the charts switch to the dark theme.
     UserSettings.objects.update_or_create(user=member, defaults={"night_mode": True})
     page.reload()
