@@ -108,7 +108,9 @@ def build_data(args) -> None:
     if team is not None:
         Project.objects.filter(team=team).delete()
     else:
-        owner = team_services.user_create(username="bench-owner", email="bench@example.com", password="bench-password-123")
+        owner = team_services.user_create(
+            username="bench-owner", email="bench@example.com", password="bench-password-123"
+        )
         team = team_services.team_create(name="bench-panels", owner=owner)
     project = Project.objects.create(team=team, name="bench")
     print(f"writing {args.steps + args.runs * args.run_steps:,} history rows with COPY (once)...", flush=True)
@@ -146,14 +148,24 @@ def make_panels():
         line_grid = services.block_add(actor=owner, report=report, kind="panel_grid")
         services.run_set_update(actor=owner, run_set=line_grid.run_sets.get(), filters={"config.kind": "long"})
         services.panel_add(
-            actor=owner, grid=line_grid, kind="line",
+            actor=owner,
+            grid=line_grid,
+            kind="line",
             config={"title": "line", "metrics": ["loss"], "smoothing": "ema", "smoothing_param": 0.6},
         )
         group_grid = services.block_add(actor=owner, report=report, kind="panel_grid")
         services.run_set_update(actor=owner, run_set=group_grid.run_sets.get(), filters={"config.kind": "group"})
         services.panel_add(
-            actor=owner, grid=group_grid, kind="line",
-            config={"title": "group", "metrics": ["loss"], "smoothing": "ema", "smoothing_param": 0.6, "group_by": "config.opt"},
+            actor=owner,
+            grid=group_grid,
+            kind="line",
+            config={
+                "title": "group",
+                "metrics": ["loss"],
+                "smoothing": "ema",
+                "smoothing_param": 0.6,
+                "group_by": "config.opt",
+            },
         )
         services.panel_add(actor=owner, grid=group_grid, kind="bar", config={"title": "small", "key": "summary.acc"})
     panels = {p.config["title"]: p for p in Panel.objects.filter(grid__report=report).select_related("grid__report")}
@@ -167,7 +179,12 @@ def scan_rows(run_ids) -> int:
 
     count = 0
     for run_id in run_ids:
-        for _ in RunLine.objects.filter(run_id=run_id, stream=1).order_by("idx").values_list("idx", "step", "data").iterator(chunk_size=CHUNK):
+        for _ in (
+            RunLine.objects.filter(run_id=run_id, stream=1)
+            .order_by("idx")
+            .values_list("idx", "step", "data")
+            .iterator(chunk_size=CHUNK)
+        ):
             count += 1
     return count
 
@@ -257,7 +274,11 @@ def main() -> None:
 
     panels = make_panels()
     long_ids = list(Run.objects.filter(project__team__name="bench-panels", run_id="long").values_list("pk", flat=True))
-    group_ids = list(Run.objects.filter(project__team__name="bench-panels", config__kind={"value": "group"}).values_list("pk", flat=True))
+    group_ids = list(
+        Run.objects.filter(project__team__name="bench-panels", config__kind={"value": "group"}).values_list(
+            "pk", flat=True
+        )
+    )
 
     results = {}
     load_before = os.getloadavg()[0]
@@ -275,10 +296,19 @@ def main() -> None:
         else:
             shape = ", ".join(f"{b['group']}: {b['runs']} runs, {len(b['x'])} points" for b in data["bands"])
         results[name] = {
-            "rows": scan_rows(run_ids), "compute_median_s": compute_median, "all_s": all_times,
-            "scan_median_s": scan_median, "ratio_to_scan": compute_median / scan_median, "goal_s": goal, "output": shape,
+            "rows": scan_rows(run_ids),
+            "compute_median_s": compute_median,
+            "all_s": all_times,
+            "scan_median_s": scan_median,
+            "ratio_to_scan": compute_median / scan_median,
+            "goal_s": goal,
+            "output": shape,
         }
-    memory = {name: memory_of(name) for name in ("line", "group", "load-all") if args.only in (None, name) or name == "load-all"}
+    memory = {
+        name: memory_of(name)
+        for name in ("line", "group", "load-all")
+        if args.only in (None, name) or name == "load-all"
+    }
 
     print()
     print(
@@ -296,7 +326,9 @@ def main() -> None:
     load_all = memory["load-all"]["extra_mb"]
     for name in [n for n in ("line", "group") if n in memory]:
         m = memory[name]["extra_mb"]
-        print(f"memory {name:5s}: peak RSS +{m:6.1f} MB over baseline; loading the 1M-row history whole: +{load_all:.0f} MB ({m / load_all:.3f}x)")
+        print(
+            f"memory {name:5s}: peak RSS +{m:6.1f} MB over baseline; loading the {args.steps:,}-row history whole: +{load_all:.0f} MB ({m / load_all:.3f}x)"
+        )
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "panels.json").write_text(

@@ -43,6 +43,9 @@ class Block(models.Model):
     class Meta:
         ordering = ["position", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.position} of {self.report_id}"
+
 
 class RunSet(models.Model):
     """The runs a panel grid draws: a filter in the runs-table filter language."""
@@ -55,6 +58,9 @@ class RunSet(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Panel(models.Model):
@@ -73,3 +79,6 @@ class Panel(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.config.get('title') or self.pk}"

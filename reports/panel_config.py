@@ -68,7 +68,9 @@ def clean_panel_config(kind: str, config) -> dict:
     """The config with defaults filled in, or ValidationError naming what is wrong."""
     serializer_class = CONFIG_SERIALIZERS.get(kind)
     if serializer_class is None:
-        raise ValidationError({"kind": [f"Unknown panel kind {kind!r}; choose one of {', '.join(CONFIG_SERIALIZERS)}."]})
+        raise ValidationError(
+            {"kind": [f"Unknown panel kind {kind!r}; choose one of {', '.join(CONFIG_SERIALIZERS)}."]}
+        )
     if not isinstance(config, dict):
         raise ValidationError({"config": ["The panel config must be a JSON object."]})
     serializer = serializer_class(data=config)

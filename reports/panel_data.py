@@ -52,9 +52,7 @@ def cache_key(panel_id: int) -> str:
 
 
 def _last_history_idx():
-    return Subquery(
-        RunLine.objects.filter(run=OuterRef("pk"), stream=HISTORY).order_by("-idx").values("idx")[:1]
-    )
+    return Subquery(RunLine.objects.filter(run=OuterRef("pk"), stream=HISTORY).order_by("-idx").values("idx")[:1])
 
 
 def _run_sets(panel: Panel) -> list[RunSet]:
@@ -87,9 +85,9 @@ def data_version(panel: Panel) -> str:
         parts.append([run_set.pk, run_set.name, run_set.colour, run_set.filters])
         runs = _runs(panel, run_set, _limit(panel))
         if panel.kind == Panel.Kind.LINE:
-            rows = runs.annotate(last_idx=_last_history_idx()).values_list("pk", "last_idx", "display_name", "config")
-            if not panel.config.get("group_by"):
-                rows = rows.values_list("pk", "last_idx", "display_name")
+            # grouped plots also read the config (the group labels)
+            fields = ["pk", "last_idx", "display_name"] + (["config"] if panel.config.get("group_by") else [])
+            rows = runs.annotate(last_idx=_last_history_idx()).values_list(*fields)
         else:
             rows = runs.values_list("pk", "display_name", "summary", "config")
         parts.append(list(rows))
@@ -264,7 +262,9 @@ class RowReader:
                     continue
                 start = at + size
                 before = data[at - 1]
-                if (before == "{" or before == "," or (before == " " and data[at - 2] in "{,")) and data[start : start + 1] == ":":
+                if (before == "{" or before == "," or (before == " " and data[at - 2] in "{,")) and data[
+                    start : start + 1
+                ] == ":":
                     end = data.find(",", start)
                     if end == -1 or "}" in data[start:end]:
                         end = data.find("}", start)
@@ -334,7 +334,9 @@ def _line(panel: Panel) -> dict:
     for run_set in _run_sets(panel):
         limit = GROUPED_RUNS_PER_SET if group_by else LINE_RUNS_PER_SET
         runs = list(
-            _runs(panel, run_set, limit + 1).annotate(last_idx=_last_history_idx()).only("pk", "display_name", "run_id", "config")
+            _runs(panel, run_set, limit + 1)
+            .annotate(last_idx=_last_history_idx())
+            .only("pk", "display_name", "run_id", "config")
         )
         if len(runs) > limit:
             out["truncated"] = True
@@ -347,7 +349,9 @@ def _line(panel: Panel) -> dict:
                 continue
             ends = _first_last_x(run.pk, x_axis)
             x_min, x_max = ends if ends else (None, None)
-            smoothers = {m: series.make_smoother(smoothing, param, x_span=(x_max - x_min) if ends else 0.0) for m in metrics}
+            smoothers = {
+                m: series.make_smoother(smoothing, param, x_span=(x_max - x_min) if ends else 0.0) for m in metrics
+            }
             samplers = {
                 m: series.MinMaxDownsampler(total=run.last_idx + 1, max_points=max_points, x_min=x_min, x_max=x_max)
                 for m in metrics
@@ -403,7 +407,15 @@ def _line_groups(run_set, runs, group_by, metrics, x_axis, smoothing, param, max
         for metric, band in accumulators.items():
             result = band.result()
             if result["x"]:
-                bands.append({"run_set": run_set.name, "colour": run_set.colour, "group": f"{key}={label}", "metric": metric, **result})
+                bands.append(
+                    {
+                        "run_set": run_set.name,
+                        "colour": run_set.colour,
+                        "group": f"{key}={label}",
+                        "metric": metric,
+                        **result,
+                    }
+                )
     return bands
 
 

@@ -130,7 +130,7 @@ class TimeWeightedEMA(Smoother):
         w, scale = self.weight, self.scale
         total, norm, last_x = self.weighted_sum, self.weight_total, self.last_x
         out = []
-        for x, y in zip(xs, ys):
+        for x, y in zip(xs, ys, strict=True):
             if y - y != 0 or x - x != 0:
                 out.append(y)
                 continue
@@ -190,7 +190,7 @@ class Gaussian(Smoother):
 
     def push(self, xs, ys):
         out_x, out_y = [], []
-        for x, y in zip(xs, ys):
+        for x, y in zip(xs, ys, strict=True):
             if y - y == 0:
                 self.pending.append((x, y, self.finite_count))
                 self.finite_ys.append(y)
@@ -254,8 +254,8 @@ def smooth(points: Iterable[Point], kind: str, param: float | None = None, *, x_
             chunk = list(islice(iterator, 1000))
             if not chunk:
                 break
-            yield from zip(*smoother.push([p[0] for p in chunk], [p[1] for p in chunk]))
-        yield from zip(*smoother.finish())
+            yield from zip(*smoother.push([p[0] for p in chunk], [p[1] for p in chunk]), strict=True)
+        yield from zip(*smoother.finish(), strict=True)
 
     return run()
 
@@ -339,7 +339,7 @@ class MinMaxDownsampler:
         """Offer a chunk of points (positions keep counting)."""
         if self.keep_all:
             kept, limit = self._kept, self.max_points
-            for x, y in zip(xs, ys):
+            for x, y in zip(xs, ys, strict=True):
                 if y - y == 0 and x - x == 0 and len(kept) < limit:
                     kept.append((x, y))
             self._position += len(xs)
@@ -348,7 +348,7 @@ class MinMaxDownsampler:
         by_x, x_min, per_x = self.by_x, self.x_min, self.per_x
         buckets, total, extremes = self.buckets, self.total, self._extremes
         position, current, entry = self._position, None, None
-        for x, y in zip(xs, ys):
+        for x, y in zip(xs, ys, strict=True):
             position += 1
             if y - y != 0 or x - x != 0:
                 continue
@@ -455,7 +455,7 @@ class GroupBand:
     def add_many(self, xs: list, ys: list) -> None:
         """The current run's next points (between begin_run and end_run)."""
         run, bucket_of = self._run, self._bucket_of
-        for x, y in zip(xs, ys):
+        for x, y in zip(xs, ys, strict=True):
             if y - y != 0 or x - x != 0:
                 continue
             b = bucket_of(x)

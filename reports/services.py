@@ -95,7 +95,11 @@ def block_add(
     if count >= MAX_BLOCKS:
         raise ValidationError({"kind": [f"A report holds at most {MAX_BLOCKS} blocks."]})
     block = Block.objects.create(
-        report=report, kind=kind, position=count, markdown=markdown if kind == Block.Kind.MARKDOWN else "", title=title[:200]
+        report=report,
+        kind=kind,
+        position=count,
+        markdown=markdown if kind == Block.Kind.MARKDOWN else "",
+        title=title[:200],
     )
     if kind == Block.Kind.PANEL_GRID:
         RunSet.objects.create(grid=block, name="All runs", colour="#2f6fdf", filters={})

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -85,7 +85,9 @@ def report_list(request, team, project):
         _need_member(role)
         try:
             report = services.report_create(
-                actor=request.user, project=project_obj, title=request.POST.get("title", ""),
+                actor=request.user,
+                project=project_obj,
+                title=request.POST.get("title", ""),
                 description=request.POST.get("description", ""),
             )
         except ValidationError as exc:
@@ -95,8 +97,12 @@ def report_list(request, team, project):
     return render(
         request,
         "reports/list.html",
-        {"team": team_obj, "project": project_obj, "reports": selectors.reports_list(project=project_obj),
-         "can_edit": has_role(role, Role.MEMBER)},
+        {
+            "team": team_obj,
+            "project": project_obj,
+            "reports": selectors.reports_list(project=project_obj),
+            "can_edit": has_role(role, Role.MEMBER),
+        },
     )
 
 
@@ -113,9 +119,15 @@ def report_detail(request, team, project, report_id):
         request,
         "reports/detail.html",
         {
-            "report": report, "team": team_obj, "project": report.project, "blocks": _blocks_context(report),
-            "can_edit": can_edit, "report_config": {"dataUrl": data_url.replace("/0/data/", "/{id}/data/")},
-            "panel_kinds": Panel.Kind.choices, "x_axes": X_AXES, "smoothings": SMOOTHINGS,
+            "report": report,
+            "team": team_obj,
+            "project": report.project,
+            "blocks": _blocks_context(report),
+            "can_edit": can_edit,
+            "report_config": {"dataUrl": data_url.replace("/0/data/", "/{id}/data/")},
+            "panel_kinds": Panel.Kind.choices,
+            "x_axes": X_AXES,
+            "smoothings": SMOOTHINGS,
             "share_url": request.session.pop(f"report-share-{report.pk}", None),
             **_chart_context(),
         },
@@ -124,8 +136,6 @@ def report_detail(request, team, project, report_id):
 
 def _need_member(role):
     if not has_role(role, Role.MEMBER):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied("Editing reports needs the member role.")
 
 
@@ -159,8 +169,11 @@ def _panel_config_from_form(kind: str, post) -> dict:
     title = post.get("panel_title", "")
     if kind == Panel.Kind.LINE:
         config = {
-            "title": title, "metrics": _words(post.get("metrics", "")), "x_axis": post.get("x_axis", "step"),
-            "smoothing": post.get("smoothing", "none"), "smoothing_param": _float_or_none(post.get("smoothing_param")),
+            "title": title,
+            "metrics": _words(post.get("metrics", "")),
+            "x_axis": post.get("x_axis", "step"),
+            "smoothing": post.get("smoothing", "none"),
+            "smoothing_param": _float_or_none(post.get("smoothing_param")),
             "group_by": post.get("group_by", "").strip(),
         }
         if post.get("max_points"):
@@ -210,18 +223,26 @@ def report_edit(request, team, project, report_id):
         "move_down": lambda: services.block_move(actor=actor, block=(b := block()), position=b.position + 1),
         "remove_block": lambda: services.block_remove(actor=actor, block=block()),
         "add_run_set": lambda: services.run_set_add(
-            actor=actor, grid=block(), name=post.get("name", ""), colour=post.get("colour", "#2f6fdf"),
+            actor=actor,
+            grid=block(),
+            name=post.get("name", ""),
+            colour=post.get("colour", "#2f6fdf"),
             filters=_parse_filters(post.get("filters", "")),
         ),
         "edit_run_set": lambda: services.run_set_update(
-            actor=actor, run_set=selectors.run_set_get(report=report, run_set_id=_int(post.get("run_set"))),
-            name=post.get("name"), colour=post.get("colour"), filters=_parse_filters(post.get("filters", "")),
+            actor=actor,
+            run_set=selectors.run_set_get(report=report, run_set_id=_int(post.get("run_set"))),
+            name=post.get("name"),
+            colour=post.get("colour"),
+            filters=_parse_filters(post.get("filters", "")),
         ),
         "remove_run_set": lambda: services.run_set_remove(
             actor=actor, run_set=selectors.run_set_get(report=report, run_set_id=_int(post.get("run_set")))
         ),
         "add_panel": lambda: services.panel_add(
-            actor=actor, grid=block(), kind=post.get("kind", ""),
+            actor=actor,
+            grid=block(),
+            kind=post.get("kind", ""),
             config=_panel_config_from_form(post.get("kind", ""), post),
         ),
         "remove_panel": lambda: services.panel_remove(
@@ -230,8 +251,10 @@ def report_edit(request, team, project, report_id):
         "share": lambda: request.session.__setitem__(
             f"report-share-{report.pk}",
             request.build_absolute_uri(
-                reverse("reports:shared", kwargs={"token": services.share_link_create(
-                    actor=actor, report=report, ip=client_ip(request))})
+                reverse(
+                    "reports:shared",
+                    kwargs={"token": services.share_link_create(actor=actor, report=report, ip=client_ip(request))},
+                )
             ),
         ),
         "unshare": lambda: services.share_link_revoke(actor=actor, report=report, ip=client_ip(request)),
@@ -269,8 +292,12 @@ def shared_report(request, token):
         request,
         "reports/detail.html",
         {
-            "report": report, "project": report.project, "blocks": _blocks_context(report), "can_edit": False,
-            "shared": True, "report_config": {"dataUrl": data_url.replace("/0/data/", "/{id}/data/")},
+            "report": report,
+            "project": report.project,
+            "blocks": _blocks_context(report),
+            "can_edit": False,
+            "shared": True,
+            "report_config": {"dataUrl": data_url.replace("/0/data/", "/{id}/data/")},
             **_chart_context(),
         },
     )
@@ -311,9 +338,13 @@ def report_export(request, team, project, report_id):
     html = render_to_string(
         "reports/export.html",
         {
-            "report": report, "blocks": blocks, "panel_data": panels,
+            "report": report,
+            "blocks": blocks,
+            "panel_data": panels,
             "plotly_js": _inline_script(plotly_js_path().read_text(encoding="utf-8")),
-            "report_js": _inline_script((Path(__file__).parent / "static" / "reports" / "report.js").read_text(encoding="utf-8")),
+            "report_js": _inline_script(
+                (Path(__file__).parent / "static" / "reports" / "report.js").read_text(encoding="utf-8")
+            ),
             "report_css": (Path(__file__).parent / "static" / "reports" / "report.css").read_text(encoding="utf-8"),
         },
         request=request,

@@ -77,7 +77,9 @@ class BlockPatchInput(serializers.Serializer):
 class RunSetInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     colour = serializers.CharField(max_length=7, required=False, default="#2f6fdf")
-    filters = serializers.JSONField(required=False, default=dict, help_text="A filter in the runs-table filter language.")
+    filters = serializers.JSONField(
+        required=False, default=dict, help_text="A filter in the runs-table filter language."
+    )
 
 
 class RunSetPatchInput(serializers.Serializer):

@@ -174,7 +174,9 @@ class PanelDataView(_ReportView):
 
 
 class ShareLinkView(_ReportView):
-    @extend_schema(request=None, responses={201: s.ShareLinkSerializer}, summary="Create (or replace) the read-only share link")
+    @extend_schema(
+        request=None, responses={201: s.ShareLinkSerializer}, summary="Create (or replace) the read-only share link"
+    )
     def post(self, request, team, project, report_id):
         token = services.share_link_create(actor=request.user, report=self.report(), ip=client_ip(request))
         url = settings.SITE_URL + reverse("reports:shared", kwargs={"token": token})

@@ -35,8 +35,12 @@ def make_run(project, run_id, *, config=None, summary=None, history=None, tags=N
     # Run.config keeps the SDK's wire shape: {"lr": {"value": 0.1}}.
     wire_config = {key: {"value": value} for key, value in (config or {}).items()}
     run = Run.objects.create(
-        project=project, run_id=run_id, display_name=display_name or run_id, config=wire_config,
-        summary=summary or {}, tags=tags or [],
+        project=project,
+        run_id=run_id,
+        display_name=display_name or run_id,
+        config=wire_config,
+        summary=summary or {},
+        tags=tags or [],
     )
     if history:
         append_history(run, history)
@@ -55,7 +59,10 @@ def append_history(run, rows, start=None):
 
 
 def history(values, key="loss", start=0):
-    return [{"_step": start + i, "_runtime": float(start + i), "_timestamp": 1.7e9 + start + i, key: v} for i, v in enumerate(values)]
+    return [
+        {"_step": start + i, "_runtime": float(start + i), "_timestamp": 1.7e9 + start + i, key: v}
+        for i, v in enumerate(values)
+    ]
 
 
 @pytest.fixture

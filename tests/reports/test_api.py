@@ -66,7 +66,9 @@ def expected(role, is_write, success):
 
 @pytest.mark.parametrize("method,name,body,is_write,success", ENDPOINTS, ids=[f"{e[0]}-{e[1]}" for e in ENDPOINTS])
 @pytest.mark.parametrize("role", ROLES)
-def test_permission_table(api, people, project, other_project, build_report, method, name, body, is_write, success, role):
+def test_permission_table(
+    api, people, project, other_project, build_report, method, name, body, is_write, success, role
+):
     make_run(project, "r1", summary={"acc": 0.5}, history=history([1.0, 0.5]))
     own = build_report(project, people["owner"])
     foreign = build_report(other_project, people["outsider"], title="Globex secrets")
@@ -181,7 +183,9 @@ def test_bad_colour_and_block_kind_are_400(api, member_urls):
 
 def test_blocks_reorder_and_renumber_after_removal(api, member_urls):
     third = api.post(member_urls["blocks"], {"kind": "markdown", "markdown": "third"}, format="json").json()
-    assert api.patch(member_urls["report"] + f"blocks/{third['id']}/", {"position": 0}, format="json").status_code == 200
+    assert (
+        api.patch(member_urls["report"] + f"blocks/{third['id']}/", {"position": 0}, format="json").status_code == 200
+    )
     kinds = [(b["kind"], b["markdown"]) for b in api.get(member_urls["report"]).json()["blocks"]]
     assert kinds == [("markdown", "third"), ("markdown", "# Findings"), ("panel_grid", "")]
     assert api.delete(member_urls["block"]).status_code == 204
@@ -204,7 +208,9 @@ def test_schema_documents_the_reports_api(api, people):
     schema = api.get("/api/schema/?format=json").json()
     paths = schema["paths"]
     assert "/api/v1/teams/{team}/projects/{project}/reports/{report_id}/panels/{panel_id}/data/" in paths
-    assert {"patch", "delete", "get"} <= set(paths["/api/v1/teams/{team}/projects/{project}/reports/{report_id}/panels/{panel_id}/"])
+    assert {"patch", "delete", "get"} <= set(
+        paths["/api/v1/teams/{team}/projects/{project}/reports/{report_id}/panels/{panel_id}/"]
+    )
     assert "post" in paths["/api/v1/teams/{team}/projects/{project}/reports/{report_id}/blocks/{block_id}/run-sets/"]
 
 

@@ -34,9 +34,19 @@ def add_grid_with_panel(page, heading, filters, metrics):
 
 def test_member_builds_a_report_with_two_filtered_panel_grids(live_server, page, member, project, tmp_path):
     for i, lr in enumerate([0.1, 0.2, 0.3]):
-        make_run(project, f"fast-{i}", config={"lr": lr}, history=[{"_step": s, "loss": 1 / (s + 1 + i), "acc": s / 50} for s in range(50)])
+        make_run(
+            project,
+            f"fast-{i}",
+            config={"lr": lr},
+            history=[{"_step": s, "loss": 1 / (s + 1 + i), "acc": s / 50} for s in range(50)],
+        )
     for i, lr in enumerate([0.001, 0.002]):
-        make_run(project, f"slow-{i}", config={"lr": lr}, history=[{"_step": s, "loss": 2 / (s + 1 + i), "acc": s / 90} for s in range(50)])
+        make_run(
+            project,
+            f"slow-{i}",
+            config={"lr": lr},
+            history=[{"_step": s, "loss": 2 / (s + 1 + i), "acc": s / 90} for s in range(50)],
+        )
     make_run(project, "no-history", config={"lr": 0.5}, history=history([]))
 
     page.goto(f"{live_server.url}/login/")
@@ -64,7 +74,21 @@ def test_member_builds_a_report_with_two_filtered_panel_grids(live_server, page,
 
     # Clicking a legend entry hides that series (plotly toggles it to legend-only).
     fast.locator(".legend .traces").first.click()
-    page.wait_for_function("document.querySelectorAll('.panel')[0].querySelectorAll('.scatterlayer .trace').length === 2")
+    page.wait_for_function(
+        "document.querySelectorAll('.panel')[0].querySelectorAll('.scatterlayer .trace').length === 2"
+    )
+
+    # The export is one file that draws the same charts with the network cut off.
+    export = page.request.get(page.url.rstrip("/") + "/export.html")
+    assert export.ok
+    exported = tmp_path / "report.html"
+    exported.write_bytes(export.body())
+    offline = page.context.new_page()
+    offline.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    offline.goto(exported.as_uri())
+    offline.wait_for_function("document.querySelectorAll('.panel[data-drawn=true]').length === 2")
+    assert [traces_in(offline.locator(".panel").nth(i)) for i in range(2)] == [3, 4]
+    offline.close()
 
     # Night mode: the page and the charts switch to the dark theme.
     UserSettings.objects.update_or_create(user=member, defaults={"night_mode": True})

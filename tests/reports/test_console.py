@@ -55,7 +55,9 @@ def test_markdown_injection_is_neutralised(attack):
 
 
 def test_markdown_keeps_ordinary_formatting_and_safe_links():
-    html = render_markdown("**bold** _it_ `code`\n\n- a\n- b\n\n[docs](https://example.com/x) | t |\n\n| a |\n|---|\n| 1 |")
+    html = render_markdown(
+        "**bold** _it_ `code`\n\n- a\n- b\n\n[docs](https://example.com/x) | t |\n\n| a |\n|---|\n| 1 |"
+    )
     assert "<strong>bold</strong>" in html and "<em>it</em>" in html and "<code>code</code>" in html
     assert '<a href="https://example.com/x" rel="noopener noreferrer nofollow">docs</a>' in html
     assert "<table>" in html and "<li>a</li>" in html
@@ -63,7 +65,12 @@ def test_markdown_keeps_ordinary_formatting_and_safe_links():
 
 def test_report_page_renders_markdown_safely(client, member, project):
     report = services.report_create(actor=member, project=project, title="R")
-    services.block_add(actor=member, report=report, kind="markdown", markdown="hello <script>alert(1)</script> [x](javascript:alert(1))")
+    services.block_add(
+        actor=member,
+        report=report,
+        kind="markdown",
+        markdown="hello <script>alert(1)</script> [x](javascript:alert(1))",
+    )
     client.force_login(member)
     body = client.get(f"/reports/acme/vision/{report.pk}/").content.decode()
     assert "<script>alert(1)</script>" not in body and 'href="javascript:' not in body
@@ -79,10 +86,32 @@ def test_a_member_builds_a_report_from_the_console(client, member, project):
     client.post(edit, {"action": "add_markdown", "markdown": "## Intro"})
     client.post(edit, {"action": "add_grid", "title": "Curves"})
     grid = Block.objects.get(report=report, kind="panel_grid")
-    client.post(edit, {"action": "add_run_set", "block": grid.pk, "name": "fast", "colour": "#ff0000", "filters": '{"config.lr": {"$gt": 0.01}}'})
-    client.post(edit, {"action": "add_panel", "block": grid.pk, "kind": "line", "metrics": "loss, acc", "x_axis": "step",
-                       "smoothing": "ema", "smoothing_param": "0.8", "panel_title": "Loss"})
-    client.post(edit, {"action": "add_panel", "block": grid.pk, "kind": "scatter", "x_key": "config.lr", "y_key": "summary.acc"})
+    client.post(
+        edit,
+        {
+            "action": "add_run_set",
+            "block": grid.pk,
+            "name": "fast",
+            "colour": "#ff0000",
+            "filters": '{"config.lr": {"$gt": 0.01}}',
+        },
+    )
+    client.post(
+        edit,
+        {
+            "action": "add_panel",
+            "block": grid.pk,
+            "kind": "line",
+            "metrics": "loss, acc",
+            "x_axis": "step",
+            "smoothing": "ema",
+            "smoothing_param": "0.8",
+            "panel_title": "Loss",
+        },
+    )
+    client.post(
+        edit, {"action": "add_panel", "block": grid.pk, "kind": "scatter", "x_key": "config.lr", "y_key": "summary.acc"}
+    )
     line = Panel.objects.get(grid=grid, kind="line")
     assert line.config["metrics"] == ["loss", "acc"] and line.config["smoothing_param"] == 0.8
     assert line.config["title"] == "Loss" and grid.run_sets.count() == 2
@@ -91,9 +120,17 @@ def test_a_member_builds_a_report_from_the_console(client, member, project):
     client.post(edit, {"action": "move_up", "block": grid.pk})
     assert [b.kind for b in report.blocks.all()] == ["panel_grid", "markdown"]
     # bad input is reported on the page and changes nothing
-    response = client.post(edit, {"action": "add_panel", "block": grid.pk, "kind": "line", "metrics": "loss", "smoothing": "loess"}, follow=True)
+    response = client.post(
+        edit,
+        {"action": "add_panel", "block": grid.pk, "kind": "line", "metrics": "loss", "smoothing": "loess"},
+        follow=True,
+    )
     assert "unknown smoothing" in response.content.decode() and Panel.objects.filter(grid=grid).count() == 2
-    response = client.post(edit, {"action": "add_run_set", "block": grid.pk, "name": "x", "filters": '{"config.lr": {"$bogus": 1}}'}, follow=True)
+    response = client.post(
+        edit,
+        {"action": "add_run_set", "block": grid.pk, "name": "x", "filters": '{"config.lr": {"$bogus": 1}}'},
+        follow=True,
+    )
     assert "$bogus" in response.content.decode() and grid.run_sets.count() == 2
     # remove a panel and the markdown block
     client.post(edit, {"action": "remove_panel", "panel": line.pk})
@@ -138,7 +175,11 @@ def test_share_link_reads_until_revoked(client, people, project, build_report):
     assert "share-url" not in client.get(f"/reports/acme/vision/{report.pk}/").content.decode()  # shown once
     client.logout()
     shared = client.get(path)
-    assert shared.status_code == 200 and "Weekly" in shared.content.decode() and "Add a panel" not in shared.content.decode()
+    assert (
+        shared.status_code == 200
+        and "Weekly" in shared.content.decode()
+        and "Add a panel" not in shared.content.decode()
+    )
     data = client.get(f"{path}panels/{panel.pk}/data/").json()
     assert data["status"] == "fresh" and data["data"]["series"][0]["y"] == [1.0, 2.0]
     other, *_ = build_report(project, people["member"], title="Other")

@@ -54,7 +54,10 @@ def test_line_plot_smooths_with_tensorboard_ema_and_keeps_non_finite_out_of_the_
 
 
 def test_line_plot_x_axes_and_several_metrics(project, member, grid):
-    rows = [{"_step": 10 * i, "_runtime": 0.5 * i, "_timestamp": 1000.0 + i, "loss": 1.0 / (i + 1), "acc": i / 10} for i in range(5)]
+    rows = [
+        {"_step": 10 * i, "_runtime": 0.5 * i, "_timestamp": 1000.0 + i, "loss": 1.0 / (i + 1), "acc": i / 10}
+        for i in range(5)
+    ]
     make_run(project, "r", history=rows)
     panel = services.panel_add(
         actor=member, grid=grid, kind="line", config={"metrics": ["loss", "acc"], "x_axis": "relative_time"}
@@ -82,7 +85,9 @@ def test_grouping_by_a_config_key_draws_mean_and_band(project, member, grid):
     make_run(project, "a1", config={"opt": "adam"}, history=history([1.0, 2.0, 3.0]))
     make_run(project, "a2", config={"opt": "adam"}, history=history([3.0, 4.0, 5.0]))
     make_run(project, "s1", config={"opt": "sgd"}, history=history([10.0, 10.0]))
-    panel = services.panel_add(actor=member, grid=grid, kind="line", config={"metrics": ["loss"], "group_by": "config.opt"})
+    panel = services.panel_add(
+        actor=member, grid=grid, kind="line", config={"metrics": ["loss"], "group_by": "config.opt"}
+    )
     data = data_of(panel)
     assert data["series"] == []
     bands = {b["group"]: b for b in data["bands"]}
@@ -101,7 +106,9 @@ def test_scatter_bar_and_parallel_use_summary_and_config(project, member, grid):
     assert sorted(zip(points["names"], points["x"], points["y"], strict=True)) == [("a", 0.1, 0.9), ("b", 0.01, 0.7)]
     bar = services.panel_add(actor=member, grid=grid, kind="bar", config={"key": "summary.loss"})
     (bars,) = data_of(bar)["sets"]
-    assert list(zip(bars["names"], bars["values"], strict=True)) == [("a", 0.2)]  # a non-number ("NaN" as text) is not a bar
+    assert list(zip(bars["names"], bars["values"], strict=True)) == [
+        ("a", 0.2)
+    ]  # a non-number ("NaN" as text) is not a bar
     parallel = services.panel_add(
         actor=member, grid=grid, kind="parallel", config={"keys": ["config.lr", "config.opt", "summary.acc"]}
     )
