@@ -64,10 +64,11 @@ def wait_http(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            requests.get(url, timeout=2)
-            return
+            if requests.get(url, timeout=5).status_code < 500:
+                return
         except requests.RequestException:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.5)
     raise SystemExit(f"{url} did not come up")
 
 
@@ -249,12 +250,13 @@ def run_mlflow(count: int, calls: int) -> dict | None:
     artifacts = RESULTS / "mlflow-artifacts"
     artifacts.mkdir(parents=True, exist_ok=True)
     server = subprocess.Popen(
-        [str(mlflow), "server", "--backend-store-uri", f"{PG_ROOT.replace('postgres://', 'postgresql://')}/{MLFLOW_DB}",
-         "--default-artifact-root", str(artifacts), "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [str(mlflow), "server", "--backend-store-uri", f"{PG_ROOT.replace('postgres://', 'postgresql+psycopg2://')}/{MLFLOW_DB}",
+         "--default-artifact-root", str(artifacts), "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        stdout=open(RESULTS / "mlflow-server.log", "w"), stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
-        wait_http(f"http://127.0.0.1:{port}/health", timeout=120)
+        wait_http(f"http://127.0.0.1:{port}/health", timeout=360)
+        time.sleep(5)  # every worker booted, not only the first
         out_path = RESULTS / "mlflow_scenario_d.json"
         subprocess.run(
             [str(MLFLOW_VENV / "bin" / "python"), str(MLFLOW_BENCH), "--base-url", f"http://127.0.0.1:{port}",
@@ -382,6 +384,7 @@ def main() -> None:
     parser.add_argument("--skip-mlflow", action="store_true")
     parser.add_argument("--skip-freshness", action="store_true")
     parser.add_argument("--skip-sextant", action="store_true", help="only the MLflow side (results are merged)")
+    parser.add_argument("--skip-queries", action="store_true", help="no query timings (results are merged)")
     parser.add_argument("--fresh-seconds", type=float, default=30)
     parser.add_argument("--fresh-rate", type=float, default=5.0, help="lines per second per client")
     args = parser.parse_args()
@@ -402,7 +405,8 @@ def main() -> None:
     try:
         wait_http(f"http://127.0.0.1:{port}/api/schema/")
         base = f"http://127.0.0.1:{port}/api/v1/teams/{team}/projects/table/"
-        results["sextant"] = time_queries(base, key, args.calls, args.runs)
+        if not args.skip_queries:
+            results["sextant"] = time_queries(base, key, args.calls, args.runs)
         if not args.skip_freshness:
             worker = start_worker()
             time.sleep(3)
