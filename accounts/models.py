@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 
 # Usernames and team names share one namespace: the "entity" in
 # <entity>/<project>/<run> URLs and in the wandb SDK.
@@ -16,7 +17,9 @@ class User(AbstractUser):
         HUMAN = "human", "Human"
         SERVICE = "service", "Service account"
 
-    username = models.CharField(max_length=63, unique=True, validators=[entity_name_validator])
+    # Humans' usernames are entity names (validated on creation); a service
+    # account is named "<name>@<team>", outside that namespace, hence the room.
+    username = models.CharField(max_length=150, unique=True, validators=[entity_name_validator])
     email = models.EmailField(unique=True, null=True, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.HUMAN)
     # A service account belongs to exactly one team and acts only there.
@@ -78,3 +81,26 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint})"
+
+    def is_live(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    @property
+    def status(self) -> str:
+        """active | expiring (rotated, still in its overlap) | expired | revoked."""
+        now = timezone.now()
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        if self.has_successor:
+            return "expiring"
+        return "active"
+
+    @property
+    def has_successor(self) -> bool:
+        try:
+            return self.rotated_to is not None
+        except ApiKey.rotated_to.RelatedObjectDoesNotExist:
+            return False

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "teams",
     "runs",
@@ -249,6 +250,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The docs page loads Swagger UI from this server, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # --- Localisation -------------------------------------------------------------------
@@ -269,3 +273,6 @@ LOGGING = {
 
 # --- Sextant ------------------------------------------------------------------------
 SEXTANT_SIGNUP_OPEN_DEFAULT = env_bool("SEXTANT_SIGNUP_OPEN", True)
+# OIDC providers on loopback (127.0.0.0/8, ::1) are refused unless this is on:
+# a team admin must not be able to point discovery fetches at the server itself.
+SEXTANT_SSO_ALLOW_LOOPBACK = env_bool("SEXTANT_SSO_ALLOW_LOOPBACK", False)

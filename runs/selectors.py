@@ -28,7 +28,7 @@ def team_for(*, user, api_key, entity: str, write: bool, ingest: bool = False) -
     `ingest` marks the requests an ingest-scoped key may make (creating and
     writing runs, and the resume check that precedes them).
     """
-    team, role = access_team(user, entity, need=Role.MEMBER if write else Role.VIEWER)
+    team, role = access_team(user, entity, need=Role.MEMBER if write else Role.VIEWER, api_key=api_key)
     if not scope_allows(getattr(api_key, "scope", None), write=write, ingest=ingest):
         raise PermissionDenied("This API key's scope does not allow this request.")
     return team, role

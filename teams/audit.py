@@ -1,12 +1,8 @@
 """Writing to the audit log. Every security-relevant service calls record()."""
 
+from accounts.authentication import client_ip  # noqa: F401  re-exported for the views
+
 from .models import AuditEvent, Team
-
-
-def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted
-    # proxy rewrites it, and gunicorn's forwarded_allow_ips handles that case.
-    return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
 def record(*, action: str, actor=None, team: Team | None = None, target: str = "", ip: str | None = None, **data) -> AuditEvent:

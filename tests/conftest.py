@@ -1,11 +1,36 @@
 """Shared fixtures: one team with an owner, a member and a viewer; an outsider
 who admins another team. Every permission test uses these four people."""
 
+import logging
+
 import pytest
 from rest_framework.test import APIClient
 
 from teams import services
 from teams.models import Role
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_key_material_in_logs():
+    """Fails the session if any log record of the whole suite carried an API key."""
+    from tests.log_guard import KeyMaterialHandler
+
+    handler = KeyMaterialHandler()
+    root = logging.getLogger()
+    previous_level = root.level
+    # See every record, DEBUG included, while the console shows no more than before.
+    quietened = [h for h in root.handlers if h.level == logging.NOTSET]
+    for existing in quietened:
+        existing.setLevel(previous_level)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(previous_level)
+    for existing in quietened:
+        existing.setLevel(logging.NOTSET)
+    if handler.offences:
+        pytest.fail("API key material reached the logs:\n" + "\n".join(handler.offences), pytrace=False)
 
 
 def make_user(username: str):

@@ -7,7 +7,11 @@ from rest_framework.views import exception_handler
 
 def json_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages})
+        # A plain message (no field) is about the request as a whole: say it as the detail.
+        errors = dict(exc.message_dict) if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        if "__all__" in errors:
+            errors["non_field_errors"] = errors.pop("__all__")
+        exc = exceptions.ValidationError(errors)
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -1,6 +1,21 @@
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from accounts.models import UserSettings
+from accounts.permissions import KeyScopePermission
+
+from .. import selectors, services
+from ..authentication import client_ip
+from .serializers import (
+    ApiKeyCreateInput,
+    ApiKeyOutput,
+    ApiKeyRotateInput,
+    IssuedApiKeyOutput,
+    issued_data,
+)
 
 
 class MeOutput(serializers.Serializer):
@@ -18,3 +33,112 @@ class MeView(APIView):
 
     def get(self, request):
         return Response(MeOutput(request.user).data)
+
+
+class SettingsSerializer(serializers.Serializer):
+    night_mode = serializers.BooleanField(required=False, help_text="Beta: dark theme for the console.")
+
+
+class SettingsView(APIView):
+    """The caller's own preferences, including the beta feature toggles."""
+
+    permission_classes = [IsAuthenticated, KeyScopePermission]
+
+    serializer_class = SettingsSerializer
+
+    def get(self, request):
+        user_settings, _ = UserSettings.objects.get_or_create(user=request.user)
+        return Response(SettingsSerializer(user_settings).data)
+
+    @extend_schema(request=SettingsSerializer, responses={200: SettingsSerializer})
+    def patch(self, request):
+        data = SettingsSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user_settings = services.user_settings_update(user=request.user, **data.validated_data)
+        return Response(SettingsSerializer(user_settings).data)
+
+
+class ManagesOwnKeys(permissions.BasePermission):
+    """Key management needs a human caller with a session or a full-scope key.
+
+    A read-scope key may list keys (names and hints only); an ingest-scope key
+    may do nothing here; service accounts' keys are managed by their team's
+    admins, never by the account itself.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        if user.is_service_account:
+            self.message = "Service accounts cannot manage API keys; a team admin manages them."
+            return False
+        scope = getattr(request.auth, "scope", None)
+        if scope in (None, "full") or (scope == "read" and request.method in permissions.SAFE_METHODS):
+            return True
+        self.message = "This API key's scope does not allow managing API keys."
+        return False
+
+
+class ApiKeyListCreate(APIView):
+    """Your personal API keys."""
+
+    permission_classes = [ManagesOwnKeys]
+
+    @extend_schema(responses=ApiKeyOutput(many=True), summary="List your personal API keys")
+    def get(self, request):
+        return Response(ApiKeyOutput(selectors.api_keys_of(request.user), many=True).data)
+
+    @extend_schema(
+        request=ApiKeyCreateInput,
+        responses={201: IssuedApiKeyOutput},
+        summary="Create a personal API key (the key is in this response only)",
+    )
+    def post(self, request):
+        data = ApiKeyCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        issued = services.api_key_create(actor=request.user, ip=client_ip(request), **data.validated_data)
+        return Response(
+            issued_data(issued),
+            status=status.HTTP_201_CREATED,
+            headers={"Cache-Control": "no-store"},
+        )
+
+
+class ApiKeyRotate(APIView):
+    permission_classes = [ManagesOwnKeys]
+
+    @extend_schema(
+        request=ApiKeyRotateInput,
+        responses={201: IssuedApiKeyOutput},
+        summary="Rotate a personal API key: issue its successor, stop the old one after the overlap",
+    )
+    def post(self, request, key_id: int):
+        api_key = selectors.api_key_of(request.user, key_id)
+        data = ApiKeyRotateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        issued = services.api_key_rotate(
+            actor=request.user,
+            api_key=api_key,
+            overlap_seconds=data.validated_data["overlap_seconds"],
+            ip=client_ip(request),
+        )
+        return Response(
+            issued_data(issued),
+            status=status.HTTP_201_CREATED,
+            headers={"Cache-Control": "no-store"},
+        )
+
+
+class ApiKeyRevoke(APIView):
+    permission_classes = [ManagesOwnKeys]
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        summary="Revoke a personal API key, effective immediately",
+    )
+    def delete(self, request, key_id: int):
+        api_key = selectors.api_key_of(request.user, key_id)
+        services.api_key_revoke(actor=request.user, api_key=api_key, ip=client_ip(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
