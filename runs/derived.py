@@ -215,20 +215,20 @@ def _catalogue_run_keys(run: Run) -> None:
     """Config and summary keys into the catalogue, skipped when their names and types are unchanged."""
     config = {key: value_type(value) for key, value in config_values(run.config).items()}
     summary = {key: value_type(value) for key, value in flatten(run.summary or {}).items()}
-    fingerprint = hashlib.sha1(json.dumps([config, summary], sort_keys=True).encode()).hexdigest()
+    fingerprint = hashlib.sha1(json.dumps([config, summary], sort_keys=True).encode(), usedforsecurity=False).hexdigest()
     # created_at in the key: a recreated database reusing the id is not mistaken for this run.
     cache_key = f"runs:catalogued:{run.pk}:{run.created_at.timestamp()}"
     try:
         if cache.get(cache_key) == fingerprint:
             return
     except Exception:
-        pass
+        logger.debug("cache unavailable; cataloguing run %s again", run.pk)
     _catalogue(run.project_id, ProjectKey.Source.CONFIG, config, flat=True)
     _catalogue(run.project_id, ProjectKey.Source.SUMMARY, summary, flat=True)
     try:
         cache.set(cache_key, fingerprint, timeout=24 * 3600)
     except Exception:
-        pass
+        logger.debug("cache unavailable; run %s will be catalogued again next time", run.pk)
 
 
 def stale_run_ids(*, limit: int = 1000) -> list[int]:
