@@ -349,7 +349,8 @@ def freshness(base_url: str, team: str, key: str, clients: int, seconds: float, 
 
     from runs.models import Project, Run, RunMetric
 
-    project = Project.objects.get(team__name=team, name="table")
+    # Their own project, so the 100,000-run table stays as seeded.
+    project, _ = Project.objects.get_or_create(team=Project.objects.get(team__name=team, name="table").team, name="fresh")
     runs = []
     for c in range(clients):
         run, _ = Run.objects.get_or_create(project=project, run_id=f"fresh{c}-{int(time.time())}", defaults={"display_name": f"fresh{c}"})
@@ -362,7 +363,7 @@ def freshness(base_url: str, team: str, key: str, clients: int, seconds: float, 
     def client(run) -> None:
         session = requests.Session()
         session.auth = ("api", key)
-        url = f"{base_url}/files/{team}/table/{run.run_id}/file_stream"
+        url = f"{base_url}/files/{team}/fresh/{run.run_id}/file_stream"
         step = 0
         while time.monotonic() < stop_at:
             line = json.dumps({"_step": step, "loss": 1.0 / (step + 1), "_runtime": step})
@@ -465,19 +466,22 @@ def main() -> None:
     if not args.skip_mlflow:
         _mlflow_side(args, results, out_file)
     else:
-        out_file.write_text(json.dumps(results, indent=2))
-        print(json.dumps(results, indent=2))
+        _write(results, out_file)
 
 
 def _mlflow_side(args, results: dict, out_file: Path) -> None:
     mlflow = run_mlflow(args.runs, args.calls)
     if mlflow:
         results["mlflow"] = mlflow
-        theirs = mlflow["search"].get("median_ms")
-        for name in ("filter_sort_page100", "filter_sort_page100_no_count"):
-            ours = results.get("sextant", {}).get(name, {}).get("median_ms")
-            if theirs and ours:
-                results[f"mlflow_search_ms_over_sextant_{name}_ms"] = round(theirs / ours, 2)
+    _write(results, out_file)
+
+
+def _write(results: dict, out_file: Path) -> None:
+    theirs = results.get("mlflow", {}).get("search", {}).get("median_ms")
+    for name in ("filter_sort_page100", "filter_sort_page100_no_count"):
+        ours = results.get("sextant", {}).get(name, {}).get("median_ms")
+        if theirs and ours:
+            results[f"mlflow_search_ms_over_sextant_{name}_ms"] = round(theirs / ours, 2)
     out_file.write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
 
