@@ -61,3 +61,10 @@ $(MLFLOW_VENV)/.installed:
 .PHONY: bench-ingest
 bench-ingest: $(VENV)/.installed $(MLFLOW_VENV)/.installed
 	$(PY) bench/ingest.py $(BENCH_ARGS)
+
+# Runs table benchmark (PostgreSQL + Redis on 127.0.0.1): 100,000 runs in one project,
+# filter/sort/group over HTTP, summary freshness with one Celery worker, and MLflow's
+# runs search over the same runs (in its own venv, as above).
+.PHONY: bench-table
+bench-table: $(VENV)/.installed $(MLFLOW_VENV)/.installed
+	$(PY) bench/runs_table.py $(BENCH_ARGS)

@@ -9,12 +9,14 @@ runs.tasks; safe to call any number of times.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
@@ -105,11 +107,10 @@ _AGG_FIELDS = ["count", "nonfinite_count", "sum", "min", "max", "last", "min_ste
 
 def refresh_run(*, run_id: int, chunk_lines: int = CHUNK_LINES) -> bool:
     """Folds every line not yet counted into the run's aggregates. Returns False if the run is gone."""
-    run = Run.objects.filter(pk=run_id).only("id", "project_id", "config", "summary").first()
+    run = Run.objects.filter(pk=run_id).only("id", "project_id", "config", "summary", "created_at").first()
     if run is None:
         return False
-    _catalogue(run.project_id, ProjectKey.Source.CONFIG, config_values(run.config))
-    _catalogue(run.project_id, ProjectKey.Source.SUMMARY, flatten(run.summary or {}))
+    _catalogue_run_keys(run)
     _ensure_state(run_id)
     changed = False
     for stream in _STREAMS:
@@ -137,7 +138,10 @@ def _fold_next_chunk(run: Run, stream: int, chunk_lines: int, *, check_late: boo
         state = RunDerivedState.objects.select_for_update().get(run_id=run.pk)
         watermark, seen = getattr(state, idx_attr), getattr(state, count_attr)
         lines = RunLine.objects.filter(run_id=run.pk, stream=stream)
-        if check_late and seen != lines.filter(idx__lte=watermark).count():
+        # Lines 0..watermark all folded (no gap) means none can arrive below it later; only
+        # after a gap (batches out of order) is the count worth checking.
+        gap = seen != watermark + 1
+        if check_late and gap and seen != lines.filter(idx__lte=watermark).count():
             # Lines arrived below the watermark (out-of-order batches): start this stream over.
             logger.info("run %s stream %s: late lines below idx %s, recomputing", run.pk, stream, watermark)
             RunMetric.objects.filter(run_id=run.pk, stream=stream).delete()
@@ -205,6 +209,26 @@ def _catalogue(project_id: int, source: str, values: dict[str, Any], *, flat: bo
     rows = [ProjectKey(project_id=project_id, source=source, key=key[:512], type=typ) for key, typ in pairs]
     if rows:
         ProjectKey.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+
+
+def _catalogue_run_keys(run: Run) -> None:
+    """Config and summary keys into the catalogue, skipped when their names and types are unchanged."""
+    config = {key: value_type(value) for key, value in config_values(run.config).items()}
+    summary = {key: value_type(value) for key, value in flatten(run.summary or {}).items()}
+    fingerprint = hashlib.sha1(json.dumps([config, summary], sort_keys=True).encode(), usedforsecurity=False).hexdigest()
+    # created_at in the key: a recreated database reusing the id is not mistaken for this run.
+    cache_key = f"runs:catalogued:{run.pk}:{run.created_at.timestamp()}"
+    try:
+        if cache.get(cache_key) == fingerprint:
+            return
+    except Exception:
+        logger.debug("cache unavailable; cataloguing run %s again", run.pk)
+    _catalogue(run.project_id, ProjectKey.Source.CONFIG, config, flat=True)
+    _catalogue(run.project_id, ProjectKey.Source.SUMMARY, summary, flat=True)
+    try:
+        cache.set(cache_key, fingerprint, timeout=24 * 3600)
+    except Exception:
+        logger.debug("cache unavailable; run %s will be catalogued again next time", run.pk)
 
 
 def stale_run_ids(*, limit: int = 1000) -> list[int]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db import connection as default_connection
 from django.db.models import BooleanField, Expression, F, FloatField, Q, QuerySet, TextField
 
 from .filterlang import (
@@ -324,7 +323,7 @@ class JsonCondition(_JsonSql):
             return (has_tags if wanted else f"NOT ({has_tags})"), cp
         if cond.op == REGEX:
             pattern = ("(?i)" if cond.flags else "") + cond.value
-            return f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({col}) AS tag WHERE tag ~ %s)", cp + [pattern]
+            return f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({col}) AS tag WHERE tag ~ %s)", cp + [pattern]  # noqa: S608  (col is the compiled column; values are parameters)
         values = cond.value if cond.op == IN else (cond.value,)
         parts = []
         for value in values:
@@ -376,7 +375,7 @@ class JsonCondition(_JsonSql):
             return (has_tags if wanted else f"NOT ({has_tags})"), cp
         if cond.op == REGEX:
             pattern = ("(?i)" if cond.flags else "") + cond.value
-            sql = f"EXISTS (SELECT 1 FROM json_each({col}) AS tag WHERE tag.type = 'text' AND tag.value REGEXP %s)"
+            sql = f"EXISTS (SELECT 1 FROM json_each({col}) AS tag WHERE tag.type = 'text' AND tag.value REGEXP %s)"  # noqa: S608
             return sql, cp + [pattern]
         values = cond.value if cond.op == IN else (cond.value,)
         parts = []
@@ -384,7 +383,7 @@ class JsonCondition(_JsonSql):
             if value is None:
                 parts.append((f"NOT ({has_tags})", cp))
             else:
-                sql = f"EXISTS (SELECT 1 FROM json_each({col}) AS tag WHERE tag.type = 'text' AND tag.value = %s)"
+                sql = f"EXISTS (SELECT 1 FROM json_each({col}) AS tag WHERE tag.type = 'text' AND tag.value = %s)"  # noqa: S608
                 parts.append((sql, cp + [value]))
         return _or_sql(parts, "0")
 
@@ -400,7 +399,3 @@ def _or_sql(parts: list[tuple[str, list]], empty: str) -> tuple[str, list]:
     for _, p in parts:
         params.extend(p)
     return f"({sql})", params
-
-
-def vendor() -> str:
-    return default_connection.vendor

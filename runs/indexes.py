@@ -25,7 +25,7 @@ PREFIX = "runs_run_sumkey_"
 
 
 def index_name(key: str) -> str:
-    return PREFIX + hashlib.sha1(key.encode()).hexdigest()[:16]
+    return PREFIX + hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def index_sql(key: str) -> str:

@@ -144,6 +144,9 @@ class RunMetric(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "stream", "key"], name="unique_run_metric")]
 
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.key}"
+
     @property
     def mean(self) -> float | None:
         return self.sum / self.count if self.count else None
@@ -158,6 +161,9 @@ class RunDerivedState(models.Model):
     events_idx = models.IntegerField(default=-1)
     events_lines = models.IntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: history {self.history_idx}, events {self.events_idx}"
 
 
 class ProjectKey(models.Model):
@@ -180,6 +186,9 @@ class ProjectKey(models.Model):
             models.UniqueConstraint(fields=["project", "source", "key", "type"], name="unique_project_key_type")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.source}.{self.key} ({self.type})"
+
 
 # --- The runs table: what each user chose to see ------------------------------------------
 
@@ -194,6 +203,9 @@ class TableSettings(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "user"], name="unique_table_settings")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.project_id}: {', '.join(self.columns)}"
 
 
 class SavedView(models.Model):
@@ -214,3 +226,6 @@ class SavedView(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["project", "user", "name"], name="unique_saved_view_name")]
+
+    def __str__(self) -> str:
+        return self.name

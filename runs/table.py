@@ -191,7 +191,7 @@ def grouped(project: Project, query: TableQuery, *, limit: int, offset: int) -> 
     sql, params = inner.query.sql_with_params()
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     outer = (
-        "SELECT t.g, COUNT(*) AS n, AVG(t.x), MIN(t.x), MAX(t.x), COUNT(t.x), COUNT(*) OVER () "
+        "SELECT t.g, COUNT(*) AS n, AVG(t.x), MIN(t.x), MAX(t.x), COUNT(t.x), COUNT(*) OVER () "  # noqa: S608  (Django-compiled SQL, values are parameters)
         f"FROM ({sql}{fence}) AS t GROUP BY t.g ORDER BY n DESC, t.g ASC NULLS LAST LIMIT %s OFFSET %s"
     )
     with connection.cursor() as cursor:

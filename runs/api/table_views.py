@@ -93,6 +93,8 @@ TABLE_PARAMETERS = [
 
 class RunsTableView(ProjectScopedView):
     @extend_schema(
+        operation_id="runs_table",
+        summary="The runs table: filter, search, sort, columns, group-by aggregates",
         parameters=TABLE_PARAMETERS,
         responses=inline_serializer(
             "RunsTablePage",
@@ -139,7 +141,12 @@ class RunsTableView(ProjectScopedView):
 
 
 class RunsCsvView(ProjectScopedView):
-    @extend_schema(parameters=TABLE_PARAMETERS[:4], responses={(200, "text/csv"): OpenApiTypes.STR})
+    @extend_schema(
+        operation_id="runs_table_csv",
+        summary="The runs table as CSV, streamed",
+        parameters=TABLE_PARAMETERS[:4],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
     def get(self, request, team, project):
         project = self.project()
         query = table_query(request, project)

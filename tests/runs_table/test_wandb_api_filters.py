@@ -12,7 +12,6 @@ import textwrap
 import pytest
 
 from runs.models import Run
-
 from tests.runs.conftest import live_sextant, make_key, sdk  # noqa: F401  (fixtures of the live server)
 
 from .test_filters_db import dataset, ref_ids  # noqa: F401  (dataset is a fixture)
