@@ -23,7 +23,7 @@ def a_project(team):
 
 
 ROWS = [
-    Endpoint("GET", P + "/runs/", "viewer", setup=a_project),
+    Endpoint("GET", P + "/runs-table/", "viewer", setup=a_project),
     Endpoint("GET", P + "/runs.csv", "viewer", setup=a_project),
     Endpoint("GET", P + "/runs-table/columns/", "viewer", setup=a_project),
     Endpoint("PUT", P + "/runs-table/columns/", "viewer", setup=a_project, data={"columns": ["state"]}),
