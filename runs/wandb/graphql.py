@@ -223,7 +223,10 @@ class RunNode:
         return ProjectNode(self._run.project, self._caller)
 
     def user(self, info):
-        return UserNode(self._run.author) if self._run.author_id else None
+        # The SDK's Run object needs a user: the author, else whoever wrote the
+        # run (a service account, or a REST client that named no author).
+        credited = self._run.author or self._run.created_by
+        return UserNode(credited) if credited is not None else None
 
     def config(self, info):
         return jsonvalues.dumps(jsonvalues.from_db(self._run.config))
