@@ -45,7 +45,10 @@ bench-panels: $(VENV)/.installed
 
 # Key authentication cost vs a session, 100,000 keys; needs DATABASE_URL=postgres://... (REDIS_URL as in production).
 bench-keys: $(VENV)/.installed
-	$(PY) bench/keys_auth.py
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/sextant_bench_keys} $(PY) bench/keys_auth.py
+
+# Every benchmark, one after the other (PostgreSQL and Redis on 127.0.0.1; about an hour).
+bench: bench-keys bench-ingest bench-table bench-panels
 
 clean:
 	rm -rf $(VENV) .pytest_cache
