@@ -36,6 +36,8 @@ tests/oidc/node_modules/.installed: tests/oidc/package-lock.json
 	else echo "npm not found: the SSO tests will be skipped (they need Node.js 20+)"; fi
 
 test: $(VENV)/.installed-test tests/oidc/node_modules/.installed
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Report panels on PostgreSQL (bench/panels.py): 1M-step line panel, 50 x 100k grouped, memory.

@@ -40,11 +40,17 @@ class UserSettings(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="settings")
     night_mode = models.BooleanField(default=False)
 
+    def __str__(self) -> str:
+        return f"settings of {self.user}"
+
 
 class InstanceSettings(models.Model):
     """Instance-wide switches an instance admin controls (a single row)."""
 
     signup_open = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return "instance settings"
 
     @classmethod
     def load(cls) -> "InstanceSettings":
@@ -52,6 +58,7 @@ class InstanceSettings(models.Model):
 
         obj, _ = cls.objects.get_or_create(pk=1, defaults={"signup_open": settings.SEXTANT_SIGNUP_OPEN_DEFAULT})
         return obj
+
 
 
 class ApiKey(models.Model):

@@ -101,6 +101,9 @@ class RunLine(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.run} {self.get_stream_display()}[{self.idx}]"
+
 
 class RunFile(models.Model):
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="files")
@@ -116,6 +119,9 @@ class RunFile(models.Model):
 
 
 # --- Derived data, computed by Celery (runs.derived, runs.tasks) ---------------------------
+
+    def __str__(self) -> str:
+        return f"{self.run}/{self.name}"
 
 
 class RunMetric(models.Model):

@@ -11,7 +11,6 @@ import logging
 import tempfile
 import zlib
 
-
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError

@@ -23,7 +23,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
 from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
-from mozilla_django_oidc.utils import add_state_and_verifier_and_nonce_to_session, generate_code_challenge, import_from_settings
+from mozilla_django_oidc.utils import (
+    add_state_and_verifier_and_nonce_to_session,
+    generate_code_challenge,
+    import_from_settings,
+)
 
 from ..models import TeamSSOConfig
 from . import discovery, fetch
