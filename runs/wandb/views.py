@@ -91,19 +91,28 @@ def _guarded(view):
     return csrf_exempt(wrapped)
 
 
+def _admit(request: HttpRequest):
+    """(api_key, None) for a request that may proceed, else (None, the refusal):
+    a bad key 401, over the key's rate 429, a body over the limit 413."""
+    api_key, refused = _authenticate(request)
+    if refused is not None:
+        return None, refused
+    wait = ratelimit.retry_after(ratelimit.identity_of(api_key.user, api_key))
+    if wait is not None:
+        return None, _error("Too many requests.", 429, Retry_After=str(wait))
+    limit = conf.max_request_bytes()
+    if _too_big(request, limit):
+        return None, _error(f"Request body over the {limit}-byte limit.", 413)
+    return api_key, None
+
+
 @_guarded
 def graphql_view(request: HttpRequest):
     if request.method != "POST":
         return _json({"errors": [{"message": "Send GraphQL requests with POST."}], "data": None})
-    api_key, refused = _authenticate(request)
+    api_key, refused = _admit(request)
     if refused is not None:
         return refused
-    wait = ratelimit.retry_after(ratelimit.identity_of(api_key.user, api_key))
-    if wait is not None:
-        return _error("Too many requests.", 429, Retry_After=str(wait))
-    limit = conf.max_request_bytes()
-    if _too_big(request, limit):
-        return _error(f"Request body over the {limit}-byte limit.", 413)
     try:
         body = json.loads(request.body)
         source = body["query"]
@@ -152,15 +161,10 @@ def _public_error(error) -> dict:
 def file_stream_view(request: HttpRequest, entity: str, project: str, run_id: str):
     if request.method != "POST":
         return _error("Not found.", 404)
-    api_key, refused = _authenticate(request)
+    api_key, refused = _admit(request)
     if refused is not None:
         return refused
-    wait = ratelimit.retry_after(ratelimit.identity_of(api_key.user, api_key))
-    if wait is not None:
-        return _error("Too many requests.", 429, Retry_After=str(wait))
     limit = conf.max_request_bytes()
-    if _too_big(request, limit):
-        return _error(f"Request body over the {limit}-byte limit.", 413)
     try:
         body = _read_body(request, limit)
     except (zlib.error, EOFError, gzip.BadGzipFile):
