@@ -33,3 +33,15 @@ test: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Ingestion benchmark (PostgreSQL on 127.0.0.1:5432; BENCH_PG overrides): Sextant's
+# file_stream and batch endpoint vs an MLflow tracking server, installed into its own venv.
+MLFLOW_VENV := bench/.venv-mlflow
+$(MLFLOW_VENV)/.installed:
+	$(PYTHON) -m venv $(MLFLOW_VENV)
+	$(MLFLOW_VENV)/bin/pip install --quiet "mlflow==3.17.2" "psycopg2-binary==2.9.13" requests
+	touch $@
+
+.PHONY: bench-ingest
+bench-ingest: $(VENV)/.installed $(MLFLOW_VENV)/.installed
+	$(PY) bench/ingest.py $(BENCH_ARGS)

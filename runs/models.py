@@ -38,6 +38,10 @@ class Run(models.Model):
     # key is in summary_pinned (set by hand), which then sticks.
     summary = models.JSONField(default=dict, blank=True)
     summary_pinned = models.JSONField(default=list, blank=True)
+    # Every history key seen so far with the count of lines per value type,
+    # {"loss": {"number": 120}}: the wandb public API's historyKeys, kept up
+    # to date on append so reads never scan the history.
+    history_keys = models.JSONField(default=dict, blank=True)
     tags = models.JSONField(default=list, blank=True)
     group = models.CharField(max_length=256, blank=True)
     job_type = models.CharField(max_length=128, blank=True)
@@ -46,7 +50,7 @@ class Run(models.Model):
     program = models.CharField(max_length=512, blank=True)
     git_commit = models.CharField(max_length=64, blank=True)
     git_remote = models.CharField(max_length=512, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     exit_code = models.IntegerField(null=True, blank=True)

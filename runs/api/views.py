@@ -1,0 +1,345 @@
+"""The runs REST API: thin views over runs.services (writes) and runs.selectors (reads).
+
+The team comes from the URL and the credential (TeamPermission): viewers read,
+members write, and a key's scope narrows that (read keys only read, ingest keys
+only write runs). Every write a client may resend is idempotent.
+"""
+
+import tempfile
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import OperationalError
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, permissions, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from teams.access import TeamPermission
+
+from .. import conf, jsonvalues, selectors, services
+from ..models import Run, RunFile, RunLine
+from ..ratelimit import ApiKeyRateThrottle
+from . import serializers as s
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body too large."
+    default_code = "payload_too_large"
+
+
+class BadLine(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "bad_line"
+
+    def __init__(self, error: services.LineError):
+        super().__init__(f"Nothing of the batch was stored: {error}.")
+        self.detail = {"detail": self.detail, "line": error.index}  # the index stays a number
+
+
+class Busy(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The server is busy; retry shortly."
+
+
+class LenientJSONParser(JSONParser):
+    """Accepts bare NaN/Infinity, as the wandb SDK writes them."""
+
+    strict = False
+
+
+class LenientJSONRenderer(JSONRenderer):
+    """Writes non-finite floats as bare NaN/Infinity, mirroring what was logged."""
+
+    strict = False
+
+
+class RunsAPIView(APIView):
+    permission_classes = [permissions.IsAuthenticated, TeamPermission]
+    throttle_classes = [ApiKeyRateThrottle]
+    parser_classes = [LenientJSONParser]
+    renderer_classes = [LenientJSONRenderer]
+
+    @property
+    def ingest(self) -> bool:
+        # Ingest-scoped keys may write runs, never read them back.
+        return self.request.method not in permissions.SAFE_METHODS
+
+    def initial(self, request, *args, **kwargs):
+        limit = self.body_limit()
+        try:
+            too_big = int(request.META.get("CONTENT_LENGTH") or 0) > limit
+        except ValueError:
+            too_big = True
+        if too_big:
+            raise PayloadTooLarge(f"Request body over the {limit}-byte limit.")
+        super().initial(request, *args, **kwargs)
+
+    def body_limit(self) -> int:
+        return conf.max_request_bytes()
+
+    def handle_exception(self, exc):
+        if isinstance(exc, OperationalError):
+            exc = Busy()
+        if isinstance(exc, ValidationError):
+            exc = exceptions.ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages})
+        response = super().handle_exception(exc)
+        if isinstance(exc, Busy):
+            response["Retry-After"] = "2"
+        return response
+
+    def get_run(self) -> Run:
+        return selectors.run_get(team=self.request.team, project=self.kwargs["project"], run_id=self.kwargs["run_id"])
+
+
+class RunListCreate(RunsAPIView):
+    @extend_schema(
+        summary="List a project's runs",
+        parameters=[OpenApiParameter("order", str, description="+created_at or -created_at (default)")],
+        responses=s.RunListOut(many=True),
+    )
+    def get(self, request, team, project):
+        found = selectors.project_get(team=request.team, name=project)
+        if found is None:
+            raise exceptions.NotFound("No such project.")
+        runs = selectors.runs_filtered(
+            selectors.project_runs(project=found).select_related("project__team", "created_by"),
+            filters=None,
+            order=request.query_params.get("order"),
+        )
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(runs, request, view=self)
+        return paginator.get_paginated_response(s.RunListOut(page, many=True).data)
+
+    @extend_schema(
+        summary="Create a run (idempotent on run_id)",
+        request=s.RunCreateIn,
+        responses={201: s.RunOut},
+    )
+    def post(self, request, team, project):
+        data = s.RunCreateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        author = selectors.author_for(actor=request.user, team=request.team, username=fields.pop("author", None))
+        config = fields.pop("config", None)
+        run, _ = services.run_upsert(
+            actor=request.user,
+            api_key=request.auth if hasattr(request.auth, "scope") else None,
+            team=request.team,
+            project_name=project,
+            run_id=fields.pop("run_id", None),
+            author=author,
+            config={key: {"value": value} for key, value in config.items()} if config is not None else None,
+            tags=fields.pop("tags", None),
+            **fields,
+        )
+        return Response(s.RunOut(run).data, status=status.HTTP_201_CREATED)
+
+
+class RunDetail(RunsAPIView):
+    @extend_schema(summary="A run with its config and summary", responses=s.RunOut)
+    def get(self, request, team, project, run_id):
+        return Response(s.RunOut(self.get_run()).data)
+
+    @extend_schema(summary="Rename, tag or annotate a run", request=s.RunUpdateIn, responses=s.RunOut)
+    def patch(self, request, team, project, run_id):
+        data = s.RunUpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = self.get_run()
+        fields = dict(data.validated_data)
+        run, _ = services.run_upsert(
+            actor=request.user, team=request.team, project_name=project, run_id=run.run_id,
+            tags=fields.pop("tags", None), **fields,
+        )
+        return Response(s.RunOut(run).data)
+
+
+class RunLines(RunsAPIView):
+    @extend_schema(
+        summary="Append a batch of history, system-metric or console lines",
+        description=(
+            "Lines are stored by (stream, offset + i): a resent batch is stored once and answers as the first "
+            "did. History rows are also stored once per _step. A malformed line refuses the whole batch (400, "
+            "naming the line). Logged keys update the summary unless set by hand."
+        ),
+        request=s.LinesIn,
+        responses={200: s.LinesOut, 400: OpenApiTypes.OBJECT, 413: OpenApiTypes.OBJECT, 429: OpenApiTypes.OBJECT},
+    )
+    def post(self, request, team, project, run_id):
+        data = s.LinesIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = data.validated_data
+        try:
+            services.run_lines_append(
+                team=request.team, project=project, run_id=run_id,
+                stream=batch["stream"], offset=batch["offset"], lines=batch["lines"],
+            )
+        except Run.DoesNotExist:
+            raise exceptions.NotFound("No such run.") from None
+        except services.LineError as error:
+            raise BadLine(error) from None
+        count = len(batch["lines"])
+        return Response({"stream": batch["stream"], "offset": batch["offset"], "count": count, "next_offset": batch["offset"] + count})
+
+    @extend_schema(
+        summary="Read system-metric or console lines, paged by index",
+        parameters=[
+            OpenApiParameter("stream", str, enum=["events", "output"], required=True),
+            OpenApiParameter("offset", int, description="First line index (default 0)"),
+            OpenApiParameter("limit", int, description="At most this many lines (default 1000, max 10000)"),
+        ],
+        responses=s.LinesPageOut,
+    )
+    def get(self, request, team, project, run_id):
+        stream_name = request.query_params.get("stream", "")
+        if stream_name not in ("events", "output"):
+            raise exceptions.ValidationError({"stream": ["Use events or output; history has its own endpoint."]})
+        offset, limit = _int_param(request, "offset", 0), _limit(request)
+        run = self.get_run()
+        rows = list(
+            selectors.lines(run, services.STREAMS[stream_name], min_index=offset, limit=limit + 1).values_list("idx", "data")
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if stream_name == "events":
+            payload = [jsonvalues.loads(data) for _, data in rows]
+        else:
+            payload = [data for _, data in rows]
+        return Response({"stream": stream_name, "lines": payload, "next_offset": rows[-1][0] + 1 if more else None})
+
+
+def _int_param(request, name: str, default: int | None) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise exceptions.ValidationError({name: ["Must be an integer."]}) from None
+
+
+def _limit(request) -> int:
+    return max(1, min(_int_param(request, "limit", 1000), selectors.MAX_PAGE))
+
+
+class RunHistory(RunsAPIView):
+    @extend_schema(
+        summary="Read history rows, paged by step",
+        parameters=[
+            OpenApiParameter("keys", str, description="Comma-separated keys; only rows with all of them, only those keys (plus _step)"),
+            OpenApiParameter("min_step", int, description="First step (inclusive)"),
+            OpenApiParameter("max_step", int, description="Last step (exclusive)"),
+            OpenApiParameter("limit", int, description="Rows per page (default 1000, max 10000)"),
+        ],
+        responses=s.HistoryPageOut,
+    )
+    def get(self, request, team, project, run_id):
+        run = self.get_run()
+        keys = [key for key in request.query_params.get("keys", "").split(",") if key]
+        min_step, max_step = _int_param(request, "min_step", None), _int_param(request, "max_step", None)
+        limit = _limit(request)
+        page = list(
+            selectors.lines(run, RunLine.Stream.HISTORY, min_step=min_step, max_step=max_step, limit=limit + 1).values_list(
+                "step", "data"
+            )
+        )
+        more = len(page) > limit
+        page = page[:limit]
+        texts = [data for _, data in page]
+        rows = list(selectors.rows_with_keys(texts, ["_step", *keys])) if keys else [jsonvalues.loads(t) for t in texts]
+        return Response({"rows": rows, "next_min_step": page[-1][0] + 1 if more and page[-1][0] is not None else None})
+
+
+class RunConfig(RunsAPIView):
+    @extend_schema(summary="A run's config", responses=OpenApiTypes.OBJECT)
+    def get(self, request, team, project, run_id):
+        return Response(s.RunOut().get_config(self.get_run()))
+
+    @extend_schema(summary="Merge keys into (or replace) a run's config", request=s.ValuesIn, responses=OpenApiTypes.OBJECT)
+    def patch(self, request, team, project, run_id):
+        data = s.ValuesIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = services.run_config_update(run=self.get_run(), values=data.validated_data["values"], replace=data.validated_data["replace"])
+        return Response(s.RunOut().get_config(run))
+
+
+class RunSummary(RunsAPIView):
+    @extend_schema(summary="A run's summary", responses=OpenApiTypes.OBJECT)
+    def get(self, request, team, project, run_id):
+        return Response(jsonvalues.from_db(self.get_run().summary))
+
+    @extend_schema(
+        summary="Set summary keys by hand",
+        description="Keys set here stick: values logged later no longer replace them.",
+        request=s.ValuesIn,
+        responses=OpenApiTypes.OBJECT,
+    )
+    def patch(self, request, team, project, run_id):
+        data = s.ValuesIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = services.run_summary_set(run=self.get_run(), values=data.validated_data["values"])
+        return Response(jsonvalues.from_db(run.summary))
+
+
+class RunFinish(RunsAPIView):
+    @extend_schema(summary="Finish a run (idempotent)", request=s.FinishIn, responses=s.RunOut)
+    def post(self, request, team, project, run_id):
+        data = s.FinishIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = services.run_finish(run=self.get_run(), exit_code=data.validated_data["exit_code"])
+        return Response(s.RunOut(run).data)
+
+
+class RunFileList(RunsAPIView):
+    @extend_schema(summary="A run's files", responses=s.RunFileOut(many=True))
+    def get(self, request, team, project, run_id):
+        files = selectors.run_files(self.get_run()).filter(uploaded_at__isnull=False)
+        return Response(s.RunFileOut(files, many=True).data)
+
+
+class RawBodyParser(JSONParser):
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream
+
+
+class RunFileDetail(RunsAPIView):
+    parser_classes = [RawBodyParser]
+
+    def body_limit(self) -> int:
+        return conf.get("SEXTANT_MAX_UPLOAD_BYTES")
+
+    @extend_schema(summary="Download a run file", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, team, project, run_id, name):
+        run_file = RunFile.objects.filter(run=self.get_run(), name=name, uploaded_at__isnull=False).first()
+        if run_file is None or not run_file.storage_name:
+            raise exceptions.NotFound("No such file.")
+        return FileResponse(default_storage.open(run_file.storage_name), as_attachment=True, filename=name.rsplit("/", 1)[-1])
+
+    @extend_schema(
+        summary="Upload (or replace) a run file; the body is the file's bytes",
+        request={"application/octet-stream": OpenApiTypes.BINARY},
+        responses={201: s.RunFileOut, 413: OpenApiTypes.OBJECT},
+    )
+    def put(self, request, team, project, run_id, name):
+        run = self.get_run()
+        services.validate_file_name(name)
+        limit = self.body_limit()
+        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+            size = 0
+            while chunk := request._request.read(1024 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"File over the {limit}-byte limit.")
+                spool.write(chunk)
+            spool.seek(0)
+            run_file = services.run_file_store(run=run, name=name, content=spool, size=size)
+        return Response(s.RunFileOut(run_file).data, status=status.HTTP_201_CREATED)
+

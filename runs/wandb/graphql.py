@@ -1,0 +1,441 @@
+"""The wandb-compatible GraphQL API, served by graphql-core from schema.graphql.
+
+Each document the SDK sends is parsed, validated against the schema and
+executed; the answer holds exactly the fields its selection set asks for.
+Resolvers are methods on small node classes (graphql-core's default resolver
+calls them with the field's arguments). Every entity lookup goes through the
+access layer, so another team's project is indistinguishable from a missing one.
+"""
+
+import base64
+import functools
+import json
+import mimetypes
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.urls import reverse
+from graphql import GraphQLError, build_schema, parse, validate
+from graphql.language import DocumentNode
+
+from accounts.models import ApiKey, User
+from teams.models import Membership, Team
+
+from .. import jsonvalues, selectors, services
+from ..models import Project, Run, RunLine
+
+SCHEMA = build_schema((Path(__file__).parent / "schema.graphql").read_text())
+UPLOAD_SALT = "sextant.runs.upload"
+
+
+def _json_string(value):
+    return value if isinstance(value, str) else jsonvalues.dumps(value)
+
+
+def _int64(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise GraphQLError("Int64 must be an integer.")
+    return value
+
+
+SCHEMA.type_map["JSONString"].serialize = _json_string
+SCHEMA.type_map["JSON"].serialize = lambda value: value
+SCHEMA.type_map["Int64"].serialize = _int64
+SCHEMA.type_map["Int64"].parse_value = _int64
+SCHEMA.type_map["DateTime"].serialize = lambda value: value.strftime("%Y-%m-%dT%H:%M:%S") if value else None
+
+
+@functools.lru_cache(maxsize=256)
+def parsed_document(source: str) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
+    """Parse and validate a document once; the SDK sends the same few again and again."""
+    try:
+        document = parse(source)
+    except GraphQLError as error:
+        return None, (error,)
+    errors = validate(SCHEMA, document)
+    return (None, tuple(errors)) if errors else (document, ())
+
+
+class HttpStatusError(Exception):
+    """An error the HTTP layer answers with its own status (the SDK does not retry 4xx)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Caller:
+    user: User
+    api_key: ApiKey | None
+    request: object
+    username_header: str = ""
+
+
+def _opaque_id(kind: str, pk: int) -> str:
+    return base64.b64encode(f"{kind}:{pk}".encode()).decode()
+
+
+def _access(caller: Caller, entity: str, *, write: bool, ingest: bool = False) -> Team:
+    try:
+        team, _ = selectors.team_for(user=caller.user, api_key=caller.api_key, entity=entity, write=write, ingest=ingest)
+    except Http404:
+        raise GraphQLError(f"Entity {entity!r} not found.") from None
+    except PermissionDenied as exc:
+        raise GraphQLError(str(exc) or "Permission denied.") from None
+    return team
+
+
+def _resolve_author(caller: Caller, team: Team) -> User | None:
+    """The human a service-account key writes for (WANDB_USERNAME arrives as X-Wandb-Username)."""
+    try:
+        return selectors.author_for(actor=caller.user, team=team, username=caller.username_header)
+    except PermissionDenied as exc:
+        # A 4xx the SDK does not retry: wandb.init fails with this message.
+        raise HttpStatusError(403, str(exc)) from None
+
+
+# --- nodes -------------------------------------------------------------------------
+
+
+class UserNode:
+    def __init__(self, user: User):
+        self._user = user
+        self.id = _opaque_id("User", user.pk)
+        self.name = user.get_full_name() or user.username
+        self.username = user.username
+        self.email = user.email or ""
+        self.admin = user.is_staff
+        self.flags = "{}"
+
+    def entity(self, info):
+        return selectors.default_entity(self._user)
+
+    def teams(self, info):
+        names = Membership.objects.filter(user=self._user).values_list("team__name", flat=True).order_by("team__name")
+        return {"edges": [{"node": EntityNode(name=name)} for name in names]}
+
+
+class EntityNode:
+    def __init__(self, name: str, pk: int = 0, is_team: bool = True):
+        self.id = _opaque_id("Entity", pk)
+        self.name = name
+        self.isTeam = is_team
+        self.organization = None  # never a CoreWeave organization: the SDK would go looking for it
+
+
+class ProjectNode:
+    def __init__(self, project: Project, caller: Caller):
+        self._project = project
+        self._caller = caller
+        self.id = _opaque_id("Project", project.pk)
+        self.internalId = str(project.pk)
+        self.name = project.name
+        self.entityName = project.team.name
+        self.entity = EntityNode(project.team.name, project.team_id, not project.team.is_personal)
+        self.readOnly = False
+        self.createdAt = project.created_at
+
+    def _filtered(self, filters, order):
+        try:
+            parsed = json.loads(filters) if filters else {}
+        except ValueError:
+            raise GraphQLError("filters must be a JSON object.") from None
+        try:
+            return selectors.runs_filtered(selectors.project_runs(project=self._project), filters=parsed, order=order)
+        except ValidationError as exc:
+            raise GraphQLError("; ".join(exc.messages)) from None
+
+    def runCount(self, info, filters=None):
+        return self._filtered(filters, None).count()
+
+    def runs(self, info, filters=None, after=None, first=50, order=None):
+        first = max(0, min(first or 50, 1000))
+        start = _cursor_offset(after)
+        page = list(self._filtered(filters, order)[start : start + first + 1])
+        has_next = len(page) > first
+        page = page[:first]
+        edges = [
+            {"node": RunNode(run, self._caller), "cursor": _offset_cursor(start + i + 1)} for i, run in enumerate(page)
+        ]
+        return {
+            "edges": edges,
+            "pageInfo": {
+                "startCursor": edges[0]["cursor"] if edges else None,
+                "endCursor": edges[-1]["cursor"] if edges else after,
+                "hasNextPage": has_next,
+                "hasPreviousPage": start > 0,
+            },
+        }
+
+    def run(self, info, name):
+        run = Run.objects.select_related("author", "project__team").filter(project=self._project, run_id=name).first()
+        return RunNode(run, self._caller) if run else None
+
+    def bucket(self, info, name, missingOk=True):
+        return self.run(info, name)
+
+
+def _offset_cursor(offset: int) -> str:
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _cursor_offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        kind, _, number = base64.b64decode(cursor).decode().partition(":")
+        if kind == "offset":
+            return max(0, int(number))
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise GraphQLError("Invalid cursor.")
+
+
+class RunNode:
+    def __init__(self, run: Run, caller: Caller):
+        self._run = run
+        self._caller = caller
+        self.id = _opaque_id("Run", run.pk)
+        self.name = run.run_id
+        self.displayName = run.display_name or run.run_id
+        self.description = run.notes
+        self.notes = run.notes
+        self.projectId = str(run.project_id)
+        self.tags = run.tags or []
+        self.state = run.state
+        self.group = run.group or None
+        self.jobType = run.job_type or None
+        self.commit = run.git_commit or None
+        self.host = run.host or None
+        self.sweepName = None
+        self.readOnly = False
+        self.createdAt = run.created_at
+        self.heartbeatAt = run.heartbeat_at
+
+    def project(self, info):
+        return ProjectNode(self._run.project, self._caller)
+
+    def user(self, info):
+        return UserNode(self._run.author) if self._run.author_id else None
+
+    def config(self, info):
+        return jsonvalues.dumps(jsonvalues.from_db(self._run.config))
+
+    def summaryMetrics(self, info):
+        return jsonvalues.dumps(jsonvalues.from_db(self._run.summary))
+
+    def systemMetrics(self, info):
+        tail = selectors.tail_lines(self._run, RunLine.Stream.EVENTS, 1)
+        return tail[0] if tail else "{}"
+
+    def wandbConfig(self, info, keys=None):
+        # The SDK counts a run as existing (for resume) only when this holds "t".
+        internal = jsonvalues.from_db(self._run.config).get("_wandb", {})
+        internal = internal.get("value", {}) if isinstance(internal, dict) else {}
+        wanted = keys or ["t"]
+        found = {key: internal.get(key, {} if key == "t" else None) for key in wanted}
+        return jsonvalues.dumps(found)
+
+    def historyLineCount(self, info):
+        return selectors.line_count(self._run, RunLine.Stream.HISTORY)
+
+    def eventsLineCount(self, info):
+        return selectors.line_count(self._run, RunLine.Stream.EVENTS)
+
+    def logLineCount(self, info):
+        return selectors.line_count(self._run, RunLine.Stream.OUTPUT)
+
+    def historyTail(self, info):
+        return json.dumps(selectors.tail_lines(self._run, RunLine.Stream.HISTORY, 1))
+
+    def eventsTail(self, info):
+        return json.dumps(selectors.tail_lines(self._run, RunLine.Stream.EVENTS, 1))
+
+    def historyKeys(self, info):
+        last = selectors.last_step(self._run)
+        keys = {
+            key: {"typeCounts": [{"type": kind, "count": count} for kind, count in counts.items()]}
+            for key, counts in (self._run.history_keys or {}).items()
+        }
+        return {"lastStep": last if last is not None else -1, "keys": keys}
+
+    def history(self, info, samples=None, minStep=None, maxStep=None):
+        stream = RunLine.Stream.HISTORY
+        if minStep is not None or maxStep is not None:
+            limit = max(1, min(samples or selectors.MAX_PAGE, selectors.MAX_PAGE))
+            rows = selectors.lines(self._run, stream, min_step=minStep, max_step=maxStep, limit=limit)
+            return list(rows.values_list("data", flat=True))
+        return list(selectors.sampled_lines(self._run, stream, samples=samples or 500))
+
+    def events(self, info, samples=None):
+        return list(selectors.sampled_lines(self._run, RunLine.Stream.EVENTS, samples=samples or 500))
+
+    def sampledHistory(self, info, specs):
+        answers = []
+        for raw in specs:
+            try:
+                spec = json.loads(raw)
+                keys = [str(key) for key in spec.get("keys") or []]
+                samples = int(spec.get("samples") or 500)
+                min_step = spec.get("minStep")
+                max_step = spec.get("maxStep")  # inclusive in wandb's specs
+            except (ValueError, TypeError, AttributeError):
+                raise GraphQLError("Each spec must be a JSON object with keys and samples.") from None
+            raw_lines = selectors.sampled_lines(
+                self._run,
+                RunLine.Stream.HISTORY,
+                samples=samples,
+                min_step=int(min_step) if min_step is not None else None,
+                max_step=int(max_step) + 1 if max_step is not None else None,
+            )
+            answers.append(list(selectors.rows_with_keys(raw_lines, keys)))
+        return answers
+
+    def _uploaded_files(self):
+        return selectors.run_files(self._run).filter(uploaded_at__isnull=False)
+
+    def fileCount(self, info):
+        return self._uploaded_files().count()
+
+    def files(self, info, names=None, after=None, first=50, pattern=None):
+        files = self._uploaded_files()
+        if names:
+            files = files.filter(name__in=[name for name in names if name])
+        if pattern:
+            # wandb's pattern is SQL LIKE: % any run of characters, _ one character.
+            regex = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
+            files = files.filter(name__regex=f"^{regex}$")
+        first = max(1, min(first or 50, 1000))
+        start = _cursor_offset(after)
+        page = list(files[start : start + first + 1])
+        has_next = len(page) > first
+        request = self._caller.request
+        edges = []
+        for i, run_file in enumerate(page[:first]):
+            url = request.build_absolute_uri(
+                reverse(
+                    "runs-api-file",
+                    kwargs={"team": self._run.project.team.name, "project": self._run.project.name,
+                            "run_id": self._run.run_id, "name": run_file.name},
+                )
+            )
+            node = {
+                "id": _opaque_id("File", run_file.pk), "name": run_file.name, "url": url, "directUrl": url,
+                "sizeBytes": run_file.size, "mimetype": mimetypes.guess_type(run_file.name)[0],
+                "updatedAt": run_file.uploaded_at, "md5": None,
+            }
+            edges.append({"node": node, "cursor": _offset_cursor(start + i + 1)})
+        return {
+            "edges": edges,
+            "pageInfo": {"startCursor": None, "endCursor": edges[-1]["cursor"] if edges else after,
+                         "hasNextPage": has_next, "hasPreviousPage": start > 0},
+        }
+
+    def parquetHistory(self, info, liveKeys=None):
+        # No parquet exports: the client then pages through history/sampledHistory.
+        return {"parquetUrls": [], "liveData": []}
+
+
+# --- roots -------------------------------------------------------------------------
+
+
+class QueryRoot:
+    def __init__(self, caller: Caller):
+        self._caller = caller
+
+    def viewer(self, info):
+        return UserNode(self._caller.user)
+
+    def serverInfo(self, info):
+        # Every optional feature off: the SDK falls back to the plainest protocol.
+        return {"features": []}
+
+    def entity(self, info, name):
+        team = _access(self._caller, name, write=False, ingest=True)
+        return EntityNode(team.name, team.pk, not team.is_personal)
+
+    def project(self, info, name, entityName=None):
+        return self._project(name, entityName, ingest=False)
+
+    def model(self, info, name=None, entityName=None):
+        # RunResumeStatus: part of starting a run, so ingest keys may ask.
+        return self._project(name or "uncategorized", entityName, ingest=True)
+
+    def _project(self, name, entity, *, ingest):
+        entity = entity or selectors.default_entity(self._caller.user)
+        team = _access(self._caller, entity, write=False, ingest=ingest)
+        project = selectors.project_get(team=team, name=name)
+        return ProjectNode(project, self._caller) if project else None
+
+
+class MutationRoot:
+    def __init__(self, caller: Caller):
+        self._caller = caller
+
+    def upsertBucket(self, info, input):
+        caller = self._caller
+        entity = input.get("entityName") or selectors.default_entity(caller.user)
+        team = _access(caller, entity, write=True, ingest=True)
+        author = _resolve_author(caller, team)
+        config = None
+        if input.get("config") is not None:
+            try:
+                config = jsonvalues.loads(input["config"])
+            except ValueError:
+                raise GraphQLError("config must be a JSON object.") from None
+            if not isinstance(config, dict):
+                raise GraphQLError("config must be a JSON object.")
+        try:
+            run, inserted = services.run_upsert(
+                actor=caller.user,
+                api_key=caller.api_key,
+                team=team,
+                project_name=input.get("modelName") or "uncategorized",
+                run_id=input.get("name"),
+                author=author,
+                config=config,
+                tags=input.get("tags"),
+                display_name=input.get("displayName"),
+                group=input.get("groupName"),
+                job_type=input.get("jobType"),
+                notes=input.get("notes") if input.get("notes") is not None else input.get("description"),
+                host=input.get("host"),
+                program=input.get("jobProgram"),
+                git_commit=input.get("commit"),
+                git_remote=input.get("jobRepo"),
+                # A process starting (or resuming) the run names its host and program;
+                # the SDK's later config-only upserts leave them null.
+                reopen=input.get("host") is not None or input.get("jobProgram") is not None,
+            )
+        except ValidationError as exc:
+            raise GraphQLError("; ".join(exc.messages)) from None
+        run.project.team = team
+        return {"bucket": RunNode(run, caller), "inserted": inserted}
+
+    def createRunFiles(self, info, input):
+        caller = self._caller
+        team = _access(caller, input["entityName"], write=True, ingest=True)
+        try:
+            run = selectors.run_get(team=team, project=input["projectName"], run_id=input["runName"])
+        except Http404:
+            raise GraphQLError("Run not found.") from None
+        try:
+            files = services.run_files_register(run=run, names=list(input["files"]))
+        except ValidationError as exc:
+            raise GraphQLError("; ".join(exc.messages)) from None
+        return {
+            "runID": RunNode(run, caller).id,
+            "uploadHeaders": [],
+            "files": [{"name": f.name, "uploadUrl": upload_url(caller.request, f.pk)} for f in files],
+        }
+
+
+def upload_url(request, file_pk: int) -> str:
+    """An absolute, signed, expiring URL that accepts one PUT of one run file without credentials."""
+    token = signing.dumps({"f": file_pk}, salt=UPLOAD_SALT)
+    return request.build_absolute_uri(reverse("runs:wandb-upload", kwargs={"token": token}))

@@ -1,0 +1,212 @@
+"""The HTTP endpoints the wandb SDK talks to: /graphql, file_stream, signed uploads.
+
+Plain Django views (not DRF): the SDK needs exact status codes (it never
+retries most 4xx, and a 4xx on file_stream silently ends a run's streaming),
+so each answer here is chosen on purpose. Never 405: the SDK retries it.
+"""
+
+import gzip
+import json
+import logging
+import tempfile
+import zlib
+
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from graphql import ExecutionResult, execute
+
+from accounts.authentication import authenticate_key, key_from_header
+
+from .. import conf, jsonvalues, ratelimit, selectors, services
+from ..models import Run, RunFile
+from . import graphql as gql
+
+logger = logging.getLogger(__name__)
+# Raised by resolvers on bad input or access; anything else is a bug, logged and hidden.
+EXPECTED_ERRORS = (Http404, PermissionDenied, ValidationError)
+
+
+def _json(data, status=200, **headers) -> JsonResponse:
+    response = JsonResponse(data, status=status, json_dumps_params={"allow_nan": True, "separators": (",", ":")})
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def _error(message: str, status: int, **headers) -> JsonResponse:
+    return _json({"errors": [{"message": message}], "error": message}, status=status, **headers)
+
+
+def _authenticate(request: HttpRequest):
+    key = key_from_header(request.META.get("HTTP_AUTHORIZATION", ""))
+    api_key = authenticate_key(key) if key else None
+    return api_key
+
+
+def _too_big(request: HttpRequest, limit: int) -> bool:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > limit
+    except ValueError:
+        return True
+
+
+def _read_body(request: HttpRequest, limit: int) -> bytes | None:
+    """The (possibly gzip-compressed) body, or None if it is over the limit once inflated."""
+    body = request.body
+    if request.META.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        body = inflater.decompress(body, limit + 1)
+        if len(body) > limit:
+            return None
+    return body
+
+
+def _guarded(view):
+    """Answers the transient failures with retryable statuses, never a bare 500 page."""
+
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except OperationalError:
+            logger.warning("database busy in %s", view.__name__, exc_info=True)
+            return _error("The server is busy; retry shortly.", 503, Retry_After="2")
+
+    wrapped.__name__ = view.__name__
+    return csrf_exempt(wrapped)
+
+
+@_guarded
+def graphql_view(request: HttpRequest):
+    if request.method != "POST":
+        return _json({"errors": [{"message": "Send GraphQL requests with POST."}], "data": None})
+    api_key = _authenticate(request)
+    if api_key is None:
+        return _error("unauthorized: invalid, expired or revoked API key", 401)
+    wait = ratelimit.retry_after(ratelimit.identity_of(api_key.user, api_key))
+    if wait is not None:
+        return _error("Too many requests.", 429, Retry_After=str(wait))
+    limit = conf.max_request_bytes()
+    if _too_big(request, limit):
+        return _error(f"Request body over the {limit}-byte limit.", 413)
+    try:
+        body = json.loads(request.body)
+        source = body["query"]
+        variables = body.get("variables") or {}
+        operation = body.get("operationName") or None
+        if not isinstance(source, str) or not isinstance(variables, dict):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        return _json({"errors": [{"message": "Expected a JSON body with query, operationName, variables."}], "data": None})
+    document, errors = gql.parsed_document(source)
+    if document is None:
+        return _json({"errors": [error.formatted for error in errors], "data": None})
+    caller = gql.Caller(
+        user=api_key.user,
+        api_key=api_key,
+        request=request,
+        username_header=request.META.get("HTTP_X_WANDB_USERNAME", ""),
+    )
+    is_mutation = any(
+        getattr(d, "operation", None) and d.operation.value == "mutation" and (operation is None or d.name.value == operation)
+        for d in document.definitions
+    )
+    root = gql.MutationRoot(caller) if is_mutation else gql.QueryRoot(caller)
+    result: ExecutionResult = execute(gql.SCHEMA, document, root_value=root, variable_values=variables, operation_name=operation)
+    if result.errors:
+        for error in result.errors:
+            original = error.original_error
+            if isinstance(original, gql.HttpStatusError):
+                return _error(str(original), original.status)
+            if original is not None and not isinstance(original, EXPECTED_ERRORS):
+                if isinstance(original, OperationalError):
+                    raise original
+                logger.error("GraphQL resolver failed", exc_info=original)
+        return _json({"errors": [_public_error(e) for e in result.errors], "data": result.data})
+    return _json({"data": result.data})
+
+
+def _public_error(error) -> dict:
+    formatted = error.formatted
+    if error.original_error is not None and not isinstance(error.original_error, EXPECTED_ERRORS):
+        formatted["message"] = "Internal error."  # never leak internals
+    return formatted
+
+
+@_guarded
+def file_stream_view(request: HttpRequest, entity: str, project: str, run_id: str):
+    if request.method != "POST":
+        return _error("Not found.", 404)
+    api_key = _authenticate(request)
+    if api_key is None:
+        return _error("unauthorized: invalid, expired or revoked API key", 401)
+    wait = ratelimit.retry_after(ratelimit.identity_of(api_key.user, api_key))
+    if wait is not None:
+        return _error("Too many requests.", 429, Retry_After=str(wait))
+    limit = conf.max_request_bytes()
+    if _too_big(request, limit):
+        return _error(f"Request body over the {limit}-byte limit.", 413)
+    try:
+        body = _read_body(request, limit)
+    except (zlib.error, EOFError, gzip.BadGzipFile):
+        return _error("The body is not valid gzip.", 400)
+    if body is None:
+        return _error(f"Request body over the {limit}-byte limit.", 413)
+    try:
+        payload = jsonvalues.loads(body) if body else {}
+    except ValueError:
+        return _error("The body is not valid JSON.", 400)
+    if not isinstance(payload, dict) or not isinstance(payload.get("files") or {}, dict):
+        return _error("Expected a JSON object with an optional `files` object.", 400)
+    for name, chunk in (payload.get("files") or {}).items():
+        if not isinstance(chunk, dict) or not isinstance(chunk.get("content") or [], list):
+            return _error(f"files[{name!r}] must be an object with offset and content.", 400)
+        if not isinstance(chunk.get("offset") or 0, int):
+            return _error(f"files[{name!r}].offset must be an integer.", 400)
+    try:
+        team, _ = selectors.team_for(user=api_key.user, api_key=api_key, entity=entity, write=True, ingest=True)
+        services.run_file_stream_apply(team=team, project=project, run_id=run_id, payload=payload)
+    except (Http404, Run.DoesNotExist):
+        return _error("Run not found.", 404)
+    except PermissionDenied as exc:
+        return _error(str(exc), 403)
+    except services.LineError as exc:
+        return _error(f"Nothing stored: {exc}.", 400)
+    return _json({"exitcode": None, "limits": {}})
+
+
+@csrf_exempt
+def upload_view(request: HttpRequest, token: str):
+    """PUT of one run file to its signed URL (the SDK sends no credentials here)."""
+    if request.method != "PUT":
+        return _error("Not found.", 404)
+    try:
+        claims = signing.loads(token, salt=gql.UPLOAD_SALT, max_age=conf.get("SEXTANT_UPLOAD_URL_SECONDS"))
+        run_file = RunFile.objects.select_related("run__project").get(pk=claims["f"])
+    except (signing.BadSignature, RunFile.DoesNotExist, KeyError, TypeError):
+        return _error("This upload URL is invalid or has expired.", 403)
+    limit = conf.get("SEXTANT_MAX_UPLOAD_BYTES")
+    if _too_big(request, limit):
+        return _error(f"File over the {limit}-byte limit.", 413)
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+        size = 0
+        while chunk := request.read(1024 * 1024):
+            size += len(chunk)
+            if size > limit:
+                return _error(f"File over the {limit}-byte limit.", 413)
+            spool.write(chunk)
+        spool.seek(0)
+        try:
+            services.run_file_store(run=run_file.run, name=run_file.name, content=spool, size=size)
+        except ValidationError as exc:
+            return _error("; ".join(exc.messages), 400)
+    return _json({"name": run_file.name, "size": size})
+
+
+@csrf_exempt
+def otel_view(request: HttpRequest, rest: str = ""):
+    # 404 tells the SDK's telemetry probe that this server takes no OpenTelemetry data.
+    return _error("Not found.", 404)
