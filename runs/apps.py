@@ -7,7 +7,12 @@ class RunsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import crash  # noqa: F401  (registers the task with Celery)
+        from .tasks import SWEEP_EVERY_SECONDS
 
         settings.CELERY_BEAT_SCHEDULE.setdefault(
             "runs-mark-crashed", {"task": "runs.crash.mark_crashed_runs", "schedule": 60.0}
         )
+        settings.CELERY_BEAT_SCHEDULE["runs-sweep-stale-derived"] = {
+            "task": "runs.sweep_stale_derived",
+            "schedule": SWEEP_EVERY_SECONDS,
+        }

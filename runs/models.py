@@ -113,3 +113,104 @@ class RunFile(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["run", "name"], name="unique_run_file_name")]
+
+
+# --- Derived data, computed by Celery (runs.derived, runs.tasks) ---------------------------
+
+
+class RunMetric(models.Model):
+    """Aggregates of one numeric key of a run's history or system metrics.
+
+    Kept incrementally: each refresh folds in only the lines beyond
+    RunDerivedState's watermark, in the same transaction that moves it, so a
+    line is never counted twice. NaN and ±Infinity are counted apart and left
+    out of min/max/sum/last.
+    """
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="metrics")
+    stream = models.SmallIntegerField(choices=RunLine.Stream.choices)
+    key = models.CharField(max_length=512)
+    count = models.IntegerField(default=0)  # finite values
+    nonfinite_count = models.IntegerField(default=0)
+    sum = models.FloatField(default=0.0)
+    min = models.FloatField(null=True, blank=True)
+    max = models.FloatField(null=True, blank=True)
+    last = models.FloatField(null=True, blank=True)
+    # Steps (history: _step; system metrics: the line index) where they happened.
+    min_step = models.BigIntegerField(null=True, blank=True)
+    max_step = models.BigIntegerField(null=True, blank=True)
+    last_step = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "stream", "key"], name="unique_run_metric")]
+
+    @property
+    def mean(self) -> float | None:
+        return self.sum / self.count if self.count else None
+
+
+class RunDerivedState(models.Model):
+    """How far the derived data of a run has read each stream (the watermark)."""
+
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, related_name="derived_state", primary_key=True)
+    history_idx = models.IntegerField(default=-1)  # highest line idx folded in
+    history_lines = models.IntegerField(default=0)  # how many lines that was (detects late lines below it)
+    events_idx = models.IntegerField(default=-1)
+    events_lines = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class ProjectKey(models.Model):
+    """The catalogue of keys a project's runs have, with the JSON types seen for each."""
+
+    class Source(models.TextChoices):
+        CONFIG = "config", "config"
+        SUMMARY = "summary", "summary"
+        HISTORY = "history", "history"
+        EVENTS = "events", "system metrics"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="keys")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    key = models.CharField(max_length=512)
+    type = models.CharField(max_length=32)  # number, string, boolean, null, array, object, or a media _type
+
+    class Meta:
+        ordering = ["source", "key", "type"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "source", "key", "type"], name="unique_project_key_type")
+        ]
+
+
+# --- The runs table: what each user chose to see ------------------------------------------
+
+
+class TableSettings(models.Model):
+    """The columns a user last chose for a project's runs table."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    columns = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="unique_table_settings")]
+
+
+class SavedView(models.Model):
+    """A named filter/sort/columns/grouping of a project's runs table, private to its user."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="saved_views")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=128)
+    filters = models.JSONField(default=dict, blank=True)
+    order = models.JSONField(default=list, blank=True)
+    search = models.CharField(max_length=256, blank=True)
+    columns = models.JSONField(default=list, blank=True)
+    group_by = models.CharField(max_length=512, blank=True)
+    agg = models.CharField(max_length=512, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["project", "user", "name"], name="unique_saved_view_name")]

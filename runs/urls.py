@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from . import views
 from .wandb import views as wandb_views
 
 app_name = "runs"
@@ -9,4 +10,5 @@ urlpatterns = [
     path("files/<str:entity>/<str:project>/<str:run_id>/file_stream", wandb_views.file_stream_view, name="wandb-file-stream"),
     path("wandb-upload/<str:token>", wandb_views.upload_view, name="wandb-upload"),
     re_path(r"^sdk/otel/(?P<rest>.*)$", wandb_views.otel_view, name="wandb-otel"),
+    path("<str:team>/<str:project>/", views.runs_table, name="table"),
 ]

@@ -137,3 +137,97 @@ def browser_context(chromium):
 @pytest.fixture
 def page(browser_context):
     return browser_context().new_page()
+
+
+# --- A real Celery worker ------------------------------------------------------------
+class CeleryWorker:
+    """A `celery -A config worker` subprocess on the test database and REDIS_URL."""
+
+    def __init__(self, env: dict, log_path):
+        self.env, self.log_path, self.process = env, log_path, None
+
+    def start(self, timeout: float = 30.0) -> None:
+        import subprocess
+        import sys
+        import time
+
+        self.log_path.write_text("")
+        self.log = self.log_path.open("a")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "--loglevel", "INFO",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", "sextant-test@%h"],
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=str(_repo_root()),
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if " ready." in self.log_path.read_text():
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        self.stop()
+        pytest.fail(f"the Celery worker did not start:\n{self.log_path.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL: the worker dies at once, in the middle of whatever it was doing."""
+        import signal
+
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except Exception:
+                self.kill()
+        if getattr(self, "log", None):
+            self.log.close()
+
+
+def _repo_root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """Runs Celery tasks in a real worker process for this test (tasks are eager otherwise).
+
+    Needs PostgreSQL and Redis (DATABASE_URL and REDIS_URL, as in CI): the
+    worker must share the test database and a broker with the test process.
+    """
+    import os
+
+    from django.db import connection
+
+    from config.celery import app
+
+    missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+    if missing or connection.vendor != "postgresql":
+        reason = f"a real Celery worker needs PostgreSQL and Redis; {', '.join(missing) or 'DATABASE_URL'} not set"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} in CI")
+        pytest.skip(reason)
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        PYTHONUNBUFFERED="1",
+    )
+    app.control.purge()  # nothing left over from another test reaches this worker
+    worker = CeleryWorker(env, tmp_path / "celery-worker.log")
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        worker.start()
+        yield worker
+    finally:
+        worker.stop()
+        app.conf.task_always_eager = eager
+        app.control.purge()

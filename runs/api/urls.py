@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path(f"{RUN}/finish", views.RunFinish.as_view(), name="runs-api-finish"),
     path(f"{RUN}/files", views.RunFileList.as_view(), name="runs-api-files"),
     path(f"{RUN}/files/<path:name>", views.RunFileDetail.as_view(), name="runs-api-file"),
+    path("", include("runs.api.table_urls")),
 ]

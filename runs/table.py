@@ -1,0 +1,226 @@
+"""The runs table: one project's runs searched, filtered, sorted, grouped and shown by column.
+
+Reads only, always starting from a project the caller was allowed to see
+(the API and console resolve it through teams.access first). Everything that
+touches many runs — filter, search, sort, group aggregates, counting — runs
+in the database; Python only formats the rows of the page being shown (and
+streams the CSV export row by row).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet
+
+from .filterlang import JSON, REGEX, TAGS, Cond, Field, FilterError, parse_filters, parse_order, resolve_field
+from .filters import JsonCondition, JsonValue, apply_filters, apply_order
+from .models import Project, ProjectKey, Run
+
+DEFAULT_COLUMNS = ["displayName", "state", "createdAt", "tags"]
+DEFAULT_ORDER = "-createdAt"
+MAX_COLUMNS = 100
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass
+class TableQuery:
+    """What the client asked for; every part validated by parse_query()."""
+
+    filters: dict = field(default_factory=dict)
+    order: list[str] = field(default_factory=lambda: [DEFAULT_ORDER])
+    search: str = ""
+    columns: list[str] = field(default_factory=lambda: list(DEFAULT_COLUMNS))
+    group_by: str = ""
+    agg: str = ""
+
+
+def parse_filters_param(raw: Any) -> dict:
+    if raw in (None, ""):
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError as exc:
+            raise FilterError(f"not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise FilterError("must be a JSON object such as {\"state\": \"finished\"}")
+    parse_filters(raw)  # validates now, so a bad filter is a 400 before any query
+    return raw
+
+
+def parse_order_param(raw: Any) -> list[str]:
+    if raw in (None, "", []):
+        return [DEFAULT_ORDER]
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list):
+        raise FilterError("must be a list of fields, e.g. -summary_metrics.acc,name")
+    order = [item.strip() for item in items if isinstance(item, str) and item.strip()] or [DEFAULT_ORDER]
+    parse_order(order)
+    return order
+
+
+def parse_columns_param(raw: Any) -> list[str]:
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list):
+        raise FilterError("must be a list of field names")
+    columns = [item.strip() for item in items if isinstance(item, str) and item.strip()]
+    if len(columns) > MAX_COLUMNS:
+        raise FilterError(f"at most {MAX_COLUMNS} columns")
+    for column in columns:
+        resolve_field(column)  # names the unknown one
+    return list(dict.fromkeys(columns))
+
+
+def parse_group_param(raw: Any, *, what: str) -> str:
+    if raw in (None, ""):
+        return ""
+    field = resolve_field(raw)
+    if what == "agg" and (field.kind != JSON or field.column != "summary"):
+        raise FilterError("aggregates a summary key, e.g. summary_metrics.acc")
+    if what == "group_by" and field.kind == TAGS:
+        raise FilterError("runs cannot be grouped by tags")
+    return raw
+
+
+def runs_for_table(project: Project, query: TableQuery) -> QuerySet[Run]:
+    """The project's runs matching the query's filters and search, in its order."""
+    runs = Run.objects.filter(project=project).select_related("author")
+    runs = apply_filters(runs, query.filters)
+    if query.search:
+        runs = runs.filter(search_q(query.search))
+    return apply_order(runs, query.order)
+
+
+def search_q(text: str) -> Q:
+    """Name, display name, notes or any tag containing `text`, case-insensitively."""
+    tags = Cond(resolve_field("tags"), REGEX, re.escape(text), "i")
+    return (
+        Q(display_name__icontains=text)
+        | Q(run_id__icontains=text)
+        | Q(notes__icontains=text)
+        | Q(JsonCondition(tags))
+    )
+
+
+# --- cell values -------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A stored JSON value as strict JSON: non-finite floats ({"$float": "NaN"}) as their names."""
+    if isinstance(value, dict):
+        if len(value) == 1 and isinstance(value.get("$float"), str):
+            return value["$float"]
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
+def cell(run: Run, column: Field) -> Any:
+    if column.kind == JSON:
+        node: Any = getattr(run, column.column)
+        for key in column.path:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return _plain(node)
+    if column.column == "author__username":
+        return run.author.username if run.author_id else None
+    value = getattr(run, column.column)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def row(run: Run, columns: list[Field]) -> dict:
+    return {"name": run.run_id, **{c.label: cell(run, c) for c in columns}}
+
+
+def rows(runs, columns: list[str]) -> list[dict]:
+    fields = [resolve_field(c) for c in columns]
+    return [row(run, fields) for run in runs]
+
+
+# --- grouping ----------------------------------------------------------------------------
+
+
+def grouped(project: Project, query: TableQuery) -> QuerySet:
+    """One row per value of query.group_by: count, and mean/min/max of query.agg, in SQL."""
+    runs = Run.objects.filter(project=project)
+    runs = apply_filters(runs, query.filters)
+    if query.search:
+        runs = runs.filter(search_q(query.search))
+    key = resolve_field(query.group_by)
+    group_expr = JsonValue(key, "json") if key.kind == JSON else F(key.column)
+    aggregates: dict = {"count": Count("id")}
+    if query.agg:
+        number = JsonValue(resolve_field(query.agg), "number")
+        aggregates |= {"mean": Avg(number), "min": Min(number), "max": Max(number), "counted": Count(number)}
+    return runs.values(group_value=group_expr).annotate(**aggregates).order_by("-count", F("group_value").asc(nulls_last=True))
+
+
+def group_rows(groups, group_by: str) -> list[dict]:
+    key = resolve_field(group_by)
+    out = []
+    for g in groups:
+        raw = g["group_value"]
+        if key.kind == JSON:
+            value = _plain(json.loads(raw)) if raw is not None else None
+        else:
+            value = raw.isoformat() if hasattr(raw, "isoformat") else raw
+        entry = {"value": value, "missing": raw is None or raw == "", "count": g["count"]}
+        if "mean" in g:
+            entry |= {"mean": g["mean"], "min": g["min"], "max": g["max"], "counted": g["counted"]}
+        out.append(entry)
+    return out
+
+
+# --- CSV export ---------------------------------------------------------------------------
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(runs: QuerySet[Run], columns: list[str]) -> Iterator[str]:
+    """The CSV text of every matching run, a line at a time (the queryset is read in chunks)."""
+    fields = [resolve_field(c) for c in columns]
+    writer = csv.writer(_Echo())
+    yield writer.writerow(["name", *columns])
+    for run in runs.iterator(chunk_size=2000):
+        values = [run.run_id]
+        for column in fields:
+            value = cell(run, column)
+            if isinstance(value, (dict, list, bool)):
+                value = json.dumps(value)  # tags, nested config: as JSON, unambiguous
+            values.append("" if value is None else value)
+        yield writer.writerow(values)
+
+
+# --- the key catalogue ----------------------------------------------------------------------
+
+
+def column_choices(project: Project) -> list[dict]:
+    """Every column the table can show: run fields, then config and summary keys seen in the project."""
+    fields = ["name", "displayName", "state", "createdAt", "heartbeatAt", "tags", "group", "jobType", "notes",
+              "username", "host", "exitCode"]  # fmt: skip
+    choices = [{"label": f, "source": "run", "types": []} for f in fields]
+    keys: dict[tuple[str, str], list[str]] = {}
+    for source, key, typ in ProjectKey.objects.filter(
+        project=project, source__in=[ProjectKey.Source.CONFIG, ProjectKey.Source.SUMMARY]
+    ).values_list("source", "key", "type"):
+        keys.setdefault((source, key), []).append(typ)
+    for (source, key), types in sorted(keys.items()):
+        prefix = "config" if source == ProjectKey.Source.CONFIG else "summary_metrics"
+        choices.append({"label": f"{prefix}.{key}", "source": source, "types": types})
+    return choices
