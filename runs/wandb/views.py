@@ -19,7 +19,8 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from graphql import ExecutionResult, execute
 
-from accounts.authentication import authenticate_key, key_from_header
+from accounts.authentication import authenticate_key, client_ip, key_from_header, note_failure
+from accounts.authentication import retry_after as key_failures_retry_after
 
 from .. import conf, jsonvalues, ratelimit, selectors, services
 from ..models import Run, RunFile
@@ -42,9 +43,24 @@ def _error(message: str, status: int, **headers) -> JsonResponse:
 
 
 def _authenticate(request: HttpRequest):
-    key = key_from_header(request.META.get("HTTP_AUTHORIZATION", ""))
+    """(ApiKey, None), or (None, the 401/429 to answer).
+
+    Failed keys count against the caller's address in the same shared counter as
+    the REST API's key authentication, so guessing keys through /graphql or
+    file_stream is throttled as well.
+    """
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    ip = client_ip(request)
+    wait = key_failures_retry_after(ip)
+    if wait is not None:
+        return None, _error("Too many failed API key attempts from your address.", 429, Retry_After=str(wait))
+    key = key_from_header(header)
     api_key = authenticate_key(key) if key else None
-    return api_key
+    if api_key is None:
+        if header:
+            note_failure(ip)
+        return None, _error("unauthorized: invalid, expired or revoked API key", 401)
+    return api_key, None
 
 
 def _too_big(request: HttpRequest, limit: int) -> bool:
@@ -83,9 +99,9 @@ def _guarded(view):
 def graphql_view(request: HttpRequest):
     if request.method != "POST":
         return _json({"errors": [{"message": "Send GraphQL requests with POST."}], "data": None})
-    api_key = _authenticate(request)
-    if api_key is None:
-        return _error("unauthorized: invalid, expired or revoked API key", 401)
+    api_key, refusal = _authenticate(request)
+    if refusal is not None:
+        return refusal
     wait = ratelimit.retry_after(ratelimit.identity_of(api_key.user, api_key))
     if wait is not None:
         return _error("Too many requests.", 429, Retry_After=str(wait))
@@ -140,9 +156,9 @@ def _public_error(error) -> dict:
 def file_stream_view(request: HttpRequest, entity: str, project: str, run_id: str):
     if request.method != "POST":
         return _error("Not found.", 404)
-    api_key = _authenticate(request)
-    if api_key is None:
-        return _error("unauthorized: invalid, expired or revoked API key", 401)
+    api_key, refusal = _authenticate(request)
+    if refusal is not None:
+        return refusal
     wait = ratelimit.retry_after(ratelimit.identity_of(api_key.user, api_key))
     if wait is not None:
         return _error("Too many requests.", 429, Retry_After=str(wait))
