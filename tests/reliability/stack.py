@@ -248,7 +248,7 @@ class Stack:
         port = free_port()
         env = self.env(WEB_CONCURRENCY=str(workers), GUNICORN_THREADS=str(threads), **extra)
         argv = [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "-c", "config/gunicorn.conf.py",
-                "--bind", f"127.0.0.1:{port}"]  # fmt: skip
+                "--bind", f"127.0.0.1:{port}", "--no-control-socket"]  # fmt: skip
         web = WebInstance(f"web-{port}", argv, env, self.base / f"web-{port}.log", port)
         self.processes.append(web)
         web.start()

@@ -95,3 +95,75 @@ def test_postgres_restarted_during_ingestion(fresh, training, figures):
     # While the database is away the answer is a clean 503 + Retry-After (retried by
     # the SDK), never a 500 page.
     assert "500" not in statuses, statuses
+
+
+def derived_loss(stack, project: str, run_id: str):
+    rows = stack.pg.query(
+        "SELECT m.count, m.sum, m.min, m.max, m.last, m.last_step, s.history_idx FROM runs_runmetric m "
+        "JOIN runs_run r ON r.id = m.run_id JOIN runs_project p ON p.id = r.project_id "
+        "LEFT JOIN runs_runderivedstate s ON s.run_id = r.id "
+        "WHERE p.name = %s AND r.run_id = %s AND m.stream = 1 AND m.key = 'loss'",
+        project,
+        run_id,
+    )
+    return rows[0] if rows else None
+
+
+def test_celery_worker_killed_and_redis_restarted_during_ingestion(fresh, training, figures):
+    """Ingestion keeps answering while the worker is dead and Redis is gone; once
+    both are back, the derived summaries converge with every line counted once."""
+    stack = fresh
+    # The default per-key rate limit is on here: its counter lives in Redis too.
+    web = stack.web(workers=2, SEXTANT_RATE_LIMIT_REQUESTS="3000")
+    worker = stack.celery("worker")
+    wait_for_log(worker, " ready.", 60)
+    steps = 600
+    run = training(web.url, stack.keys["owner"], project="faults-celery", run_id="celery1", steps=steps, delay=0.02)
+    wait_stored(stack, run, steps // 5)
+    deadline = time.monotonic() + 60
+    while not (derived_loss(stack, "faults-celery", "celery1") or (0,))[0] and time.monotonic() < deadline:
+        time.sleep(0.1)  # the worker has folded in some lines: it dies with work behind it
+    log = worker.output()
+    in_flight = log.count("refresh_run_derived[") - 2 * log.count("succeeded in")  # received vs done, roughly
+    worker.kill()
+    stored_at_kill = len(stored_history(stack, "faults-celery", "celery1"))
+    stack.redis.restart(down_seconds=3)  # the queue and every cached counter are gone
+    assert run.wait(240) == 0, run.text()
+    history = assert_history_exact(stack, "faults-celery", "celery1", steps)
+    counted_before = derived_loss(stack, "faults-celery", "celery1")
+    assert counted_before and 0 < counted_before[0] < steps, counted_before
+
+    worker = stack.celery("worker")
+    wait_for_log(worker, " ready.", 60)
+    # What beat sends every minute: find the runs whose derived data lags and requeue them.
+    stack.django("from runs.tasks import sweep_stale_derived\nout['sent'] = sweep_stale_derived.delay() and 1")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        loss = derived_loss(stack, "faults-celery", "celery1")
+        if loss and loss[6] == steps - 1:
+            break
+        time.sleep(0.5)
+    count, total, low, high, last, last_step, watermark = derived_loss(stack, "faults-celery", "celery1")
+    figures.update(
+        rows_stored_at_worker_kill=stored_at_kill,
+        tasks_in_flight_at_kill=max(in_flight, 0),
+        loss_count_before_restart=counted_before[0] if counted_before else 0,
+        loss_count_converged=count,
+        statuses_seen=status_counts(web.output()),
+        **history,
+    )
+    assert watermark == steps - 1, "the derived data did not converge"
+    assert count == steps, "a line was counted twice or not at all"
+    assert math.isclose(total, sum(1.0 / (s + 1) for s in range(steps)), rel_tol=1e-9)
+    assert (low, high, last, last_step) == (1.0 / steps, 1.0, 1.0 / steps, steps - 1)
+    assert "500" not in figures.values["statuses_seen"], figures.values["statuses_seen"]
+
+
+def wait_for_log(proc, text: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in proc.output():
+            return
+        assert proc.proc.poll() is None, proc.output()[-3000:]
+        time.sleep(0.1)
+    raise AssertionError(f"{proc.name} did not log {text!r} within {timeout}s:\n{proc.output()[-3000:]}")
