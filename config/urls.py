@@ -19,3 +19,5 @@ urlpatterns = [
     # runs last: its wandb-compatible routes (/graphql, /files/…, /<entity>/<project>) are the widest.
     path("", include("runs.urls")),
 ]
+
+handler404 = "config.views.not_found"
