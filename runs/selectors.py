@@ -146,7 +146,15 @@ def runs_filtered(runs: QuerySet[Run], *, filters: dict | None, order: str | Non
     except ImportError:
         run_filters = None
     if run_filters is not None:
-        return run_filters.apply_order(run_filters.apply_filters(runs, filters or {}), order or "-created_at")
+        # The filter language raises FilterError (a ValueError) naming the problem: the client's 400.
+        try:
+            runs = run_filters.apply_filters(runs, filters or {})
+        except ValueError as exc:
+            raise ValidationError({"filters": [str(exc)]}) from exc
+        try:
+            return run_filters.apply_order(runs, order or "-created_at")
+        except ValueError as exc:
+            raise ValidationError({"order": [str(exc)]}) from exc
     if filters:
         raise ValidationError("Filtering runs is not supported by this server yet.")
     descending = (order or "-created_at").startswith("-")
