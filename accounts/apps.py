@@ -6,7 +6,7 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  registers the API key scheme with drf-spectacular
+        from . import schema  # noqa: F401  (registers the OpenAPI description of key auth)
 
         # Dead (revoked, expired, rotated-out) keys are refused at authentication
         # already; this hourly job removes their rows after the retention period.

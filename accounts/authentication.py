@@ -59,12 +59,15 @@ def authenticate_key(key: str) -> ApiKey | None:
     """The live ApiKey for `key`, or None. Never logs or echoes the key."""
     if keys.key_kind(key) is None:
         return None  # malformed or bad checksum: no database query
-    api_key = (
-        ApiKey.objects.select_related("user")
-        .filter(key_hash=keys.hash_key(key), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if api_key is None:
+    return _live_key_by_hash(keys.hash_key(key))
+
+
+def _live_key_by_hash(key_hash: str) -> ApiKey | None:
+    try:
+        api_key = ApiKey.objects.select_related("user").get(
+            key_hash=key_hash, revoked_at__isnull=True, user__is_active=True
+        )
+    except ApiKey.DoesNotExist:
         return None
     # Expiry covers rotated-out keys too: rotation sets the old key's expires_at.
     if api_key.expires_at is not None and api_key.expires_at <= timezone.now():
@@ -100,21 +103,9 @@ def _failure_bucket(ip: str, window: int, now: float) -> tuple[str, float]:
     return f"sxt:keyauth:fail:{ip}:{index}", (index + 1) * window
 
 
-def retry_after(ip: str | None) -> int | None:
-    """Seconds until `ip` may try keys again, or None if it is not locked out."""
-    if not ip:
-        return None
-    limit, window = _limits()
-    now = _seconds()
-    bucket, ends = _failure_bucket(ip, window, now)
-    try:
-        failures = cache.get(bucket, 0)
-    except Exception:  # a cache outage must not take authentication down with it
-        logger.warning("API key rate limit: cache unavailable", exc_info=True)
-        return None
-    if failures >= limit:
-        return max(1, math.ceil(ends - now))
-    return None
+def _locked_out_for(failures: int, ends: float, now: float) -> int | None:
+    limit, _ = _limits()
+    return max(1, math.ceil(ends - now)) if failures >= limit else None
 
 
 def note_failure(ip: str | None) -> None:
@@ -134,10 +125,20 @@ def note_failure(ip: str | None) -> None:
 # --- Recording last use ------------------------------------------------------------------
 
 
-def note_use(api_key: ApiKey, ip: str | None) -> None:
-    """Queue a last-used update for `api_key`, at most once a minute, never failing the request."""
+def last_used_gate(key_hash: str) -> str:
+    """The cache key that lets one last-used update per key through each minute."""
+    return f"sxt:keyauth:used:{key_hash[:32]}"
+
+
+def note_use(api_key: ApiKey, ip: str | None, *, gate_open: bool = True) -> None:
+    """Queue a last-used update for `api_key`, at most once a minute, never failing the request.
+
+    gate_open=False: the caller already saw this minute's gate set, so skip the cache entirely.
+    """
+    if not gate_open:
+        return
     try:
-        first_this_minute = cache.add(f"sxt:keyauth:used:{api_key.pk}", 1, timeout=LAST_USED_EVERY_SECONDS)
+        first_this_minute = cache.add(last_used_gate(api_key.key_hash), 1, timeout=LAST_USED_EVERY_SECONDS)
     except Exception:
         logger.warning("API key last-used gate: cache unavailable", exc_info=True)
         return
@@ -156,6 +157,29 @@ def _enqueue_last_used(key_id: int, ip: str | None, used_at: str) -> None:
         logger.warning("could not queue the last-used update of API key %s", key_id, exc_info=True)
 
 
+def _cache_state(ip: str | None, key_hash: str | None) -> tuple[int | None, bool]:
+    """(seconds `ip` is locked out for or None, whether this key's last-used gate is open).
+
+    One cache round trip for both on the hot path.
+    """
+    _, window = _limits()
+    now = _seconds()
+    names: dict[str, str] = {}
+    ends = 0.0
+    if ip:
+        names["fail"], ends = _failure_bucket(ip, window, now)
+    if key_hash:
+        names["used"] = last_used_gate(key_hash)
+    try:
+        found = cache.get_many(list(names.values())) if names else {}
+    except Exception:  # a cache outage must not take authentication down with it
+        logger.warning("API key rate limit: cache unavailable", exc_info=True)
+        return None, True
+    locked = _locked_out_for(found.get(names["fail"], 0), ends, now) if ip else None
+    gate_open = "used" not in names or names["used"] not in found
+    return locked, gate_open
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """Bearer <key>, or Basic api:<key>. See the module docstring."""
 
@@ -169,15 +193,17 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if scheme not in ("bearer", "basic"):
             return None
         ip = client_ip(request)
-        wait = retry_after(ip)
+        key = key_from_header(header)
+        # The checksum is checked first: a cut or mistyped key costs no lookup at all.
+        key_hash = keys.hash_key(key) if key and keys.key_kind(key) else None
+        wait, gate_open = _cache_state(ip, key_hash)
         if wait is not None:
             raise exceptions.Throttled(wait=wait, detail="Too many failed API key attempts from your address.")
-        key = key_from_header(header)
-        api_key = authenticate_key(key) if key else None
+        api_key = _live_key_by_hash(key_hash) if key_hash else None
         if api_key is None:
             note_failure(ip)
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
-        note_use(api_key, ip)
+        note_use(api_key, ip, gate_open=gate_open)
         return (api_key.user, api_key)
 
     def authenticate_header(self, request):

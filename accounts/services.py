@@ -76,6 +76,10 @@ MAX_LIFETIME_DAYS = 3650
 NAME_MAX_LENGTH = ApiKey._meta.get_field("name").max_length
 
 
+class INHERIT:
+    """key_rotate(expires_at=INHERIT): the successor lives as long as the old key was given."""
+
+
 @dataclass(frozen=True)
 class IssuedKey:
     api_key: ApiKey
@@ -144,11 +148,11 @@ def key_rotate(
     *,
     api_key: ApiKey,
     overlap_seconds: int,
-    expires_at: datetime | None | str = "inherit",
+    expires_at: datetime | None | type[INHERIT] = INHERIT,
 ) -> IssuedKey:
     """Issue the successor of `api_key`; the old key stops working after the overlap. Not audited.
 
-    expires_at="inherit" gives the successor the old key's lifetime, counted from now.
+    expires_at=INHERIT gives the successor the old key's lifetime, counted from now.
     """
     if (
         isinstance(overlap_seconds, bool)
@@ -164,7 +168,7 @@ def key_rotate(
         raise ValidationError("This key is revoked or expired; create a new key instead.")
     if ApiKey.objects.filter(rotated_from=old).exists():
         raise ValidationError("This key was already rotated; rotate its successor instead.")
-    if expires_at == "inherit":
+    if expires_at is INHERIT:
         expires_at = successor_expiry(old, now=now)
     stop_at = now + timedelta(seconds=overlap_seconds)
     if old.expires_at is None or old.expires_at > stop_at:

@@ -262,6 +262,16 @@ def mlflow_throughput(pg: str, steps: int, steps_c: int, clients: int, workdir: 
     )
     try:
         wait_port(port, proc, timeout=180)
+        # The port opens before the app is ready: wait for a real answer.
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(1)
+        time.sleep(5)  # every worker booted, not only the first
         out = workdir / "mlflow.json"
         subprocess.run(
             [MLFLOW_VENV / "bin" / "python", MLFLOW_BENCH, "--base-url", f"http://127.0.0.1:{port}", "--scenarios", "a,c",
@@ -295,6 +305,9 @@ def main() -> int:
     report: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "points_per_request": STEPS_PER_REQUEST * len(METRICS)}
     with tempfile.TemporaryDirectory(prefix="sextant-bench-") as tmp:
         workdir = Path(tmp)
+        if not args.skip_mlflow:
+            report["mlflow"] = mlflow_throughput(args.pg, args.steps, args.steps_c, args.clients, workdir)
+            print(f"mlflow: {json.dumps(report['mlflow'])}", flush=True)
         server, base, key = start_sextant(args.pg, workdir / "sextant")
         try:
             Sextant(base, key).create_run("warmup")
@@ -317,8 +330,6 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=30)
         if not args.skip_mlflow:
-            report["mlflow"] = mlflow_throughput(args.pg, args.steps, args.steps_c, args.clients, workdir)
-            print(f"mlflow: {json.dumps(report['mlflow'])}", flush=True)
             for how in ("file_stream", "native"):
                 ours = report[f"sextant_{how}"]
                 report[f"ratio_{how}_vs_mlflow"] = {

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "teams",
     "runs",
@@ -255,6 +256,9 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.document_error_responses",
     ],
+    # The docs page loads Swagger UI from this server, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # --- Localisation -------------------------------------------------------------------
@@ -275,3 +279,6 @@ LOGGING = {
 
 # --- Sextant ------------------------------------------------------------------------
 SEXTANT_SIGNUP_OPEN_DEFAULT = env_bool("SEXTANT_SIGNUP_OPEN", True)
+# OIDC providers on loopback (127.0.0.0/8, ::1) are refused unless this is on:
+# a team admin must not be able to point discovery fetches at the server itself.
+SEXTANT_SSO_ALLOW_LOOPBACK = env_bool("SEXTANT_SSO_ALLOW_LOOPBACK", False)

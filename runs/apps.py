@@ -12,7 +12,9 @@ class RunsConfig(AppConfig):
         settings.CELERY_BEAT_SCHEDULE.setdefault(
             "runs-mark-crashed", {"task": "runs.crash.mark_crashed_runs", "schedule": 60.0}
         )
-        settings.CELERY_BEAT_SCHEDULE["runs-sweep-stale-derived"] = {
-            "task": "runs.sweep_stale_derived",
-            "schedule": SWEEP_EVERY_SECONDS,
-        }
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "runs-sweep-stale-derived", {"task": "runs.sweep_stale_derived", "schedule": SWEEP_EVERY_SECONDS}
+        )
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "runs-ensure-key-indexes", {"task": "runs.ensure_key_indexes", "schedule": 600.0}
+        )

@@ -97,26 +97,29 @@ def order_expressions(field: Field, descending: bool) -> list:
 # --- compilation ---------------------------------------------------------------------
 
 
-def _compile(node: Bool | Cond) -> Q:
+def _compile(node: Bool | Cond, negated: bool = False) -> Q:
+    # `negated` tracks whether a NOT is above: only there must a condition
+    # never be NULL. Elsewhere NULL already means "no match", and a bare
+    # `expression > value` is what an expression index can serve.
     if isinstance(node, Cond):
-        return _compile_cond(node)
+        return _compile_cond(node, negated)
     if node.op == "not":
-        return ~_compile(node.children[0])
+        return ~_compile(node.children[0], not negated)
     if not node.children:
         return Q()
-    compiled = [_compile(child) for child in node.children]
+    compiled = [_compile(child, negated) for child in node.children]
     result = compiled[0]
     for q in compiled[1:]:
         result = (result & q) if node.op == "and" else (result | q)
     return result
 
 
-def _compile_cond(cond: Cond) -> Q:
+def _compile_cond(cond: Cond, negated: bool = False) -> Q:
     field = cond.field
     if field.kind in (JSON, TAGS):
-        return Q(JsonCondition(cond))
+        return Q(JsonCondition(cond, null_safe=negated))
     if cond.op == IN:
-        return _any_of([_compile_cond(Cond(field, EQ, value)) for value in cond.value])
+        return _any_of([_compile_cond(Cond(field, EQ, value), negated) for value in cond.value])
     column = field.column
     present = ~Q(**{column: ""}) if field.blank_is_missing else Q()
     if cond.op == EXISTS:
@@ -252,22 +255,30 @@ def _json_field(label: str) -> Field:
 
 
 class JsonCondition(_JsonSql):
-    """One condition on a JSON key or on tags; never NULL, so NOT works as in Python."""
+    """One condition on a JSON key or on tags.
+
+    null_safe: never NULL (needed under NOT, so that NOT works as in Python).
+    """
 
     conditional = True
 
-    def __init__(self, cond: Cond):
+    def __init__(self, cond: Cond, null_safe: bool = True):
         super().__init__(cond.field, BooleanField())
         self.cond = cond
+        self.null_safe = null_safe
+
+    def _safe(self, sql: str) -> str:
+        return f"COALESCE({sql}, false)" if self.null_safe else sql
 
     # PostgreSQL ---------------------------------------------------------------------
+    # Every piece below is NOT NULL by construction (no outer COALESCE), so a
+    # positive equality keeps its bare `column @> '{…}'` conjunct, which the GIN
+    # indexes on config, summary and tags can answer.
     def as_postgresql(self, compiler, connection):
         col, cp = self.column_sql(compiler, connection)
         if self.run_field.kind == TAGS:
-            sql, params = self._pg_tags(col, cp)
-        else:
-            sql, params = self._pg_json(col, cp)
-        return f"COALESCE(({sql}), false)", params
+            return self._pg_tags(col, cp)
+        return self._pg_json(col, cp)
 
     def _pg_json(self, col, cp):
         cond = self.cond
@@ -275,27 +286,35 @@ class JsonCondition(_JsonSql):
         xp = cp + xp
         typeof = f"jsonb_typeof({x})"
         if cond.op == EXISTS:
-            return (f"{x} IS NOT NULL" if cond.value else f"{x} IS NULL"), xp
+            return (f"({x} IS NOT NULL)" if cond.value else f"({x} IS NULL)"), xp
         if cond.op == IN:
-            parts = [self._pg_scalar(x, xp, EQ, value) for value in cond.value]
+            parts = [self._pg_scalar(col, cp, x, xp, EQ, value) for value in cond.value]
             return _or_sql(parts, "false")
         if cond.op == REGEX:
             pattern = ("(?i)" if cond.flags else "") + cond.value
-            return f"(CASE WHEN {typeof} = 'string' THEN ({x}) #>> '{{}}' ~ %s END)", xp + xp + [pattern]
-        return self._pg_scalar(x, xp, cond.op, cond.value)
+            sql = self._safe(f"(CASE WHEN {typeof} = 'string' THEN ({x}) #>> '{{}}' ~ %s END)")
+            return sql, xp + xp + [pattern]
+        return self._pg_scalar(col, cp, x, xp, cond.op, cond.value)
 
-    @staticmethod
-    def _pg_scalar(x, xp, op, value):
+    def _pg_scalar(self, col, cp, x, xp, op, value):
         typeof = f"jsonb_typeof({x})"
         if value is None:
             return f"({x} IS NULL OR {typeof} = 'null')", xp + xp
         if isinstance(value, bool):
-            return f"(CASE WHEN {typeof} = 'boolean' THEN ({x})::boolean = %s END)", xp + xp + [value]
-        if isinstance(value, (int, float)):
+            sql, params = f"(CASE WHEN {typeof} = 'boolean' THEN ({x})::boolean = %s END)", xp + xp + [value]
+        elif isinstance(value, (int, float)):
             number, params = _pg_number(x, xp)
-            return f"({number} {_SQL_OPS[op]} %s)", params + [float(value)]
-        sql = f"(CASE WHEN {typeof} = 'string' THEN (({x}) #>> '{{}}') COLLATE \"C\" {_SQL_OPS[op]} %s END)"
-        return sql, xp + xp + [value]
+            sql, params = f"({number} {_SQL_OPS[op]} %s)", params + [float(value)]
+        else:
+            sql = f"(CASE WHEN {typeof} = 'string' THEN (({x}) #>> '{{}}') COLLATE \"C\" {_SQL_OPS[op]} %s END)"
+            params = xp + xp + [value]
+        sql = self._safe(sql)
+        if op == EQ:
+            document: object = value
+            for key in reversed(self.run_field.path):
+                document = {key: document}
+            sql, params = f"({col} @> %s::jsonb AND {sql})", cp + [json.dumps(document)] + params
+        return sql, params
 
     def _pg_tags(self, col, cp):
         cond = self.cond

@@ -28,7 +28,7 @@ def team_for(*, user, api_key, entity: str, write: bool, ingest: bool = False) -
     `ingest` marks the requests an ingest-scoped key may make (creating and
     writing runs, and the resume check that precedes them).
     """
-    team, role = access_team(user, entity, need=Role.MEMBER if write else Role.VIEWER)
+    team, role = access_team(user, entity, need=Role.MEMBER if write else Role.VIEWER, api_key=api_key)
     if not scope_allows(getattr(api_key, "scope", None), write=write, ingest=ingest):
         raise PermissionDenied("This API key's scope does not allow this request.")
     return team, role
@@ -135,30 +135,24 @@ def run_files(run: Run) -> QuerySet[RunFile]:
     return RunFile.objects.filter(run=run).order_by("name")
 
 
-def runs_filtered(runs: QuerySet[Run], *, filters: dict | None, order: str | None) -> QuerySet[Run]:
-    """The one place where the runs table's filter language and ordering apply.
+class FilterRejected(ValidationError):
+    """A filter or order the server cannot evaluate; str() is the message naming the problem."""
 
-    runs.filters (the table branch) compiles wandb's Mongo-style filters; until it
-    is present only "no filter" and ordering by creation time are understood.
+    def __str__(self) -> str:
+        return "; ".join(self.messages)
+
+
+def runs_filtered(runs: QuerySet[Run], *, filters: dict | None, order: str | None) -> QuerySet[Run]:
+    """The one place where the wandb filter language and ordering apply (runs.filters compiles them to SQL).
+
+    A filter or order the server cannot evaluate is a ValidationError naming the problem.
     """
+    from .filters import FilterError, apply_filters, apply_order
+
     try:
-        from runs import filters as run_filters  # type: ignore[attr-defined]
-    except ImportError:
-        run_filters = None
-    if run_filters is not None:
-        # The filter language raises FilterError (a ValueError) naming the problem: the client's 400.
-        try:
-            runs = run_filters.apply_filters(runs, filters or {})
-        except ValueError as exc:
-            raise ValidationError({"filters": [str(exc)]}) from exc
-        try:
-            return run_filters.apply_order(runs, order or "-created_at")
-        except ValueError as exc:
-            raise ValidationError({"order": [str(exc)]}) from exc
-    if filters:
-        raise ValidationError("Filtering runs is not supported by this server yet.")
-    descending = (order or "-created_at").startswith("-")
-    return runs.order_by("-created_at", "-pk") if descending else runs.order_by("created_at", "pk")
+        return apply_order(apply_filters(runs, filters or {}), order or "-created_at")
+    except FilterError as exc:
+        raise FilterRejected(str(exc)) from None
 
 
 def author_for(*, actor, team: Team, username: str | None):

@@ -8,6 +8,8 @@ Everything a client may resend is idempotent: lines are stored once per
 import dataclasses
 import math
 import re
+import secrets
+import string
 from collections import Counter
 from typing import Any
 
@@ -122,9 +124,6 @@ def run_upsert(
 
 
 def _new_run_id(project: Project) -> str:
-    import secrets
-    import string
-
     alphabet = string.ascii_lowercase + string.digits
     while True:
         run_id = "".join(secrets.choice(alphabet) for _ in range(8))

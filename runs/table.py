@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet
+from django.db import connection
+from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import Cast
 
 from .filterlang import JSON, REGEX, TAGS, Cond, Field, FilterError, parse_filters, parse_order, resolve_field
 from .filters import JsonCondition, JsonValue, apply_filters, apply_order
@@ -105,8 +107,25 @@ def search_q(text: str) -> Q:
         Q(display_name__icontains=text)
         | Q(run_id__icontains=text)
         | Q(notes__icontains=text)
-        | Q(JsonCondition(tags))
+        | Q(TagSearch(tags, text))
     )
+
+
+class TagSearch(JsonCondition):
+    """A tag containing the text. On PostgreSQL a LIKE over the tag list's JSON text
+    rules out most runs cheaply before each tag is matched exactly."""
+
+    def __init__(self, cond: Cond, text: str):
+        super().__init__(cond)
+        self.text = text
+
+    def as_postgresql(self, compiler, connection):
+        sql, params = super().as_postgresql(compiler, connection)
+        if not self.text.isascii() or any(ch in self.text for ch in '"\\') or any(ord(ch) < 32 for ch in self.text):
+            return sql, params  # JSON text escapes these, so the prefilter would miss them
+        col, cp = self.column_sql(compiler, connection)
+        like = "%" + self.text.replace("%", "\\%").replace("_", "\\_") + "%"
+        return f"(UPPER({col}::text) LIKE UPPER(%s) AND {sql})", cp + [like] + params
 
 
 # --- cell values -------------------------------------------------------------------------
@@ -153,22 +172,42 @@ def rows(runs, columns: list[str]) -> list[dict]:
 # --- grouping ----------------------------------------------------------------------------
 
 
-def grouped(project: Project, query: TableQuery) -> QuerySet:
-    """One row per value of query.group_by: count, and mean/min/max of query.agg, in SQL."""
+def grouped(project: Project, query: TableQuery, *, limit: int, offset: int) -> tuple[int, list[dict]]:
+    """(number of groups, one page of groups): count and mean/min/max of query.agg per value, in SQL.
+
+    One scan: the filtered runs' group value and aggregated number are
+    computed once in an inner query (fenced so PostgreSQL does not inline it
+    and evaluate the JSON extraction once per aggregate), grouped outside, and
+    the number of groups comes from a window over the groups.
+    """
     runs = Run.objects.filter(project=project)
     runs = apply_filters(runs, query.filters)
     if query.search:
         runs = runs.filter(search_q(query.search))
     key = resolve_field(query.group_by)
     group_expr = JsonValue(key, "json") if key.kind == JSON else F(key.column)
-    aggregates: dict = {"count": Count("id")}
-    if query.agg:
-        number = JsonValue(resolve_field(query.agg), "number")
-        aggregates |= {"mean": Avg(number), "min": Min(number), "max": Max(number), "counted": Count(number)}
-    return runs.values(group_value=group_expr).annotate(**aggregates).order_by("-count", F("group_value").asc(nulls_last=True))
+    number = JsonValue(resolve_field(query.agg), "number") if query.agg else Cast(Value(None), FloatField())
+    inner = runs.order_by().values(g=group_expr, x=number)
+    sql, params = inner.query.sql_with_params()
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    outer = (
+        "SELECT t.g, COUNT(*) AS n, AVG(t.x), MIN(t.x), MAX(t.x), COUNT(t.x), COUNT(*) OVER () "
+        f"FROM ({sql}{fence}) AS t GROUP BY t.g ORDER BY n DESC, t.g ASC NULLS LAST LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(outer, [*params, limit, offset])
+        fetched = cursor.fetchall()
+    if not fetched and offset:
+        total = grouped(project, query, limit=1, offset=0)[0]
+        return total, []
+    total = fetched[0][6] if fetched else 0
+    return total, [
+        {"group_value": g, "count": n, "mean": mean, "min": lo, "max": hi, "counted": counted}
+        for g, n, mean, lo, hi, counted, _ in fetched
+    ]
 
 
-def group_rows(groups, group_by: str) -> list[dict]:
+def group_rows(groups, group_by: str, *, with_agg: bool) -> list[dict]:
     key = resolve_field(group_by)
     out = []
     for g in groups:
@@ -178,7 +217,7 @@ def group_rows(groups, group_by: str) -> list[dict]:
         else:
             value = raw.isoformat() if hasattr(raw, "isoformat") else raw
         entry = {"value": value, "missing": raw is None or raw == "", "count": g["count"]}
-        if "mean" in g:
+        if with_agg:
             entry |= {"mean": g["mean"], "min": g["min"], "max": g["max"], "counted": g["counted"]}
         out.append(entry)
     return out

@@ -68,3 +68,11 @@ def sweep_stale_derived() -> int:
     for run_id in derived.stale_run_ids():
         sent += _send_refresh(run_id)
     return sent
+
+
+@shared_task(name="runs.ensure_key_indexes", acks_late=True, ignore_result=True)
+def ensure_key_indexes() -> int:
+    """Index the most used numeric summary keys (PostgreSQL), so sorting by them stays fast."""
+    from . import indexes
+
+    return len(indexes.ensure_key_indexes())

@@ -10,5 +10,6 @@ urlpatterns = [
     path("files/<str:entity>/<str:project>/<str:run_id>/file_stream", wandb_views.file_stream_view, name="wandb-file-stream"),
     path("wandb-upload/<str:token>", wandb_views.upload_view, name="wandb-upload"),
     re_path(r"^sdk/otel/(?P<rest>.*)$", wandb_views.otel_view, name="wandb-otel"),
+    # The runs table, at the link the wandb SDK prints (BASE/<entity>/<project>).
     path("<str:team>/<str:project>/", views.runs_table, name="table"),
 ]

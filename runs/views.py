@@ -13,7 +13,7 @@ from .models import Project
 @login_required
 def runs_table(request, team: str, project: str):
     """A project's runs table (BASE/<entity>/<project>, the link shape the wandb SDK prints)."""
-    team_obj, role = access_team(request.user, team)
+    team_obj, role = access_team(request.user, team, request=request)
     project_obj = Project.objects.filter(team=team_obj, name=project).first()
     if project_obj is None:
         raise Http404("No such project.")

@@ -5,7 +5,9 @@ from .models import Role
 
 
 class SignupForm(forms.Form):
-    username = forms.CharField(max_length=63, help_text="Also your personal entity: lowercase letters, digits, - and _.")
+    username = forms.CharField(
+        max_length=63, help_text="Also your personal entity: lowercase letters, digits, - and _."
+    )
     email = forms.EmailField(max_length=254)
     password = forms.CharField(widget=forms.PasswordInput)
 
@@ -21,7 +23,9 @@ class TeamCreateForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(max_length=254, required=False, help_text="Leave empty to create a one-time link to share yourself.")
+    email = forms.EmailField(
+        max_length=254, required=False, help_text="Leave empty to create a one-time link to share yourself."
+    )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
     expires_in_days = forms.IntegerField(min_value=1, max_value=90, initial=7, label="Expires after (days)")
 

@@ -96,3 +96,49 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only.")
+
+
+class TeamSSOConfig(models.Model):
+    """A team's OpenID Connect provider, set up by the team's admins.
+
+    The client secret is stored encrypted (teams.sso.crypto) and never shown
+    again. `allowed_domains` decides which verified emails may log in through
+    this provider and which existing accounts it may be linked to.
+    """
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="sso_config")
+    issuer = models.CharField(max_length=500)
+    client_id = models.CharField(max_length=255)
+    client_secret_encrypted = models.TextField()
+    allowed_domains = models.JSONField(default=list)
+    use_pkce = models.BooleanField(default=True)
+    jit_provisioning = models.BooleanField(default=False)
+    jit_role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    require_sso = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"SSO for {self.team} via {self.issuer}"
+
+
+class SSOIdentity(models.Model):
+    """A provider's account (issuer + sub) linked to a user, through one team.
+
+    The same person logging in through two teams' providers has two rows, and
+    a login through one team's provider never finds another team's row.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="sso_identities")
+    issuer = models.CharField(max_length=500)
+    sub = models.CharField(max_length=255)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities")
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "issuer", "sub"], name="unique_sso_identity")]
+
+    def __str__(self) -> str:
+        return f"{self.sub} at {self.issuer} for {self.team} -> {self.user}"

@@ -7,11 +7,7 @@ from .models import AuditEvent, Invitation, Membership, Team
 
 def memberships_of_user(user) -> QuerySet[Membership]:
     """The caller's memberships, shared teams first, then their personal entity."""
-    return (
-        Membership.objects.filter(user=user)
-        .select_related("team")
-        .order_by("team__is_personal", "team__name")
-    )
+    return Membership.objects.filter(user=user).select_related("team").order_by("team__is_personal", "team__name")
 
 
 def team_members(team: Team) -> QuerySet[Membership]:

@@ -21,7 +21,7 @@ from .models import Role
 @never_cache  # a response may carry a freshly issued key
 @require_http_methods(["GET", "POST"])
 def service_accounts_page(request, name: str):
-    team, _ = access_team(request.user, name, need=Role.ADMIN)
+    team, _ = access_team(request.user, name, need=Role.ADMIN, request=request)
     post = request.POST if request.method == "POST" else {}
     action = post.get("action")
     ip = audit.client_ip(request)
@@ -36,7 +36,9 @@ def service_accounts_page(request, name: str):
 
     try:
         if action == "create_account":
-            created = service_accounts.service_account_create(team=team, name=post.get("name", ""), actor=request.user, ip=ip)
+            created = service_accounts.service_account_create(
+                team=team, name=post.get("name", ""), actor=request.user, ip=ip
+            )
             messages.success(request, f"Created service account {service_accounts.service_account_name(created)}.")
             return here
         if action == "delete_account":
@@ -72,7 +74,9 @@ def service_accounts_page(request, name: str):
             if target_key.is_valid():
                 target = account()
                 api_key = service_accounts.service_account_key_of(target, target_key.cleaned_data["key_id"])
-                service_accounts.service_account_key_revoke(team=team, account=target, api_key=api_key, actor=request.user, ip=ip)
+                service_accounts.service_account_key_revoke(
+                    team=team, account=target, api_key=api_key, actor=request.user, ip=ip
+                )
                 messages.success(request, f"Revoked {api_key.name} ({api_key.hint}). It stops working now.")
             return here
     except ValidationError as exc:
@@ -88,7 +92,9 @@ def service_accounts_page(request, name: str):
         return here
 
     live_keys = ApiKey.objects.filter(revoked_at__isnull=True).select_related("user", "rotated_to")
-    accounts = service_accounts.service_accounts_of(team).prefetch_related(Prefetch("api_keys", queryset=live_keys, to_attr="live_keys"))
+    accounts = service_accounts.service_accounts_of(team).prefetch_related(
+        Prefetch("api_keys", queryset=live_keys, to_attr="live_keys")
+    )
     rows = [(service_accounts.service_account_name(a), a) for a in accounts]
     context = {
         "team": team,

@@ -174,7 +174,9 @@ def service_account_key_rotate(
 
 
 @transaction.atomic
-def service_account_key_revoke(*, team: Team, account: User, api_key: ApiKey, actor: User | None, ip: str | None = None) -> None:
+def service_account_key_revoke(
+    *, team: Team, account: User, api_key: ApiKey, actor: User | None, ip: str | None = None
+) -> None:
     if key_services.key_revoke(api_key=api_key):
         _audit_key("service_account.key_revoked", team=team, account=account, api_key=api_key, actor=actor, ip=ip)
 
@@ -183,11 +185,19 @@ def service_account_key_revoke(*, team: Team, account: User, api_key: ApiKey, ac
 def service_key_max_lifetime_set(*, team: Team, days: int | None, actor: User | None, ip: str | None = None) -> Team:
     """Cap future service-account keys' lifetime (existing keys keep theirs until rotated)."""
     if days is not None and not 1 <= days <= key_services.MAX_LIFETIME_DAYS:
-        raise ValidationError({"max_lifetime_days": [f"Must be between 1 and {key_services.MAX_LIFETIME_DAYS} days, or empty."]})
+        raise ValidationError(
+            {"max_lifetime_days": [f"Must be between 1 and {key_services.MAX_LIFETIME_DAYS} days, or empty."]}
+        )
     before = team.service_key_max_lifetime_days
     team.service_key_max_lifetime_days = days
     team.save(update_fields=["service_key_max_lifetime_days"])
     audit.record(
-        action="service_account.key_max_lifetime_set", actor=actor, team=team, target=team.name, ip=ip, before=before, after=days
+        action="service_account.key_max_lifetime_set",
+        actor=actor,
+        team=team,
+        target=team.name,
+        ip=ip,
+        before=before,
+        after=days,
     )
     return team

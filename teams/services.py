@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,9 +36,7 @@ INVITATION_TTL = timedelta(days=7)
 def entity_name_taken(name: str) -> bool:
     # Users' personal teams carry their usernames, so one lookup covers both.
     return (
-        name in RESERVED_NAMES
-        or Team.objects.filter(name=name).exists()
-        or User.objects.filter(username=name).exists()
+        name in RESERVED_NAMES or Team.objects.filter(name=name).exists() or User.objects.filter(username=name).exists()
     )
 
 
@@ -162,7 +161,9 @@ def member_leave(*, team: Team, user: User, ip: str | None = None) -> None:
     try:
         member_remove(membership=membership, actor=user, ip=ip)
     except ValidationError:
-        raise ValidationError({"team": ["You are the last admin: make someone else an admin before leaving."]}) from None
+        raise ValidationError(
+            {"team": ["You are the last admin: make someone else an admin before leaving."]}
+        ) from None
 
 
 # --- Invitations ------------------------------------------------------------------
@@ -206,8 +207,6 @@ def invitation_create(
     _check_role(role)
     email = (email or "").strip().lower()
     if email:
-        from django.core.validators import validate_email
-
         try:
             if len(email) > 254:
                 raise ValidationError("too long")
@@ -216,6 +215,14 @@ def invitation_create(
             raise ValidationError({"email": ["Enter a valid email address."]}) from None
         if Membership.objects.filter(team=team, user__email__iexact=email).exists():
             raise ValidationError({"email": [f"{email} is already a member of {team.name}."]})
+        pending = Invitation.objects.filter(
+            team=team, email=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        if pending.exists():
+            # A double-clicked or retried invite must not mail the same person twice.
+            raise ValidationError(
+                {"email": [f"{email} already has a pending invitation; revoke it to send a new one."]}
+            )
     if ttl <= timedelta(0) or ttl > timedelta(days=90):
         raise ValidationError({"expires_in_days": ["Invitations expire after 1 to 90 days."]})
     token = secrets.token_urlsafe(32)
@@ -304,6 +311,11 @@ def invitation_accept(*, token: str, user: User, ip: str | None = None) -> Membe
     if invitation is not None:
         # Lock the row: a link accepted twice at once still makes one member.
         invitation = Invitation.objects.select_for_update().select_related("team").get(pk=invitation.pk)
+    if invitation is not None and invitation.accepted_by_id == user.pk:
+        # A retried accept by the person who accepted answers as the first did.
+        existing = Membership.objects.filter(team=invitation.team, user=user).select_related("team").first()
+        if existing is not None:
+            return existing
     problem = invitation_problem(invitation, user)
     if problem:
         raise ValidationError({"token": [problem]})

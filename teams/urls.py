@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import service_account_views, views
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("teams/<str:name>/leave/", views.team_leave, name="leave"),
     path("teams/<str:name>/audit/", views.team_audit, name="audit"),
     path("teams/<str:name>/service-accounts/", service_account_views.service_accounts_page, name="service-accounts"),
+    path("", include("teams.sso.urls")),
 ]

@@ -5,6 +5,8 @@ Views stay thin: access.access_team resolves the team and the caller's role
 refused write re-renders the page with the reason and status 400.
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -89,18 +91,16 @@ def _render_team(request, team, role, *, status=200, invite_form=None, new_invit
 
 @login_required
 def team_detail(request, name):
-    team, role = access_team(request.user, name)
+    team, role = access_team(request.user, name, request=request)
     return _render_team(request, team, role)
 
 
 @login_required
 @require_POST
 def invitation_create(request, name):
-    team, role = access_team(request.user, name, need=Role.ADMIN)
+    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
     form = InvitationForm(request.POST)
     if form.is_valid():
-        from datetime import timedelta
-
         try:
             invitation, token = services.invitation_create(
                 team=team,
@@ -126,7 +126,7 @@ def invitation_create(request, name):
 @login_required
 @require_POST
 def invitation_revoke(request, name, invitation_id):
-    team, role = access_team(request.user, name, need=Role.ADMIN)
+    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
     invitation = selectors.team_invitation(team, invitation_id)
     if invitation is None:
         raise Http404("No such invitation in this team.")
@@ -142,7 +142,7 @@ def invitation_revoke(request, name, invitation_id):
 @login_required
 @require_POST
 def member_role(request, name, username):
-    team, role = access_team(request.user, name, need=Role.ADMIN)
+    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
     membership = selectors.team_membership(team, username)
     if membership is None:
         raise Http404("No such member in this team.")
@@ -160,7 +160,7 @@ def member_role(request, name, username):
 @login_required
 @require_POST
 def member_remove(request, name, username):
-    team, role = access_team(request.user, name, need=Role.ADMIN)
+    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
     membership = selectors.team_membership(team, username)
     if membership is None:
         raise Http404("No such member in this team.")
@@ -179,7 +179,7 @@ def member_remove(request, name, username):
 @login_required
 @require_POST
 def team_leave(request, name):
-    team, role = access_team(request.user, name)
+    team, role = access_team(request.user, name, request=request)
     try:
         services.member_leave(team=team, user=request.user, ip=audit.client_ip(request))
     except ValidationError as exc:
@@ -191,7 +191,7 @@ def team_leave(request, name):
 
 @login_required
 def team_audit(request, name):
-    team, role = access_team(request.user, name, need=Role.ADMIN)
+    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
     page = Paginator(selectors.team_audit_events(team), 100).get_page(request.GET.get("page"))
     return render(request, "teams/audit.html", {"team": team, "role": role, "page": page})
 
@@ -205,6 +205,12 @@ def invitation_accept(request, token):
     if invitation is None:
         return render(request, "teams/invite.html", {"problem": "This invitation link is not valid."}, status=404)
     user = request.user if request.user.is_authenticated else None
+    if (
+        user is not None
+        and invitation.accepted_by_id == user.pk
+        and invitation.team.memberships.filter(user=user).exists()
+    ):
+        return redirect("teams:team", name=invitation.team.name)  # already joined with this link
     problem = services.invitation_problem(invitation, user)
     if user is None and problem is None:
         # Remembered so that sign-up stays possible for invitees while sign-up is closed.
@@ -262,7 +268,9 @@ def instance_settings(request):
     if not request.user.is_superuser:
         raise PermissionDenied("Only instance admins may change instance settings.")
     instance = InstanceSettings.load()
-    form = InstanceSettingsForm(request.POST if request.method == "POST" else None, initial={"signup_open": instance.signup_open})
+    form = InstanceSettingsForm(
+        request.POST if request.method == "POST" else None, initial={"signup_open": instance.signup_open}
+    )
     if request.method == "POST" and form.is_valid():
         services.instance_signup_set(
             actor=request.user, signup_open=form.cleaned_data["signup_open"], ip=audit.client_ip(request)

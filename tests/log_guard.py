@@ -44,7 +44,7 @@ class KeyMaterialHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             text = self.format(record)
-        except Exception:  # a record that cannot be formatted: scan its raw parts
+        except Exception:  # noqa: BLE001  (a record that cannot be formatted: scan its raw parts)
             text = f"{record.msg!r} {record.args!r}"
         if contains_secret(text):
             self.offences.append(f"{record.name} ({record.pathname}:{record.lineno}): {redact(text)[:300]}")

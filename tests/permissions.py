@@ -2,7 +2,7 @@
 
 Every endpoint is a row::
 
-    Endpoint(method, url, role, team_scoped=True, data=None, setup=None, ingest=False)
+    Endpoint(method, url, role, team_scoped=True, data=None, setup=None, ingest=False, api=None)
 
 - ``url`` is a template. ``{team}`` is filled with the team's name; any other
   placeholder comes from ``setup(team)``, which creates the object the URL
@@ -13,19 +13,24 @@ Every endpoint is a row::
   (no login needed), ``"user"`` (any logged-in person) or ``"instance_admin"``.
 - ``data`` is the request body: a dict, or ``data(user, kwargs)`` returning one
   (``user`` is the caller, None when anonymous; ``kwargs`` what setup returned).
-  ``/api/`` rows send JSON, console rows send a form.
+  API rows send JSON, console rows send a form.
 - ``ingest=True`` says ingest-scoped API keys may use the endpoint.
+- ``api`` (default: the URL starts with ``/api/``) marks an API-style row:
+  JSON body, API key callers, 401/403 for anonymous callers. Set it for
+  key-authenticated routes outside /api/ (the wandb-compatible ones).
 
 ``permission_cases(rows)`` expands the rows over the callers of the shared
 fixtures (tests/conftest.py): ``owner`` (admin of team acme), ``member``,
 ``viewer``, ``outsider`` (admin of globex only), ``anonymous``, ``foreign``
 (acme's owner asking for *globex's* object through acme's URL — or for
-globex itself when the URL names no object) and, for ``/api/`` rows, the
+globex itself when the URL names no object) and, for API rows, the
 owner's API keys ``key_full``, ``key_read`` and ``key_ingest``.
 
-Expected: outsiders and foreign objects 404; too low a role 403; a key whose
+Expected (each case runs in its own fresh database):
+outsiders and foreign objects 404; too low a role 403; a key whose
 scope does not allow the request 403; anonymous 401/403 on the API and a
 redirect to the login page in the console; anything else succeeds (< 400).
+A refused request must not add to the audit log (it would have changed something).
 
 Use it in a module of your own::
 
@@ -47,7 +52,7 @@ from rest_framework.test import APIClient
 
 from accounts import keys
 from accounts.models import ApiKey
-from teams.models import ROLE_RANK, Membership, Role
+from teams.models import ROLE_RANK, AuditEvent, Membership, Role
 
 TEAM_ROLES = (Role.VIEWER, Role.MEMBER, Role.ADMIN)
 OTHER_ROLES = ("anyone", "user", "instance_admin")
@@ -65,6 +70,7 @@ class Endpoint:
     data: dict | Callable | None = None
     setup: Callable | None = None
     ingest: bool = False
+    api: bool | None = None
 
     def __post_init__(self):
         allowed = TEAM_ROLES if self.team_scoped else OTHER_ROLES
@@ -73,7 +79,7 @@ class Endpoint:
 
     @property
     def is_api(self) -> bool:
-        return self.url.startswith("/api/")
+        return self.url.startswith("/api/") if self.api is None else self.api
 
     def __str__(self) -> str:
         return f"{self.method} {self.url}"
@@ -106,9 +112,7 @@ def expected(row: Endpoint, caller: str) -> str | int:
     if caller in KEY_SCOPES:
         scope = KEY_SCOPES[caller]
         safe = row.method in ("GET", "HEAD", "OPTIONS")
-        if row.role != "anyone" and (
-            (scope == "read" and not safe) or (scope == "ingest" and not row.ingest)
-        ):
+        if row.role != "anyone" and ((scope == "read" and not safe) or (scope == "ingest" and not row.ingest)):
             return 403
         caller = "owner"
     if not row.team_scoped:
@@ -151,6 +155,7 @@ def check_permission(row: Endpoint, caller: str, *, people, team, other_team):
     client, user = _client_for(row, caller, people)
     data = row.data(user, kwargs) if callable(row.data) else row.data
     url = row.url.format(**kwargs)
+    audited_before = AuditEvent.objects.count()
     send = getattr(client, row.method.lower())
     if row.is_api:
         response = send(url, data, format="json") if data is not None else send(url)
@@ -169,4 +174,8 @@ def check_permission(row: Endpoint, caller: str, *, people, team, other_team):
             )
     else:
         assert response.status_code == want, f"{row} as {caller}: expected {want}, got {response.status_code} {body!r}"
+    if want != "ok":
+        # Every security-relevant write is audited, so a refused request that
+        # left an audit event changed something it should not have.
+        assert AuditEvent.objects.count() == audited_before, f"{row} as {caller}: refused, yet it wrote"
     return response

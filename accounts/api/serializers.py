@@ -14,7 +14,18 @@ class ApiKeyOutput(serializers.ModelSerializer):
 
     class Meta:
         model = ApiKey
-        fields = ["id", "name", "hint", "scope", "status", "created_at", "expires_at", "last_used_at", "last_used_ip", "rotated_from"]
+        fields = [
+            "id",
+            "name",
+            "hint",
+            "scope",
+            "status",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "last_used_ip",
+            "rotated_from",
+        ]
         read_only_fields = fields
 
 
@@ -36,13 +47,18 @@ class ApiKeyCreateInput(serializers.Serializer):
     name = serializers.CharField(max_length=100, help_text="Where the key is used, e.g. 'laptop' or 'ci'.")
     scope = serializers.ChoiceField(choices=ApiKey.Scope.choices, default=ApiKey.Scope.FULL)
     expires_in_days = serializers.IntegerField(
-        min_value=1, max_value=MAX_LIFETIME_DAYS, required=False, allow_null=True, default=None,
+        min_value=1,
+        max_value=MAX_LIFETIME_DAYS,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="Omit or null for no expiry (service-account keys: the team's maximum, if set).",
     )
 
 
 class ApiKeyRotateInput(serializers.Serializer):
     overlap_seconds = serializers.IntegerField(
-        min_value=0, max_value=MAX_OVERLAP_SECONDS,
+        min_value=0,
+        max_value=MAX_OVERLAP_SECONDS,
         help_text="How long the old key keeps working: 0 stops it now, up to 604800 (7 days).",
     )

@@ -85,6 +85,7 @@ TABLE_PARAMETERS = [
     OpenApiParameter("columns", str, description="comma-separated fields; default: the user's remembered columns"),
     OpenApiParameter("group_by", str, description="a run field or config key; answers groups instead of runs"),
     OpenApiParameter("agg", str, description="with group_by: a summary key to average, min and max per group"),
+    OpenApiParameter("count", bool, description="false: skip counting all matches (count is null; use has_more)"),
     OpenApiParameter("limit", int),
     OpenApiParameter("offset", int),
 ]
@@ -109,26 +110,28 @@ class RunsTableView(ProjectScopedView):
         limit = _int_param(request, "limit", 50, 1, table.MAX_PAGE_SIZE)
         offset = _int_param(request, "offset", 0, 0, 10**9)
         if query.group_by:
-            groups = table.grouped(project, query)
-            page = _evaluated(lambda: list(groups[offset : offset + limit]))
+            total, page = _evaluated(lambda: table.grouped(project, query, limit=limit, offset=offset))
             return Response(
                 {
-                    "count": groups.count(),
+                    "count": total,
                     "group_by": query.group_by,
                     "agg": query.agg or None,
-                    "groups": table.group_rows(page, query.group_by),
+                    "groups": table.group_rows(page, query.group_by, with_agg=bool(query.agg)),
                     "limit": limit,
                     "offset": offset,
                 }
             )
         runs = table.runs_for_table(project, query)
-        page = _evaluated(lambda: list(runs[offset : offset + limit]))
+        page = _evaluated(lambda: list(runs[offset : offset + limit + 1]))
+        with_count = request.query_params.get("count", "true").lower() not in ("false", "0", "no")
         return Response(
             {
-                "count": runs.count(),
+                # count=false skips counting every match (a second scan), for a first page fast on huge projects.
+                "count": runs.count() if with_count else None,
+                "has_more": len(page) > limit,
                 "columns": query.columns,
                 "order": query.order,
-                "results": table.rows(page, query.columns),
+                "results": table.rows(page[:limit], query.columns),
                 "limit": limit,
                 "offset": offset,
             }

@@ -147,6 +147,8 @@ class ProjectNode:
             raise GraphQLError("filters must be a JSON object.") from None
         try:
             return selectors.runs_filtered(selectors.project_runs(project=self._project), filters=parsed, order=order)
+        except selectors.FilterRejected:
+            raise  # a ValidationError: answered to the client with its message, which names the problem
         except ValidationError as exc:
             raise GraphQLError("; ".join(exc.messages)) from None
 

@@ -18,9 +18,9 @@ from django.db import OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from graphql import ExecutionResult, execute
+from rest_framework import exceptions as drf_exceptions
 
-from accounts.authentication import authenticate_key, client_ip, key_from_header, note_failure
-from accounts.authentication import retry_after as key_failures_retry_after
+from accounts.authentication import ApiKeyAuthentication
 
 from .. import conf, jsonvalues, ratelimit, selectors, services
 from ..models import Run, RunFile
@@ -43,24 +43,21 @@ def _error(message: str, status: int, **headers) -> JsonResponse:
 
 
 def _authenticate(request: HttpRequest):
-    """(ApiKey, None), or (None, the 401/429 to answer).
+    """(ApiKey, None), or (None, the 401/429 answer).
 
-    Failed keys count against the caller's address in the same shared counter as
-    the REST API's key authentication, so guessing keys through /graphql or
-    file_stream is throttled as well.
+    Through accounts' ApiKeyAuthentication, so the SDK's requests get the same
+    per-IP failure rate limit and last-used recording as the REST API.
     """
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    ip = client_ip(request)
-    wait = key_failures_retry_after(ip)
-    if wait is not None:
-        return None, _error("Too many failed API key attempts from your address.", 429, Retry_After=str(wait))
-    key = key_from_header(header)
-    api_key = authenticate_key(key) if key else None
-    if api_key is None:
-        if header:
-            note_failure(ip)
+    try:
+        found = ApiKeyAuthentication().authenticate(request)
+    except drf_exceptions.Throttled as exc:
+        wait = str(max(1, int(exc.wait or 1)))
+        return None, _error("Too many failed API key attempts from your address; retry later.", 429, Retry_After=wait)
+    except drf_exceptions.AuthenticationFailed:
+        found = None
+    if found is None:
         return None, _error("unauthorized: invalid, expired or revoked API key", 401)
-    return api_key, None
+    return found[1], None
 
 
 def _too_big(request: HttpRequest, limit: int) -> bool:
@@ -99,9 +96,9 @@ def _guarded(view):
 def graphql_view(request: HttpRequest):
     if request.method != "POST":
         return _json({"errors": [{"message": "Send GraphQL requests with POST."}], "data": None})
-    api_key, refusal = _authenticate(request)
-    if refusal is not None:
-        return refusal
+    api_key, refused = _authenticate(request)
+    if refused is not None:
+        return refused
     wait = ratelimit.retry_after(ratelimit.identity_of(api_key.user, api_key))
     if wait is not None:
         return _error("Too many requests.", 429, Retry_After=str(wait))
@@ -156,9 +153,9 @@ def _public_error(error) -> dict:
 def file_stream_view(request: HttpRequest, entity: str, project: str, run_id: str):
     if request.method != "POST":
         return _error("Not found.", 404)
-    api_key, refusal = _authenticate(request)
-    if refusal is not None:
-        return refusal
+    api_key, refused = _authenticate(request)
+    if refused is not None:
+        return refused
     wait = ratelimit.retry_after(ratelimit.identity_of(api_key.user, api_key))
     if wait is not None:
         return _error("Too many requests.", 429, Retry_After=str(wait))

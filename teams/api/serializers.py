@@ -62,7 +62,9 @@ class InvitationCreatedOutput(InvitationOutput):
 
 
 class InvitationCreateInput(serializers.Serializer):
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="", help_text="Leave empty for a link.")
+    email = serializers.EmailField(
+        max_length=254, required=False, allow_blank=True, default="", help_text="Leave empty for a link."
+    )
     role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
     expires_in_days = serializers.IntegerField(min_value=1, max_value=90, default=7)
 
@@ -84,5 +86,3 @@ class AuditEventOutput(serializers.ModelSerializer):
 
 class InstanceSettingsSerializer(serializers.Serializer):
     signup_open = serializers.BooleanField()
-
-

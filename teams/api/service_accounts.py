@@ -35,7 +35,9 @@ class ServiceAccountCreateInput(serializers.Serializer):
 
 class KeyPolicy(serializers.Serializer):
     max_lifetime_days = serializers.IntegerField(
-        min_value=1, max_value=3650, allow_null=True,
+        min_value=1,
+        max_value=3650,
+        allow_null=True,
         help_text="Longest lifetime of new service-account keys, in days; null for no limit.",
     )
 
@@ -56,7 +58,9 @@ class ServiceAccountListCreate(AdminsOnly):
         )
         return Response(ServiceAccountOutput(accounts, many=True).data)
 
-    @extend_schema(request=ServiceAccountCreateInput, responses={201: ServiceAccountOutput}, summary="Create a service account")
+    @extend_schema(
+        request=ServiceAccountCreateInput, responses={201: ServiceAccountOutput}, summary="Create a service account"
+    )
     def post(self, request, team: str):
         data = ServiceAccountCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -70,7 +74,9 @@ class ServiceAccountDetail(AdminsOnly):
     @extend_schema(request=None, responses={204: None}, summary="Delete a service account and all its keys")
     def delete(self, request, team: str, name: str):
         account = service_accounts.service_account_of(request.team, name)
-        service_accounts.service_account_delete(team=request.team, account=account, actor=request.user, ip=audit.client_ip(request))
+        service_accounts.service_account_delete(
+            team=request.team, account=account, actor=request.user, ip=audit.client_ip(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -96,7 +102,9 @@ class ServiceAccountKeyListCreate(AdminsOnly):
 
 
 class ServiceAccountKeyRotate(AdminsOnly):
-    @extend_schema(request=ApiKeyRotateInput, responses={201: IssuedApiKeyOutput}, summary="Rotate a service-account key")
+    @extend_schema(
+        request=ApiKeyRotateInput, responses={201: IssuedApiKeyOutput}, summary="Rotate a service-account key"
+    )
     def post(self, request, team: str, name: str, key_id: int):
         account = service_accounts.service_account_of(request.team, name)
         api_key = service_accounts.service_account_key_of(account, key_id)
@@ -129,11 +137,16 @@ class ServiceKeyPolicy(AdminsOnly):
     def get(self, request, team: str):
         return Response({"max_lifetime_days": request.team.service_key_max_lifetime_days})
 
-    @extend_schema(request=KeyPolicy, responses=KeyPolicy, summary="Set the maximum lifetime for new service-account keys")
+    @extend_schema(
+        request=KeyPolicy, responses=KeyPolicy, summary="Set the maximum lifetime for new service-account keys"
+    )
     def put(self, request, team: str):
         data = KeyPolicy(data=request.data)
         data.is_valid(raise_exception=True)
         service_accounts.service_key_max_lifetime_set(
-            team=request.team, days=data.validated_data["max_lifetime_days"], actor=request.user, ip=audit.client_ip(request)
+            team=request.team,
+            days=data.validated_data["max_lifetime_days"],
+            actor=request.user,
+            ip=audit.client_ip(request),
         )
         return Response({"max_lifetime_days": request.team.service_key_max_lifetime_days})

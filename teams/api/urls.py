@@ -18,4 +18,5 @@ urlpatterns = [
     path("invitations/accept/", views.InvitationAcceptView.as_view(), name="api-invitation-accept"),
     path("instance/", views.InstanceSettingsView.as_view(), name="api-instance"),
     path("", include("teams.api.service_account_urls")),
+    path("", include("teams.sso.api_urls")),
 ]

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import KeyScopePermission
-
 from teams import audit, selectors, services
 from teams.access import TeamPermission
 from teams.models import Membership, Role

@@ -65,11 +65,13 @@ def test_changing_email_needs_the_password_and_a_free_address(client, owner, out
 def test_password_change(client, owner):
     client.force_login(owner)
     bad = client.post(
-        "/password/change/", {"old_password": "wrong", "new_password1": "a-new-secret-77", "new_password2": "a-new-secret-77"}
+        "/password/change/",
+        {"old_password": "wrong", "new_password1": "a-new-secret-77", "new_password2": "a-new-secret-77"},
     )
     assert bad.status_code == 400 and "incorrectly" in bad.content.decode()
     response = client.post(
-        "/password/change/", {"old_password": PASSWORD, "new_password1": "a-new-secret-77", "new_password2": "a-new-secret-77"}
+        "/password/change/",
+        {"old_password": PASSWORD, "new_password1": "a-new-secret-77", "new_password2": "a-new-secret-77"},
     )
     assert response.status_code == 302
     assert User.objects.get(pk=owner.pk).check_password("a-new-secret-77")

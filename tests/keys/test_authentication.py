@@ -72,7 +72,7 @@ def test_last_use_is_recorded_with_time_and_address_at_most_once_a_minute(owner,
     key = ApiKey.objects.get(pk=issued.api_key.pk)
     assert key.last_used_ip == "192.0.2.10" and key.last_used_at >= before
     # A minute later (the gate expired), the next use is recorded.
-    cache.delete(f"sxt:keyauth:used:{key.pk}")
+    cache.delete(authentication.last_used_gate(key.key_hash))
     with django_capture_on_commit_callbacks(execute=True):
         assert get_me(issued.key, ip="192.0.2.12").status_code == 200
     assert ApiKey.objects.get(pk=key.pk).last_used_ip == "192.0.2.12"
@@ -101,17 +101,20 @@ def test_an_older_use_arriving_late_does_not_overwrite_a_newer_one(owner):
 
 def test_a_broker_outage_never_fails_the_request(owner, django_capture_on_commit_callbacks):
     issued = personal_key(owner)
-    with mock.patch("accounts.tasks.record_key_use.delay", side_effect=ConnectionError("broker down")) as delay:
-        with django_capture_on_commit_callbacks(execute=True):
-            assert get_me(issued.key).status_code == 200
+    broker_down = mock.patch("accounts.tasks.record_key_use.delay", side_effect=ConnectionError("broker down"))
+    with broker_down as delay, django_capture_on_commit_callbacks(execute=True):
+        assert get_me(issued.key).status_code == 200
     assert delay.call_count == 1
     assert ApiKey.objects.get(pk=issued.api_key.pk).last_used_at is None
 
 
 def test_a_cache_outage_never_fails_the_request(owner):
     issued = personal_key(owner)
-    with mock.patch.object(authentication.cache, "get", side_effect=ConnectionError("cache down")), mock.patch.object(
-        authentication.cache, "add", side_effect=ConnectionError("cache down")
+    down = ConnectionError("cache down")
+    with (
+        mock.patch.object(authentication.cache, "get_many", side_effect=down),
+        mock.patch.object(authentication.cache, "add", side_effect=down),
+        mock.patch.object(authentication.cache, "incr", side_effect=down),
     ):
         assert get_me(issued.key).status_code == 200
         assert get_me(wrong_key()).status_code == 401
@@ -125,3 +128,30 @@ def test_refusals_never_echo_the_key(owner):
         assert response.status_code == 401
         assert key not in response.content.decode() and key[7:20] not in str(response.headers)
         assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_the_wandb_endpoints_share_the_failure_limit_and_record_last_use(
+    owner, settings, django_capture_on_commit_callbacks
+):
+    from rest_framework.test import APIClient
+
+    from .conftest import basic
+
+    settings.SEXTANT_KEY_AUTH_FAILURE_LIMIT = 3
+    good = personal_key(owner)
+
+    def graphql(key):
+        client = APIClient()
+        client.credentials(**basic(key))
+        return client.post("/graphql", {"query": "{ viewer { username } }"}, format="json", REMOTE_ADDR="203.0.113.9")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert graphql(good.key).status_code == 200
+    assert ApiKey.objects.get(pk=good.api_key.pk).last_used_ip == "203.0.113.9"
+    for _ in range(3):
+        refused = graphql(wrong_key())
+        assert refused.status_code == 401 and refused.json()["errors"][0]["message"]
+    locked = graphql(good.key)
+    assert locked.status_code == 429 and int(locked["Retry-After"]) >= 1
+    # The REST API sees the same lockout: one count per address, whichever door.
+    assert get_me(good.key, ip="203.0.113.9").status_code == 429

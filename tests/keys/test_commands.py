@@ -30,7 +30,19 @@ def run(*args) -> dict:
 def test_a_service_account_and_its_key_from_the_command_line(team):
     created = run("create_service_account", "--team", "acme", "--name", "ci")
     assert created == {"team": "acme", "name": "ci", "username": "ci@acme"}
-    issued = run("create_api_key", "--team", "acme", "--service-account", "ci", "--name", "nightly", "--scope", "ingest", "--expires-in-days", "10")
+    issued = run(
+        "create_api_key",
+        "--team",
+        "acme",
+        "--service-account",
+        "ci",
+        "--name",
+        "nightly",
+        "--scope",
+        "ingest",
+        "--expires-in-days",
+        "10",
+    )
     assert keys.key_kind(issued["key"]) == "service"
     assert issued["scope"] == "ingest" and issued["expires_at"] and issued["user"] == "ci@acme"
     assert ApiKey.objects.get(pk=issued["id"]).key_hash == keys.hash_key(issued["key"])
@@ -72,12 +84,22 @@ def test_the_commands_work_on_a_fresh_embedded_default(tmp_path):
 
     def manage(*args, check=True):
         return subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, check=check, timeout=120
+            [sys.executable, "manage.py", *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=120,
         )
 
     manage("migrate", "--noinput")
     manage("createcachetable")
-    manage("shell", "-c", "from teams import services as s; u = s.user_create(username='ada', email='ada@example.com', password=None); s.team_create(name='lab', owner=u)")
+    manage(
+        "shell",
+        "-c",
+        "from teams import services as s; u = s.user_create(username='ada', email='ada@example.com', password=None); s.team_create(name='lab', owner=u)",
+    )
     created = json.loads(manage("create_service_account", "--team", "lab", "--name", "ci").stdout)
     assert created["username"] == "ci@lab"
     issued = json.loads(manage("create_api_key", "--team", "lab", "--service-account", "ci", "--name", "k").stdout)

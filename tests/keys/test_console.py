@@ -19,7 +19,9 @@ def shown_keys(response) -> list[str]:
 
 def test_create_a_key_see_it_once_then_only_its_hint(client, owner):
     client.force_login(owner)
-    response = client.post("/settings/api-keys/", {"action": "create", "name": "laptop", "scope": "ingest", "expires_in_days": "30"})
+    response = client.post(
+        "/settings/api-keys/", {"action": "create", "name": "laptop", "scope": "ingest", "expires_in_days": "30"}
+    )
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("max-age=0") and "no-store" in response["Cache-Control"]
     [key] = shown_keys(response)
@@ -40,7 +42,9 @@ def test_a_bad_form_shows_errors_and_creates_nothing(client, owner):
 def test_rotate_with_an_overlap_then_revoke(client, owner):
     old = personal_key(owner)
     client.force_login(owner)
-    response = client.post("/settings/api-keys/", {"action": "rotate", "key_id": old.api_key.pk, "overlap_seconds": "3600"})
+    response = client.post(
+        "/settings/api-keys/", {"action": "rotate", "key_id": old.api_key.pk, "overlap_seconds": "3600"}
+    )
     [new] = shown_keys(response)
     assert new != old.key
     assert key_client(old.key).get("/api/v1/me/").status_code == 200  # inside the overlap
@@ -55,7 +59,12 @@ def test_another_users_key_cannot_be_touched_from_the_console(client, owner, out
     theirs = personal_key(outsider)
     client.force_login(owner)
     assert client.post("/settings/api-keys/", {"action": "revoke", "key_id": theirs.api_key.pk}).status_code == 404
-    assert client.post("/settings/api-keys/", {"action": "rotate", "key_id": theirs.api_key.pk, "overlap_seconds": "0"}).status_code == 404
+    assert (
+        client.post(
+            "/settings/api-keys/", {"action": "rotate", "key_id": theirs.api_key.pk, "overlap_seconds": "0"}
+        ).status_code
+        == 404
+    )
     assert ApiKey.objects.get().is_live()
 
 

@@ -37,7 +37,12 @@ def test_a_created_key_is_shown_once_and_only_its_hash_is_stored(owner):
 
 def test_bad_input_is_a_clear_400_and_creates_nothing(owner):
     api = session_client(owner)
-    for payload in ({"name": ""}, {"name": "x", "scope": "admin"}, {"name": "x", "expires_in_days": 0}, {"name": "x" * 101}):
+    for payload in (
+        {"name": ""},
+        {"name": "x", "scope": "admin"},
+        {"name": "x", "expires_in_days": 0},
+        {"name": "x" * 101},
+    ):
         response = api.post("/api/v1/keys/", payload, format="json")
         assert response.status_code == 400, payload
         assert response.json()["errors"]
@@ -106,7 +111,9 @@ def test_rotation_with_no_overlap_stops_the_old_key_now(owner):
     assert me(new["key"]).status_code == 200
 
 
-@pytest.mark.parametrize("body", [{}, {"overlap_seconds": -1}, {"overlap_seconds": 7 * 24 * 3600 + 1}, {"overlap_seconds": "soon"}])
+@pytest.mark.parametrize(
+    "body", [{}, {"overlap_seconds": -1}, {"overlap_seconds": 7 * 24 * 3600 + 1}, {"overlap_seconds": "soon"}]
+)
 def test_rotation_overlap_must_be_between_zero_and_seven_days(owner, body):
     old = personal_key(owner)
     api = session_client(owner)
@@ -131,7 +138,9 @@ def test_a_key_is_rotated_once_and_an_expired_key_not_at_all(owner, clock):
 def test_another_users_key_answers_404_and_is_untouched(owner, outsider):
     theirs = personal_key(outsider)
     api = session_client(owner)
-    assert api.post(f"/api/v1/keys/{theirs.api_key.pk}/rotate/", {"overlap_seconds": 0}, format="json").status_code == 404
+    assert (
+        api.post(f"/api/v1/keys/{theirs.api_key.pk}/rotate/", {"overlap_seconds": 0}, format="json").status_code == 404
+    )
     assert api.delete(f"/api/v1/keys/{theirs.api_key.pk}/").status_code == 404
     assert api.get("/api/v1/keys/").json() == []
     assert me(theirs.key).status_code == 200

@@ -80,7 +80,9 @@ def test_personal_keys_by_role_and_scope(world, people, role, scope, endpoint):
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e[0] for e in ENDPOINTS])
 @pytest.mark.parametrize("scope", ["full", "read", "ingest"])
 def test_service_account_keys_manage_nothing(world, team, owner, scope, endpoint):
-    issued = service_accounts.service_account_key_create(team=team, account=world["robot"], name="c", scope=scope, actor=owner)
+    issued = service_accounts.service_account_key_create(
+        team=team, account=world["robot"], name="c", scope=scope, actor=owner
+    )
     own_key = world["sa_key"].api_key.pk
     response = call(key_client(issued.key), endpoint, own_key=own_key, sa_key=own_key)
     # Its own keys are not "personal keys", and in acme it is a member, not an admin.

@@ -39,7 +39,10 @@ def test_two_teams_may_each_have_a_service_account_of_the_same_name(owner, team,
 
 
 def test_a_personal_entity_has_no_service_accounts(owner):
-    assert session_client(owner).post("/api/v1/teams/olivia/service-accounts/", {"name": "ci"}, format="json").status_code == 400
+    assert (
+        session_client(owner).post("/api/v1/teams/olivia/service-accounts/", {"name": "ci"}, format="json").status_code
+        == 400
+    )
 
 
 def test_service_account_keys_are_issued_once_and_listed_with_their_hint(owner, team, robot):
@@ -107,14 +110,19 @@ def test_a_key_of_another_teams_service_account_answers_404(owner, team, robot, 
     api = session_client(owner)
     # Through acme's URL, globex's key does not exist.
     assert api.delete(f"{SA}ci/keys/{their_key.api_key.pk}/").status_code == 404
-    assert api.post(f"{SA}ci/keys/{their_key.api_key.pk}/rotate/", {"overlap_seconds": 0}, format="json").status_code == 404
+    assert (
+        api.post(f"{SA}ci/keys/{their_key.api_key.pk}/rotate/", {"overlap_seconds": 0}, format="json").status_code
+        == 404
+    )
     assert api.get(f"{SA}bot/keys/").status_code == 404
     assert key_client(their_key.key).get("/api/v1/me/").status_code == 200
 
 
 def test_the_team_maximum_lifetime_bounds_service_account_keys(owner, team, robot, clock):
     api = session_client(owner)
-    assert api.put("/api/v1/teams/acme/service-key-policy/", {"max_lifetime_days": 30}, format="json").status_code == 200
+    assert (
+        api.put("/api/v1/teams/acme/service-key-policy/", {"max_lifetime_days": 30}, format="json").status_code == 200
+    )
     assert api.get("/api/v1/teams/acme/service-key-policy/").json() == {"max_lifetime_days": 30}
     too_long = api.post(f"{SA}ci/keys/", {"name": "k", "expires_in_days": 31}, format="json")
     assert too_long.status_code == 400 and "30 days" in str(too_long.json())
@@ -154,3 +162,51 @@ def test_only_admins_manage_service_accounts(people, robot, robot_key, who, stat
     ]
     assert [c.status_code for c in calls] == [status] * len(calls)
     assert ApiKey.objects.get().is_live() and User.objects.filter(kind="service").count() == 1
+
+
+def test_a_service_account_stays_confined_even_if_added_to_another_team(
+    owner, team, robot, robot_key, outsider, other_team
+):
+    from teams.access import role_in
+    from teams.models import Role
+
+    # Should any code path ever add it elsewhere, the access layer still refuses.
+    Membership.objects.create(team=other_team, user=robot, role=Role.ADMIN)
+    assert role_in(robot, other_team) is None
+    client = key_client(robot_key.key)
+    assert client.get("/api/v1/teams/globex/service-accounts/").status_code == 404
+    assert client.post("/api/v1/teams/globex/service-accounts/", {"name": "x"}, format="json").status_code == 404
+
+
+def test_listing_keys_costs_a_fixed_number_of_queries(owner, team, robot, django_assert_max_num_queries):
+    for i in range(5):
+        personal_key(owner, name=f"k{i}")
+        service_accounts.service_account_key_create(team=team, account=robot, name=f"k{i}", actor=owner)
+    for key in ApiKey.objects.filter(name="k0"):
+        from accounts.services import key_rotate
+
+        key_rotate(api_key=key, overlap_seconds=60)
+    api = session_client(owner)
+    with django_assert_max_num_queries(4):  # session, user, keys (with successors)
+        assert len(api.get("/api/v1/keys/").json()) == 6
+    with django_assert_max_num_queries(6):  # + membership, service account
+        assert len(api.get(f"{SA}ci/keys/").json()) == 6
+
+
+def test_a_service_account_key_cannot_reach_beyond_its_team_through_the_team_api(
+    owner, team, robot_key, outsider, other_team
+):
+    from teams import services as team_services
+    from teams.models import Role, Team
+
+    client = key_client(robot_key.key)
+    assert [t["name"] for t in client.get("/api/v1/teams/").json()["results"]] == ["acme"]
+    assert client.get("/api/v1/teams/acme/members/").status_code == 200
+    for url in ("/api/v1/teams/globex/", "/api/v1/teams/globex/members/", "/api/v1/teams/globex/audit-log/"):
+        assert client.get(url).status_code == 404, url
+    # It cannot found a team of its own, nor join one through an invitation link.
+    assert client.post("/api/v1/teams/", {"name": "robots"}, format="json").status_code in (400, 403)
+    assert not Team.objects.filter(name="robots").exists()
+    _, token = team_services.invitation_create(team=other_team, actor=outsider, role=Role.ADMIN)
+    assert client.post("/api/v1/invitations/accept/", {"token": token}, format="json").status_code in (400, 403)
+    assert not Membership.objects.filter(team=other_team, user=robot_key.api_key.user).exists()

@@ -7,8 +7,10 @@ open: its test name is set to `sextant.sqlite3` in a temporary folder, which
 the server gets as SEXTANT_DATA_DIR (and so the same WAL/IMMEDIATE options).
 """
 
+import atexit
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -31,9 +33,12 @@ PYTHON = sys.executable
 _SQLITE_DIR = None
 if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     _SQLITE_DIR = Path(tempfile.mkdtemp(prefix="sextant-runs-db-"))
+    atexit.register(shutil.rmtree, _SQLITE_DIR, ignore_errors=True)
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(_SQLITE_DIR / "sextant.sqlite3")
+
 # Run files go to a temporary folder shared with the live server, not ./data.
 settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="sextant-runs-files-"))
+atexit.register(shutil.rmtree, settings.MEDIA_ROOT, ignore_errors=True)
 
 
 def make_key(user, scope: str = "full", kind: str = "personal") -> str:

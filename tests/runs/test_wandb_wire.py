@@ -311,3 +311,14 @@ def test_a_resumed_run_is_running_again_until_it_finishes(wire):
     assert "errors" not in wire.gql(query, "UpsertBucket", entity="acme", project="demo", name="r1", host="gpu-1").json()
     run = Run.objects.get()
     assert run.state == Run.State.RUNNING and run.exit_code is None and run.host == "gpu-1"
+
+
+def test_a_team_that_requires_sso_still_takes_runs_from_its_members_keys(wire, team):
+    # Keys are their own credential: "require SSO" is about password sessions,
+    # and a training script has no browser to log in with.
+    from teams.models import TeamSSOConfig
+
+    TeamSSOConfig.objects.create(team=team, issuer="https://idp.example.com", client_id="c", require_sso=True)
+    assert wire.upsert()["data"]["upsertBucket"]["bucket"]["name"] == "r1"
+    assert wire.stream("acme/demo/r1", {"files": {"wandb-history.jsonl": {"offset": 0, "content": history_lines(0, 3)}}}).status_code == 200
+    assert Run.objects.get(run_id="r1").lines.count() == 3

@@ -105,6 +105,12 @@ def test_search_covers_name_tags_and_notes(api, owner, project):
     assert names("r2") == ["r2"]  # run id
     assert names("nothing like this") == []
     assert names("a.b*(") == []  # regex characters are taken literally
+    Run.objects.filter(run_id="r2").update(tags=["under_score", "100%", 'say "hi"', "Ünïcode"])
+    Run.objects.filter(run_id="r4").update(tags=["underXscore", "100X"])
+    assert names("er_sc") == ["r2"]  # _ and % are not wildcards
+    assert names("00%") == ["r2"]
+    assert names('"hi"') == ["r2"]
+    assert names("ünï") == ["r2"]
 
 
 def test_pagination(api, owner, project):
@@ -113,6 +119,14 @@ def test_pagination(api, owner, project):
     assert first["count"] == second["count"] == 5
     assert [r["name"] for r in first["results"]] == ["r1", "r2"]
     assert [r["name"] for r in second["results"]] == ["r3", "r4"]
+
+
+def test_count_can_be_skipped_for_a_fast_first_page(api, owner, project):
+    body = get(api, owner, url(project), order="name", limit=2, count="false").json()
+    assert body["count"] is None and body["has_more"] is True
+    assert [r["name"] for r in body["results"]] == ["r1", "r2"]
+    last = get(api, owner, url(project), order="name", limit=2, offset=4).json()
+    assert last["count"] == 5 and last["has_more"] is False
 
 
 def test_group_by_config_key_with_aggregates_computed_in_sql(api, owner, project):

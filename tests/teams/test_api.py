@@ -37,7 +37,12 @@ def test_my_teams_lists_only_mine_with_my_role(api, people, member):
 
 def test_team_creation_bad_input_names_the_field(api, owner, team):
     login(api, owner)
-    for body, field in [({}, "name"), ({"name": "Bad Name!"}, "name"), ({"name": "acme"}, "name"), ({"name": "olivia"}, "name")]:
+    for body, field in [
+        ({}, "name"),
+        ({"name": "Bad Name!"}, "name"),
+        ({"name": "acme"}, "name"),
+        ({"name": "olivia"}, "name"),
+    ]:
         response = api.post("/api/v1/teams/", body, format="json")
         assert response.status_code == 400, (body, response.content)
         assert field in response.json()["errors"], response.json()
@@ -57,8 +62,13 @@ def test_a_link_invitation_returns_its_token_once_and_it_can_be_accepted(api, ow
     login(api, outsider)
     accepted = api.post("/api/v1/invitations/accept/", {"token": token}, format="json")
     assert accepted.status_code == 201 and accepted.json()["role"] == "viewer"
+    retried = api.post("/api/v1/invitations/accept/", {"token": token}, format="json")
+    assert retried.status_code == 201 and retried.json() == accepted.json()  # a retry answers as the first did
+    assert AuditEvent.objects.filter(action="invitation.accepted").count() == 1
+    login(api, make_user("lara"))
     again = api.post("/api/v1/invitations/accept/", {"token": token}, format="json")
-    assert again.status_code == 400 and "token" in again.json()["errors"]
+    assert again.status_code == 400 and "accepted" in again.json()["errors"]["token"][0]
+    assert not Membership.objects.filter(team=team, user__username="lara").exists()
 
 
 def test_an_email_invitation_is_sent_through_the_mail_backend(api, owner, team, django_capture_on_commit_callbacks):
@@ -137,7 +147,9 @@ def test_members_of_another_team_are_not_found(api, owner, team, other_team, out
 
 
 def test_team_admins_read_the_audit_log_newest_first(api, owner, member, team):
-    services.member_role_change(membership=member.memberships.get(team=team), role=Role.VIEWER, actor=owner, ip="10.2.2.2")
+    services.member_role_change(
+        membership=member.memberships.get(team=team), role=Role.VIEWER, actor=owner, ip="10.2.2.2"
+    )
     login(api, owner)
     events = api.get("/api/v1/teams/acme/audit-log/").json()["results"]
     assert events[0]["action"] == "member.role_changed" and events[0]["ip"] == "10.2.2.2"
@@ -197,3 +209,24 @@ def test_service_accounts_cannot_accept_invitations(api, owner, team, other_team
     response = api.post("/api/v1/invitations/accept/", {"token": token}, format="json")
     assert response.status_code == 400 and not Membership.objects.filter(team=team, user=robot).exists()
     assert make_user("late")  # the invitation is still usable by a person
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/teams/",
+        "/api/v1/teams/acme/members/",
+        "/api/v1/teams/acme/invitations/",
+        "/api/v1/teams/acme/audit-log/",
+    ],
+)
+def test_list_endpoints_do_not_query_per_row(api, owner, team, url, django_assert_max_num_queries):
+    for i in range(12):
+        user = make_user(f"user{i}")
+        services.member_add(team=team, user=user, role=Role.VIEWER, actor=owner)
+        services.invitation_create(team=team, actor=owner, email=f"guest{i}@example.com")
+        services.team_create(name=f"side{i}", owner=owner)
+    api.force_login(owner)
+    with django_assert_max_num_queries(8):
+        response = api.get(url)
+    assert response.status_code == 200 and response.json()["count"] >= 12

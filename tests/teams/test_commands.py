@@ -26,12 +26,18 @@ def run(*args) -> dict:
 
 
 def test_create_user_team_and_member():
-    admin = run("create_user", "--email", "Ada@Example.com", "--username", "ada", "--password", "correct-horse-battery-9")
+    admin = run(
+        "create_user", "--email", "Ada@Example.com", "--username", "ada", "--password", "correct-horse-battery-9"
+    )
     assert admin["username"] == "ada" and admin["email"] == "ada@example.com" and admin["is_instance_admin"]
     assert User.objects.get(username="ada").check_password("correct-horse-battery-9")
     bob = run("create_user", "--email", "bob@example.com", "--username", "bob")
     assert bob["is_instance_admin"] is False and not User.objects.get(username="bob").has_usable_password()
-    assert run("create_team", "--name", "lab", "--owner", "ada") == {"id": Team.objects.get(name="lab").pk, "name": "lab", "owner": "ada"}
+    assert run("create_team", "--name", "lab", "--owner", "ada") == {
+        "id": Team.objects.get(name="lab").pk,
+        "name": "lab",
+        "owner": "ada",
+    }
     assert run("add_member", "--team", "lab", "--user", "bob@example.com", "--role", "viewer") == {
         "team": "lab",
         "user": "bob",
@@ -67,13 +73,27 @@ def test_a_failing_command_exits_non_zero_with_the_message_on_stderr(tmp_path):
     env.pop("REDIS_URL", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    ok = subprocess.run([*manage, "create_user", "--email", "a@example.com", "--username", "a1"], env=env, cwd=ROOT, capture_output=True, text=True)
+    ok = subprocess.run(
+        [*manage, "create_user", "--email", "a@example.com", "--username", "a1"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0 and json.loads(ok.stdout)["username"] == "a1"
     bad = subprocess.run(
-        [*manage, "add_member", "--team", "nowhere", "--user", "a1", "--role", "member"], env=env, cwd=ROOT, capture_output=True, text=True
+        [*manage, "add_member", "--team", "nowhere", "--user", "a1", "--role", "member"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert bad.returncode != 0 and "no team 'nowhere'" in bad.stderr and bad.stdout == ""
     bad_role = subprocess.run(
-        [*manage, "add_member", "--team", "a1", "--user", "a1", "--role", "owner"], env=env, cwd=ROOT, capture_output=True, text=True
+        [*manage, "add_member", "--team", "a1", "--user", "a1", "--role", "owner"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert bad_role.returncode != 0 and "invalid choice" in bad_role.stderr

@@ -47,7 +47,9 @@ def test_a_link_invitation_is_shown_once(client, owner, team):
 def test_an_email_invitation_from_the_console_is_mailed(client, owner, team, django_capture_on_commit_callbacks):
     client.force_login(owner)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/teams/acme/invitations/", {"email": "pat@example.com", "role": "member", "expires_in_days": "7"})
+        response = client.post(
+            "/teams/acme/invitations/", {"email": "pat@example.com", "role": "member", "expires_in_days": "7"}
+        )
     assert response.status_code == 302
     assert mail.outbox[0].to == ["pat@example.com"] and "/invite/" in mail.outbox[0].body
     assert "pat@example.com" in client.get("/teams/acme/").content.decode()
@@ -55,7 +57,9 @@ def test_an_email_invitation_from_the_console_is_mailed(client, owner, team, dja
 
 def test_a_bad_invitation_form_re_renders_with_errors(client, owner, team, member):
     client.force_login(owner)
-    response = client.post("/teams/acme/invitations/", {"email": member.email, "role": "member", "expires_in_days": "7"})
+    response = client.post(
+        "/teams/acme/invitations/", {"email": member.email, "role": "member", "expires_in_days": "7"}
+    )
     assert response.status_code == 400 and "already a member" in response.content.decode()
     response = client.post("/teams/acme/invitations/", {"role": "boss", "expires_in_days": "700"})
     assert response.status_code == 400
@@ -70,7 +74,12 @@ def test_a_logged_out_invitee_signs_up_then_joins(client, owner, team):
     assert "acme" in page and f"/signup/?next=/invite/{token}/" in page
     response = client.post(
         f"/signup/?next=/invite/{token}/",
-        {"username": "nina", "email": "nina@example.com", "password": "correct-horse-battery-9", "next": f"/invite/{token}/"},
+        {
+            "username": "nina",
+            "email": "nina@example.com",
+            "password": "correct-horse-battery-9",
+            "next": f"/invite/{token}/",
+        },
     )
     assert response.status_code == 302 and response["Location"] == f"/invite/{token}/"
     response = client.post(f"/invite/{token}/")
@@ -80,7 +89,9 @@ def test_a_logged_out_invitee_signs_up_then_joins(client, owner, team):
 
 def test_a_logged_out_invitee_logs_in_then_joins(client, owner, team, outsider):
     _, token = services.invitation_create(team=team, actor=owner)
-    response = client.post("/login/", {"username": "oscar", "password": "correct-horse-battery-9", "next": f"/invite/{token}/"})
+    response = client.post(
+        "/login/", {"username": "oscar", "password": "correct-horse-battery-9", "next": f"/invite/{token}/"}
+    )
     assert response["Location"] == f"/invite/{token}/"
     assert "Join acme" in client.get(f"/invite/{token}/").content.decode()
     client.post(f"/invite/{token}/")
@@ -148,7 +159,9 @@ def test_members_see_the_team_but_not_its_admin_controls(client, member, team):
 
 
 def test_team_admins_read_the_audit_log_in_the_console(client, owner, member, team):
-    services.member_role_change(membership=member.memberships.get(team=team), role=Role.VIEWER, actor=owner, ip="10.3.3.3")
+    services.member_role_change(
+        membership=member.memberships.get(team=team), role=Role.VIEWER, actor=owner, ip="10.3.3.3"
+    )
     client.force_login(owner)
     page = client.get("/teams/acme/audit/").content.decode()
     assert "member.role_changed" in page and "10.3.3.3" in page and "member → viewer" in page
@@ -171,7 +184,9 @@ def test_signup_bad_input_re_renders_and_creates_nothing(client, owner):
     assert response.status_code == 400
     page = response.content.decode()
     assert "Enter a valid email address" in page and "too short" in page
-    response = client.post("/signup/", {"username": "olivia", "email": "x@example.com", "password": "correct-horse-battery-9"})
+    response = client.post(
+        "/signup/", {"username": "olivia", "email": "x@example.com", "password": "correct-horse-battery-9"}
+    )
     assert response.status_code == 400 and "already taken" in response.content.decode()
     assert User.objects.count() == 1
 

@@ -32,7 +32,9 @@ def test_a_link_invitation_is_stored_as_a_hash_and_works_once(team, owner, outsi
     assert (event.actor, event.team, event.target, event.ip) == (outsider, team, "oscar", "10.0.0.2")
 
 
-def test_an_email_invitation_is_mailed_and_only_that_account_may_accept_it(team, owner, outsider, django_capture_on_commit_callbacks):
+def test_an_email_invitation_is_mailed_and_only_that_account_may_accept_it(
+    team, owner, outsider, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         invitation, token = services.invitation_create(team=team, actor=owner, email="Oscar@Example.com")
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["oscar@example.com"]
@@ -77,7 +79,9 @@ def test_a_member_already_in_the_team_cannot_accept_again(team, owner, member):
 
 
 def test_role_changes_are_audited_with_old_and_new_role(team, owner, member):
-    services.member_role_change(membership=member.memberships.get(team=team), role=Role.ADMIN, actor=owner, ip="10.1.1.1")
+    services.member_role_change(
+        membership=member.memberships.get(team=team), role=Role.ADMIN, actor=owner, ip="10.1.1.1"
+    )
     services.member_role_change(membership=member.memberships.get(team=team), role=Role.ADMIN, actor=owner)  # no-op
     event = AuditEvent.objects.get(action="member.role_changed")
     assert (event.actor_label, event.target, event.ip) == ("olivia", "max", "10.1.1.1")
@@ -139,3 +143,12 @@ def test_audit_events_are_append_only(team):
         event.save()
     with pytest.raises(ValueError):
         event.delete()
+
+
+def test_an_email_gets_one_pending_invitation_at_a_time(team, owner):
+    first, _ = services.invitation_create(team=team, actor=owner, email="pat@example.com")
+    with pytest.raises(ValidationError, match="pending invitation"):
+        services.invitation_create(team=team, actor=owner, email="PAT@example.com")
+    services.invitation_revoke(invitation=first, actor=owner)
+    services.invitation_create(team=team, actor=owner, email="pat@example.com")
+    assert Invitation.objects.filter(email="pat@example.com").count() == 2

@@ -29,5 +29,11 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(validation_message(exc)) from None
         self.stdout.write(
-            json.dumps({"team": team_obj.name, "name": service_accounts.service_account_name(account), "username": account.username})
+            json.dumps(
+                {
+                    "team": team_obj.name,
+                    "name": service_accounts.service_account_name(account),
+                    "username": account.username,
+                }
+            )
         )

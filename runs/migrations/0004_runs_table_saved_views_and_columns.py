@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('runs', '0002_derived_metrics_and_key_catalogue'),
+        ('runs', '0003_derived_metrics_and_key_catalogue'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

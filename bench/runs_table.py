@@ -1,0 +1,434 @@
+#!/usr/bin/env python3
+"""Runs table benchmark: 100,000 runs in one project on PostgreSQL, side by side with MLflow.
+
+    make bench-table            (DATABASE_URL, REDIS_URL default to local PostgreSQL / Redis)
+
+1. Seeds one project with --runs runs (20 config and 20 summary keys each, bulk
+   inserted). The first five of each are the very values MLflow's scenario d
+   (../shared/bench/mlflow_bench.py, seed 42) gives its runs: acc, loss, f1,
+   precision, recall; lr, batch_size, optimizer, seed, layers.
+2. Serves Sextant with gunicorn and times, over HTTP with an API key:
+   filter + sort + first page (acc > 0.5, by loss ascending, 100 rows: the
+   MLflow search), the same at 50 rows, an equality filter, and group-by
+   optimizer with mean/min/max accuracy. Medians of --calls calls.
+3. MLflow (if bench/.venv-mlflow exists): `mlflow server` on its own PostgreSQL
+   database, populated and searched by mlflow_bench.py scenario d with the
+   same runs; its search median is reported next to ours as a ratio.
+4. Summary freshness: one Celery worker, 16 clients logging history through
+   file_stream (the SDK's endpoint) to their own runs; the time from a
+   logged line's commit to its value showing in the run's derived metrics,
+   p50/p95.
+
+Figures are printed and written to bench/results/runs_table.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+MLFLOW_VENV = ROOT / "bench" / ".venv-mlflow"
+MLFLOW_BENCH = Path(os.environ.get("MLFLOW_BENCH", "/work/shared/bench/mlflow_bench.py"))
+PG_ROOT = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DB_NAME = "sextant_bench_table"
+MLFLOW_DB = "mlflow_bench_table"
+
+os.environ.setdefault("DATABASE_URL", f"{PG_ROOT}/{DB_NAME}")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not come up")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def ensure_database(name: str, *, fresh: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_ROOT}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and fresh:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+# --- the runs -----------------------------------------------------------------------------------
+
+
+def mlflow_specs(count: int) -> list[tuple[dict, dict]]:
+    """(config, summary) per run: scenario d's values first, then 15 more keys of each."""
+    rnd = random.Random(42)  # exactly mlflow_bench.py scenario_d's sequence of draws
+    specs = []
+    for i in range(count):
+        loss = rnd.random() * 2.0
+        metrics = {"acc": rnd.random(), "loss": loss, "f1": rnd.random(), "precision": rnd.random(), "recall": rnd.random()}
+        params = {
+            "lr": float(f"{10 ** -rnd.uniform(1, 5):.2e}"),
+            "batch_size": rnd.choice([32, 64, 128, 256]),
+            "optimizer": rnd.choice(["adam", "sgd", "adamw"]),
+            "seed": i,
+            "layers": rnd.randint(2, 48),
+        }
+        specs.append((params, metrics))
+    extra = random.Random(7)
+    for params, metrics in specs:
+        for k in range(5, 20):
+            params[f"p{k:02d}"] = extra.choice([extra.random(), extra.randint(0, 1000), f"v{extra.randint(0, 20)}"])
+            metrics[f"m{k:02d}"] = extra.random()
+    return specs
+
+
+def seed(count: int) -> tuple[str, str]:
+    """The project (created once, reused by later runs of the bench) and a fresh API key."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    from accounts.keys import display_hint, generate_key, hash_key
+    from accounts.models import ApiKey, User
+    from runs.models import Project, Run
+    from teams import services
+    from teams.models import Team
+
+    user = User.objects.filter(username="bencher").first() or services.user_create(
+        username="bencher", email="bencher@example.com", password="correct-horse-battery-9"
+    )
+    team = Team.objects.filter(name="benchteam").first() or services.team_create(name="benchteam", owner=user)
+    project, _ = Project.objects.get_or_create(team=team, name="table")
+    have = Run.objects.filter(project=project).count()
+    if have != count:
+        Run.objects.filter(project=project).delete()
+        t0 = time.perf_counter()
+        batch = []
+        for i, (params, metrics) in enumerate(mlflow_specs(count)):
+            config = {k: {"value": v} for k, v in params.items()}
+            batch.append(
+                Run(
+                    project=project,
+                    run_id=f"r{i}",
+                    display_name=f"run-{i}",
+                    state="finished",
+                    config=config,
+                    summary=metrics,
+                    tags=["bench"] + (["even"] if i % 2 == 0 else []),
+                    author=user,
+                )
+            )
+            if len(batch) == 5000:
+                Run.objects.bulk_create(batch)
+                batch = []
+        Run.objects.bulk_create(batch)
+        print(f"seeded {count} runs in {time.perf_counter() - t0:.1f}s", flush=True)
+    # The catalogue (as the derived-data task builds it), then the hot-key indexes its periodic job makes.
+    from runs import derived, indexes
+
+    derived.refresh_run(run_id=Run.objects.filter(project=project).values_list("pk", flat=True).first())
+    t0 = time.perf_counter()
+    made = indexes.ensure_key_indexes()
+    if made:
+        print(f"indexed {len(made)} summary keys in {time.perf_counter() - t0:.1f}s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE runs_run")
+    key = generate_key("personal")
+    ApiKey.objects.create(user=user, name="bench", key_hash=hash_key(key), hint=display_hint(key), scope="full")
+    connection.close()
+    return team.name, key
+
+
+# --- Sextant over HTTP ------------------------------------------------------------------------------
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    env = dict(os.environ, WEB_CONCURRENCY="2", GUNICORN_THREADS="4")
+    return subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-c", "config/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+         "--access-logfile", "/dev/null"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def time_queries(base: str, key: str, calls: int, count: int) -> dict:
+    import requests
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {key}"
+    specs = mlflow_specs(count)
+    expected = sorted(m["loss"] for _, m in specs if m["acc"] > 0.5)
+    queries = {
+        "filter_sort_page100": {"filters": json.dumps({"summary_metrics.acc": {"$gt": 0.5}}), "order": "summary_metrics.loss", "limit": 100, "columns": "summary_metrics.loss,summary_metrics.acc,config.lr"},
+        "filter_sort_page100_no_count": {"filters": json.dumps({"summary_metrics.acc": {"$gt": 0.5}}), "order": "summary_metrics.loss", "limit": 100, "count": "false", "columns": "summary_metrics.loss,summary_metrics.acc,config.lr"},
+        "filter_sort_page50": {"filters": json.dumps({"summary_metrics.acc": {"$gt": 0.5}}), "order": "summary_metrics.loss", "limit": 50, "columns": "summary_metrics.loss,summary_metrics.acc,config.lr"},
+        "eq_filter_sort_page50": {"filters": json.dumps({"config.optimizer": "adam", "config.batch_size": 64}), "order": "-summary_metrics.f1", "limit": 50},
+        "search_sort_page50": {"search": "run-4242", "order": "-summary_metrics.acc", "limit": 50},
+        "group_by_optimizer_mean_acc": {"group_by": "config.optimizer", "agg": "summary_metrics.acc"},
+        "group_by_layers_mean_loss": {"group_by": "config.layers", "agg": "summary_metrics.loss", "limit": 100},
+    }  # fmt: skip
+    out = {}
+    for name, params in queries.items():
+        url = base + "runs/?" + urllib.parse.urlencode(params)
+        first = session.get(url, timeout=120)
+        first.raise_for_status()
+        body = first.json()
+        latencies = []
+        for _ in range(calls):
+            t = time.perf_counter()
+            response = session.get(url, timeout=120)
+            latencies.append(time.perf_counter() - t)
+            response.raise_for_status()
+        entry = {"median_ms": round(statistics.median(latencies) * 1e3, 1), "p90_ms": round(pct(latencies, 0.9) * 1e3, 1), "calls": calls}
+        if name.startswith("filter_sort_page100"):
+            got = [row["summary_metrics.loss"] for row in body["results"]]
+            entry["result_correct"] = got == expected[:100] and body["count"] in (None, len(expected))
+        if name.startswith("group_by"):
+            entry["groups"] = body["count"]
+        out[name] = entry
+        print(f"  sextant {name}: median {entry['median_ms']} ms, p90 {entry['p90_ms']} ms", flush=True)
+    return out
+
+
+# --- MLflow -----------------------------------------------------------------------------------------------
+
+
+def run_mlflow(count: int, calls: int) -> dict | None:
+    mlflow = MLFLOW_VENV / "bin" / "mlflow"
+    if not mlflow.exists() or not MLFLOW_BENCH.exists():
+        print("MLflow side skipped: install it with `python3 -m venv bench/.venv-mlflow && "
+              "bench/.venv-mlflow/bin/pip install mlflow psycopg2-binary requests`", flush=True)  # fmt: skip
+        return None
+    ensure_database(MLFLOW_DB, fresh=True)
+    port = free_port()
+    artifacts = RESULTS / "mlflow-artifacts"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    server = subprocess.Popen(
+        [str(mlflow), "server", "--backend-store-uri", f"{PG_ROOT.replace('postgres://', 'postgresql://')}/{MLFLOW_DB}",
+         "--default-artifact-root", str(artifacts), "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", timeout=120)
+        out_path = RESULTS / "mlflow_scenario_d.json"
+        subprocess.run(
+            [str(MLFLOW_VENV / "bin" / "python"), str(MLFLOW_BENCH), "--base-url", f"http://127.0.0.1:{port}",
+             "--scenarios", "d", "--read-runs", str(count), "--search-calls", str(calls), "--history-steps", "1000",
+             "--history-calls", "3", "--label", "postgresql", "--json-out", str(out_path)],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        report = json.loads(out_path.read_text())
+    finally:
+        stop(server)
+    found = _find(report, "search")
+    print(f"  mlflow search: median {found.get('median_ms')} ms (populated in {_find(report, 'populate').get('wall_s')} s)", flush=True)
+    return {"search": found, "populate": _find(report, "populate")}
+
+
+def _find(report, key):
+    if isinstance(report, dict):
+        if key in report and isinstance(report[key], dict):
+            return report[key]
+        for value in report.values():
+            found = _find(value, key)
+            if found:
+                return found
+    if isinstance(report, list):
+        for value in report:
+            found = _find(value, key)
+            if found:
+                return found
+    return {}
+
+
+# --- summary freshness ----------------------------------------------------------------------------------------
+
+
+def freshness(base_url: str, team: str, key: str, clients: int, seconds: float, rate_hz: float) -> dict:
+    """16 clients log through file_stream; how long until each value shows in the run's derived metrics."""
+    import django
+    import requests
+
+    django.setup()
+    from django.db import close_old_connections
+
+    from runs.models import Project, Run, RunMetric
+
+    project = Project.objects.get(team__name=team, name="table")
+    runs = []
+    for c in range(clients):
+        run, _ = Run.objects.get_or_create(project=project, run_id=f"fresh{c}-{int(time.time())}", defaults={"display_name": f"fresh{c}"})
+        runs.append(run)
+    committed: dict[tuple[int, int], float] = {}
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+    errors = []
+
+    def client(run) -> None:
+        session = requests.Session()
+        session.auth = ("api", key)
+        url = f"{base_url}/files/{team}/table/{run.run_id}/file_stream"
+        step = 0
+        while time.monotonic() < stop_at:
+            line = json.dumps({"_step": step, "loss": 1.0 / (step + 1), "_runtime": step})
+            body = {"files": {"wandb-history.jsonl": {"offset": step, "content": [line]}}}
+            response = session.post(url, json=body, timeout=30)
+            if response.status_code != 200:
+                errors.append(response.status_code)
+            else:
+                with lock:
+                    committed[(run.pk, step)] = time.monotonic()
+            step += 1
+            time.sleep(1.0 / rate_hz)
+
+    threads = [threading.Thread(target=client, args=(run,)) for run in runs]
+    for thread in threads:
+        thread.start()
+    seen: dict[int, int] = {run.pk: -1 for run in runs}
+    latencies = []
+    deadline = stop_at + 15
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        close_old_connections()
+        for run_pk, last_step in RunMetric.objects.filter(run__in=runs, key="loss").values_list("run_id", "last_step"):
+            if last_step is None:
+                continue
+            for step in range(seen[run_pk] + 1, last_step + 1):
+                with lock:
+                    at = committed.get((run_pk, step))
+                if at is not None:
+                    latencies.append(now - at)
+            seen[run_pk] = max(seen[run_pk], last_step)
+        with lock:
+            pending = sum(1 for (run_pk, step) in committed if step > seen[run_pk])
+        if time.monotonic() > stop_at and pending == 0:
+            break
+        time.sleep(0.02)
+    for thread in threads:
+        thread.join()
+    with lock:
+        lost = sum(1 for (run_pk, step) in committed if step > seen[run_pk])
+    result = {
+        "clients": clients,
+        "lines_logged": len(committed),
+        "lines_per_s": round(len(committed) / seconds, 1),
+        "http_errors": len(errors),
+        "never_seen": lost,
+        "p50_ms": round(pct(latencies, 0.5) * 1e3, 1) if latencies else None,
+        "p95_ms": round(pct(latencies, 0.95) * 1e3, 1) if latencies else None,
+        "max_ms": round(max(latencies) * 1e3, 1) if latencies else None,
+    }
+    print(f"  freshness: {result}", flush=True)
+    return result
+
+
+def start_worker() -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(ROOT / ".venv/bin/celery"), "-A", "config", "worker", "-P", "solo", "--loglevel", "WARNING",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=100_000)
+    parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument("--skip-mlflow", action="store_true")
+    parser.add_argument("--skip-freshness", action="store_true")
+    parser.add_argument("--skip-sextant", action="store_true", help="only the MLflow side (results are merged)")
+    parser.add_argument("--fresh-seconds", type=float, default=30)
+    parser.add_argument("--fresh-rate", type=float, default=5.0, help="lines per second per client")
+    args = parser.parse_args()
+    if not os.environ["DATABASE_URL"].startswith("postgres"):
+        raise SystemExit("the benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out_file = RESULTS / "runs_table.json"
+    results: dict = json.loads(out_file.read_text()) if out_file.exists() else {}
+    results |= {"runs": args.runs, "config_keys": 20, "summary_keys": 20, "load_average": os.getloadavg()}
+    if args.skip_sextant:
+        _mlflow_side(args, results, out_file)
+        return
+    ensure_database(DB_NAME)
+    team, key = seed(args.runs)
+    port = free_port()
+    web = start_gunicorn(port)
+    worker = None
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/schema/")
+        base = f"http://127.0.0.1:{port}/api/v1/teams/{team}/projects/table/"
+        results["sextant"] = time_queries(base, key, args.calls, args.runs)
+        if not args.skip_freshness:
+            worker = start_worker()
+            time.sleep(3)
+            results["freshness"] = freshness(f"http://127.0.0.1:{port}", team, key, 16, args.fresh_seconds, args.fresh_rate)
+    finally:
+        stop(web)
+        stop(worker)
+    if not args.skip_mlflow:
+        _mlflow_side(args, results, out_file)
+    else:
+        out_file.write_text(json.dumps(results, indent=2))
+        print(json.dumps(results, indent=2))
+
+
+def _mlflow_side(args, results: dict, out_file: Path) -> None:
+    mlflow = run_mlflow(args.runs, args.calls)
+    if mlflow:
+        results["mlflow"] = mlflow
+        theirs = mlflow["search"].get("median_ms")
+        for name in ("filter_sort_page100", "filter_sort_page100_no_count"):
+            ours = results.get("sextant", {}).get(name, {}).get("median_ms")
+            if theirs and ours:
+                results[f"mlflow_search_ms_over_sextant_{name}_ms"] = round(theirs / ours, 2)
+    out_file.write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

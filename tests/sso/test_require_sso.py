@@ -1,0 +1,113 @@
+"""A team that requires SSO refuses its members' password sessions for its data (teams.access)."""
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import RequestFactory
+
+from accounts.keys import generate_key, hash_key
+from accounts.models import ApiKey
+from teams.access import SSO_SESSION_KEY, SSORequired, access_team
+from teams.models import Membership, Role, TeamSSOConfig
+from teams.sso.crypto import encrypt_secret
+
+from .conftest import session_login
+
+
+def require_sso(team, required=True):
+    return TeamSSOConfig.objects.create(
+        team=team, issuer="https://login.acme.test", client_id="c", client_secret_encrypted=encrypt_secret("s"),
+        allowed_domains=["acme.test"], require_sso=required,
+    )
+
+
+def request_with_session(team_ids=()):
+    request = RequestFactory().get("/")
+    request.session = SessionStore()
+    if team_ids:
+        request.session[SSO_SESSION_KEY] = list(team_ids)
+    return request
+
+
+@pytest.mark.django_db
+class TestAccessTeam:
+    def test_a_password_session_is_refused_when_the_team_requires_sso(self, team, member):
+        require_sso(team)
+        with pytest.raises(SSORequired, match="requires single sign-on"):
+            access_team(member, "acme", request=request_with_session())
+
+    def test_a_session_that_came_through_the_teams_sso_is_let_in(self, team, member):
+        require_sso(team)
+        assert access_team(member, "acme", request=request_with_session([team.pk])) == (team, Role.MEMBER)
+
+    def test_sso_through_another_team_does_not_count(self, team, other_team, member):
+        require_sso(team)
+        with pytest.raises(SSORequired):
+            access_team(member, "acme", request=request_with_session([other_team.pk]))
+
+    def test_instance_admins_keep_their_password_login(self, team, owner):
+        require_sso(team)
+        assert owner.is_superuser
+        assert access_team(owner, "acme", request=request_with_session()) == (team, Role.ADMIN)
+
+    def test_without_a_request_a_team_that_requires_sso_refuses(self, team, member):
+        require_sso(team)
+        with pytest.raises(SSORequired):
+            access_team(member, "acme")
+
+    def test_sso_configured_but_not_required_changes_nothing(self, team, member):
+        require_sso(team, required=False)
+        assert access_team(member, "acme", request=request_with_session()) == (team, Role.MEMBER)
+        assert access_team(member, "acme") == (team, Role.MEMBER)
+
+    def test_outsiders_still_get_404_not_a_hint_about_sso(self, team, outsider):
+        from django.http import Http404
+
+        require_sso(team)
+        with pytest.raises(Http404):
+            access_team(outsider, "acme", request=request_with_session())
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_a_password_session_of_a_team_that_requires_sso(api, team, member):
+    Membership.objects.filter(team=team, user=member).update(role=Role.ADMIN)
+    require_sso(team)
+    session_login(api, member)
+    response = api.get("/api/v1/teams/acme/sso/")
+    assert response.status_code == 403
+    assert "requires single sign-on" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_an_api_key_is_not_a_password_session(api, team, member):
+    Membership.objects.filter(team=team, user=member).update(role=Role.ADMIN)
+    require_sso(team)
+    key = generate_key("personal")
+    ApiKey.objects.create(user=member, name="ci", key_hash=hash_key(key), hint="x", scope="full")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert api.get("/api/v1/teams/acme/sso/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_member_who_logs_in_through_sso_reaches_the_team_and_a_password_session_does_not(
+    acme_sso, browser, api, team, member
+):
+    Membership.objects.filter(team=team, user=member).update(role=Role.ADMIN)
+    TeamSSOConfig.objects.filter(pk=acme_sso.pk).update(require_sso=True)
+
+    password = browser()
+    password.session.get(f"{password.base}/login/")
+    token = password.session.cookies["csrftoken"]
+    password.session.post(f"{password.base}/login/", data={"username": member.email, "password": "correct-horse-battery-9",
+                                                          "csrfmiddlewaretoken": token}, headers={"Referer": password.base})
+    assert password.get("/").status_code == 200  # logged in
+    assert password.get("/teams/acme/").status_code == 403  # the team's console page
+    assert password.get("/teams/max/").status_code == 200  # a team without SSO: the password session is fine
+    console = password.get("/teams/acme/sso/")
+    assert console.status_code == 302 and console.headers["Location"] == "/sso/acme/login/?next=%2Fteams%2Facme%2Fsso%2F"
+    assert password.get("/api/v1/teams/acme/sso/").status_code == 403
+
+    sso = browser()
+    assert sso.login("acme", member.email).status_code == 302
+    assert sso.get("/teams/acme/sso/").status_code == 200
+    assert sso.get("/teams/acme/").status_code == 200
+    assert sso.get("/api/v1/teams/acme/sso/").status_code == 200
