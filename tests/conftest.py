@@ -16,6 +16,13 @@ def no_key_material_in_logs():
     from tests.log_guard import KeyMaterialHandler, register_secret
 
     register_secret(FIXTURE_PASSWORD)
+    try:  # the OIDC client secrets the SSO fixtures hand to the server
+        from tests.sso.conftest import SECRET_A, SECRET_B
+
+        register_secret(SECRET_A)
+        register_secret(SECRET_B)
+    except ImportError:
+        pass
     handler = KeyMaterialHandler()
     root = logging.getLogger()
     previous_level = root.level

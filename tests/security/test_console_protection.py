@@ -74,7 +74,8 @@ def test_api_writes_with_a_session_need_the_csrf_token_but_keys_do_not(owner, te
 
 
 CONSOLE_PAGES = ["/", "/login/", "/signup/", "/settings/", "/settings/api-keys/", "/teams/acme/",
-                 "/teams/acme/service-accounts/", "/instance/", "/password/change/", "/acme/demo/"]  # fmt: skip
+                 "/teams/acme/service-accounts/", "/instance/", "/password/change/", "/acme/demo/", "/teams/acme/sso/", "/sso/",
+                 "/teams/acme/audit/"]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", CONSOLE_PAGES)
