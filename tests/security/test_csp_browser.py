@@ -40,6 +40,15 @@ def test_every_console_page_runs_without_a_csp_violation(live_server, page, owne
     assert not [text for text in console if "Content Security Policy" in text], console
 
 
+def test_the_api_docs_page_renders_under_the_policy(live_server, page, owner, team):
+    page.add_init_script(WATCH_VIOLATIONS)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector(".opblock", timeout=30_000)  # Swagger UI fetched the schema and drew the operations
+    assert page.locator(".opblock").count() > 20
+    assert page.evaluate("window.__cspViolations") == []
+
+
 def test_confirm_and_autosubmit_still_work_under_the_policy(live_server, page, owner, team, member):
     page.add_init_script(WATCH_VIOLATIONS)
     log_in(page, live_server.url)
