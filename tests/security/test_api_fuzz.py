@@ -43,6 +43,21 @@ def load_schema():
 
 schema = load_schema()
 TRIED: dict[str, int] = {}
+STATUSES: dict[str, int] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_figures():
+    """Requests tried per identity and statuses seen, into the reliability results file."""
+    from tests.reliability.conftest import Figures
+
+    yield
+    if TRIED:
+        figures = Figures("schemathesis_api")
+        figures.update(operations=sum(1 for _ in schema.get_all_operations()),
+                       requests_by_identity=dict(TRIED), requests=sum(TRIED.values()), statuses=dict(STATUSES),
+                       server_errors=STATUSES.get("500", 0))  # fmt: skip
+        figures.save()
 
 
 @pytest.fixture
@@ -81,6 +96,7 @@ def exercise(case, who: str, keys: dict) -> None:
     case.path_parameters = {**(case.path_parameters or {}), **known_parameters(case, who, keys)}
     response = case.call(headers={"Authorization": f"Bearer {keys[who]}"})
     TRIED[who] = TRIED.get(who, 0) + 1
+    STATUSES[str(response.status_code)] = STATUSES.get(str(response.status_code), 0) + 1
     case.validate_response(response, checks=CHECKS)
 
 
