@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install install-test bench bench-keys clean
+.PHONY: run test install install-test bench bench-keys bench-panels clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ tests/oidc/node_modules/.installed: tests/oidc/package-lock.json
 
 test: $(VENV)/.installed-test tests/oidc/node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Report panels on PostgreSQL (bench/panels.py): 1M-step line panel, 50 x 100k grouped, memory.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sextant_bench_panels
+bench-panels: $(VENV)/.installed
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/panels.py $(BENCH_ARGS)
 
 # Key authentication cost vs a session, 100,000 keys; needs DATABASE_URL=postgres://... (REDIS_URL as in production).
 bench-keys: $(VENV)/.installed

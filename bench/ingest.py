@@ -16,7 +16,7 @@ comparable as ratios:
      `make bench-ingest`) on its own fresh PostgreSQL database, driven by
      ../shared/bench/mlflow_bench.py (scenarios a and c) with the same points.
 
-Usage: .venv/bin/python bench/ingest.py [--pg postgres://postgres@127.0.0.1:5432] [--quick]
+Usage: .venv/bin/python bench/ingest.py [--pg postgres://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/N]
 """
 
 import argparse
@@ -133,7 +133,7 @@ class Sextant:
 
     def native(self, run_id: str, offset: int, batch: list[dict]) -> None:
         body = {"stream": "history", "offset": offset, "lines": batch}
-        url = f"{self.base}/api/v1/teams/bench/projects/bench/runs/{run_id}/lines"
+        url = f"{self.base}/api/v1/teams/bench/projects/bench/runs/{run_id}/lines/"
         response = self.session.post(url, data=json.dumps(body), headers={"Content-Type": "application/json"}, timeout=300)
         response.raise_for_status()
 
@@ -192,11 +192,13 @@ def sextant_throughput(base: str, key: str, how: str, clients: int, steps: int, 
     return {"clients": clients, "points": points, "wall_s": round(wall, 2), "points_per_s": round(points / wall), "errors": errors}
 
 
-def start_sextant(pg: str, data_dir: Path) -> tuple[subprocess.Popen, str, str]:
+def start_sextant(pg: str, data_dir: Path, redis: str | None) -> tuple[subprocess.Popen, str, str, subprocess.Popen | None]:
     db_url = recreate_database(pg, "sextant_ingest_bench")
     env = {**os.environ, "DATABASE_URL": db_url, "SEXTANT_DATA_DIR": str(data_dir), "SECRET_KEY": "bench-" + "x" * 40,
            "SEXTANT_RATE_LIMIT_REQUESTS": "0", "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings"}
     env.pop("REDIS_URL", None)
+    if redis:
+        env["REDIS_URL"] = redis  # the production shape: Redis cache and broker, a Celery worker beside gunicorn
     python = ROOT / ".venv" / "bin" / "python"
     subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([python, "manage.py", "createcachetable"], cwd=ROOT, env=env, check=True)
@@ -215,7 +217,13 @@ def start_sextant(pg: str, data_dir: Path) -> tuple[subprocess.Popen, str, str]:
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     wait_port(port, proc)
-    return proc, f"http://127.0.0.1:{port}", key
+    worker = None
+    if redis:
+        worker = subprocess.Popen(
+            [ROOT / ".venv" / "bin" / "celery", "-A", "config", "worker", "--concurrency", "1", "-l", "warning"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    return proc, f"http://127.0.0.1:{port}", key, worker
 
 
 def memory_growth(base: str, key: str, server_pid: int, total_steps: int) -> dict:
@@ -271,7 +279,16 @@ def mlflow_throughput(pg: str, steps: int, steps_c: int, clients: int, workdir: 
             except requests.RequestException:
                 pass
             time.sleep(1)
-        time.sleep(5)  # every worker booted, not only the first
+        # Every worker booted, not only the first: ten answers in a row from the real API.
+        api = f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search"
+        in_a_row = 0
+        while in_a_row < 10 and time.monotonic() < deadline:
+            try:
+                ok = requests.post(api, json={"max_results": 1}, timeout=10, headers={"Connection": "close"}).status_code == 200
+            except requests.RequestException:
+                ok = False
+            in_a_row = in_a_row + 1 if ok else 0
+            time.sleep(0.5)
         out = workdir / "mlflow.json"
         subprocess.run(
             [MLFLOW_VENV / "bin" / "python", MLFLOW_BENCH, "--base-url", f"http://127.0.0.1:{port}", "--scenarios", "a,c",
@@ -299,6 +316,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--memory-steps", type=int, default=100_000, help="steps (x10 points) for the memory run")
     parser.add_argument("--skip-mlflow", action="store_true")
+    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL"), help="run Sextant with this REDIS_URL and a Celery worker")
     parser.add_argument("--json-out", default=str(ROOT / "bench" / "results" / "ingest.json"))
     args = parser.parse_args()
 
@@ -308,7 +326,8 @@ def main() -> int:
         if not args.skip_mlflow:
             report["mlflow"] = mlflow_throughput(args.pg, args.steps, args.steps_c, args.clients, workdir)
             print(f"mlflow: {json.dumps(report['mlflow'])}", flush=True)
-        server, base, key = start_sextant(args.pg, workdir / "sextant")
+        server, base, key, worker = start_sextant(args.pg, workdir / "sextant", args.redis)
+        report["sextant_config"] = "PostgreSQL + Redis + 1 Celery worker" if args.redis else "PostgreSQL, tasks in-process"
         try:
             Sextant(base, key).create_run("warmup")
             log_steps(Sextant(base, key), "file_stream", "warmup", 1000)
@@ -327,8 +346,10 @@ def main() -> int:
             report["sextant_memory"] = memory_growth(base, key, server.pid, args.memory_steps)
             print(f"sextant memory: {json.dumps(report['sextant_memory'])}", flush=True)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for proc in (server, worker):
+                if proc is not None:
+                    proc.terminate()
+                    proc.wait(timeout=30)
         if not args.skip_mlflow:
             for how in ("file_stream", "native"):
                 ours = report[f"sextant_{how}"]

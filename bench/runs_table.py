@@ -214,7 +214,7 @@ def time_queries(base: str, key: str, calls: int, count: int) -> dict:
     }  # fmt: skip
     out = {}
     for name, params in queries.items():
-        url = base + "runs/?" + urllib.parse.urlencode(params)
+        url = base + "runs-table/?" + urllib.parse.urlencode(params)
         first = session.get(url, timeout=120)
         first.raise_for_status()
         body = first.json()

@@ -10,8 +10,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 accesslog = "-"
-# Never log query strings: signed upload URLs carry their token there.
+# The path only (%(U)s), never the query string; the one secret a path can
+# carry, a signed upload URL's token, is masked by RedactingLogger below.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+logger_class = "config.gunicorn_logging.RedactingLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

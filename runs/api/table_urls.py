@@ -4,7 +4,7 @@ from . import table_views
 
 _project = "teams/<str:team>/projects/<str:project>"
 urlpatterns = [
-    path(f"{_project}/runs/", table_views.RunsTableView.as_view(), name="runs-table"),
+    path(f"{_project}/runs-table/", table_views.RunsTableView.as_view(), name="runs-table"),
     path(f"{_project}/runs.csv", table_views.RunsCsvView.as_view(), name="runs-table-csv"),
     path(f"{_project}/runs-table/columns/", table_views.TableColumnsView.as_view(), name="runs-table-columns"),
     path(f"{_project}/views/", table_views.SavedViewListView.as_view(), name="saved-views"),

@@ -14,18 +14,18 @@ from .conftest import key_client
 
 pytestmark = pytest.mark.django_db
 
-RUNS = "/api/v1/teams/{team}/projects/demo/runs"
-RUN = RUNS + "/r1"
+RUNS = "/api/v1/teams/{team}/projects/demo/runs/"
+RUN = RUNS + "r1"
 # (method, url, body, writes?)
 ENDPOINTS = [
     ("get", RUNS, None, False),
     ("post", RUNS, {"run_id": "new"}, True),
-    ("get", RUN, None, False),
-    ("patch", RUN, {"notes": "n"}, True),
-    ("post", RUN + "/lines", {"stream": "history", "offset": 0, "lines": [{"_step": 9}]}, True),
-    ("get", RUN + "/history", None, False),
-    ("patch", RUN + "/summary", {"values": {"a": 1}}, True),
-    ("post", RUN + "/finish", {"exit_code": 0}, True),
+    ("get", RUN + "/", None, False),
+    ("patch", RUN + "/", {"notes": "n"}, True),
+    ("post", RUN + "/lines/", {"stream": "history", "offset": 0, "lines": [{"_step": 9}]}, True),
+    ("get", RUN + "/history/", None, False),
+    ("patch", RUN + "/summary/", {"values": {"a": 1}}, True),
+    ("post", RUN + "/finish/", {"exit_code": 0}, True),
 ]
 
 

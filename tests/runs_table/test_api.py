@@ -62,7 +62,7 @@ def login(api, user):
     api.credentials(HTTP_X_CSRFTOKEN=secret)
 
 
-def url(project, suffix="runs/", team=None):
+def url(project, suffix="runs-table/", team=None):
     return BASE.format(team=team or project.team.name, project=project.name) + "/" + suffix
 
 
@@ -307,7 +307,7 @@ def test_saved_views_refuse_bad_definitions(api, owner, project, body, field):
 # --- tenancy: every endpoint, every role, another team's project, key scopes ------------------
 
 ENDPOINTS = [
-    ("get", "runs/", None),
+    ("get", "runs-table/", None),
     ("get", "runs.csv", None),
     ("get", "runs-table/columns/", None),
     ("put", "runs-table/columns/", {"columns": ["state"]}),
@@ -323,7 +323,7 @@ def test_roles_on_own_team(api, people, project, method, suffix, body, role, sta
     response = getattr(api, method)(url(project, suffix), body, format="json") if body else api.get(url(project, suffix))
     expected = 201 if (status == 200 and method == "post") else status
     assert response.status_code == expected, response.content[:300]
-    if status == 200 and suffix == "runs/":
+    if status == 200 and suffix == "runs-table/":
         assert response.json()["count"] == 5
 
 
@@ -348,7 +348,7 @@ def test_another_users_saved_view_is_a_404_whoever_asks(api, people, project, ro
 
 
 def test_a_missing_project_in_my_team_is_a_404(api, owner, project):
-    assert get(api, owner, BASE.format(team="acme", project="nope") + "/runs/").status_code == 404
+    assert get(api, owner, BASE.format(team="acme", project="nope") + "/runs-table/").status_code == 404
 
 
 def test_anonymous_is_refused(api, project):
@@ -378,5 +378,5 @@ def test_a_key_reads_only_its_users_teams(api, outsider, project, foreign_projec
 def test_the_api_is_in_the_openapi_schema(api, owner):
     login(api, owner)
     schema = api.get("/api/schema/", {"format": "json"}).json()
-    assert "/api/v1/teams/{team}/projects/{project}/runs/" in schema["paths"]
+    assert "/api/v1/teams/{team}/projects/{project}/runs-table/" in schema["paths"]
     assert "/api/v1/teams/{team}/projects/{project}/views/{view_id}/" in schema["paths"]

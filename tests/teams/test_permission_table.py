@@ -39,6 +39,15 @@ def a_third_teams_invitation(team):
     return {"token": token}
 
 
+def a_reset_link(team):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = admin_of(team)
+    return {"uid": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
+
+
 def token_body(user, kwargs):
     return {"token": kwargs["token"]}
 
@@ -65,7 +74,12 @@ API = [
     Endpoint("DELETE", "/api/v1/teams/{team}/invitations/{invitation}/", "admin", setup=an_invitation),
     Endpoint("GET", "/api/v1/teams/{team}/audit-log/", "admin"),
     Endpoint(
-        "POST", "/api/v1/invitations/accept/", "user", team_scoped=False, setup=a_third_teams_invitation, data=token_body
+        "POST",
+        "/api/v1/invitations/accept/",
+        "user",
+        team_scoped=False,
+        setup=a_third_teams_invitation,
+        data=token_body,
     ),
     Endpoint("GET", "/api/v1/instance/", "instance_admin", team_scoped=False),
     Endpoint("PATCH", "/api/v1/instance/", "instance_admin", team_scoped=False, data={"signup_open": False}),
@@ -89,8 +103,10 @@ CONSOLE = [
     Endpoint("GET", "/settings/", "user", team_scoped=False),
     Endpoint("POST", "/settings/", "user", team_scoped=False, data={"night_mode": "on"}),
     Endpoint("POST", "/settings/profile/", "user", team_scoped=False, data=own_profile),
+    Endpoint("GET", "/settings/api-keys/", "user", team_scoped=False),
     Endpoint("GET", "/password/change/", "user", team_scoped=False),
     Endpoint("GET", "/password/reset/", "anyone", team_scoped=False),
+    Endpoint("GET", "/password/reset/{uid}/{token}/", "anyone", team_scoped=False, setup=a_reset_link),
     Endpoint("GET", "/signup/", "anyone", team_scoped=False),
 ]
 
@@ -98,3 +114,21 @@ CONSOLE = [
 @pytest.mark.parametrize("row, caller", permission_cases(API + CONSOLE))
 def test_permission_table(row, caller, people, team, other_team):
     check_permission(row, caller, people=people, team=team, other_team=other_team)
+
+
+def test_every_console_page_of_the_foundation_is_in_the_table():
+    """The suite-wide check covers /api/v1/; this covers the console views of teams and accounts."""
+    import re
+
+    from accounts import urls as account_urls
+    from teams import urls as team_urls
+
+    declared = {re.sub(r"\{\w+\}", "{}", row.url) for row in CONSOLE}
+    # Django's own log-in, log-out and reset-confirmation steps hold no team data.
+    django_pages = {"login/", "logout/", "password/reset/sent/", "password/reset/done/"}
+    for pattern in [*team_urls.urlpatterns, *account_urls.urlpatterns]:
+        view = getattr(pattern.callback, "view_class", pattern.callback)
+        if view.__module__ not in ("teams.views", "accounts.views") or str(pattern.pattern) in django_pages:
+            continue
+        route = "/" + re.sub(r"<(?:\w+:)?\w+>", "{}", str(pattern.pattern))
+        assert route in declared, f"console page {route} has no row in the permission table"

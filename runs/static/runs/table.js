@@ -168,7 +168,7 @@
     $("rt-filter-summary").textContent = Object.keys(currentFilter()).length ? JSON.stringify(currentFilter()) : "";
     try {
       const p = params({ group_by: state.groupBy, agg: state.groupBy ? state.agg : "", limit: state.limit, offset: state.offset });
-      const data = await api("runs/?" + p.toString());
+      const data = await api("runs-table/?" + p.toString());
       if (ticket !== inflight) return; // a newer request superseded this one
       $("rt-error").hidden = true;
       if (data.groups) drawGroups(data); else drawRuns(data);
