@@ -74,3 +74,26 @@ def test_confirm_and_autosubmit_still_work_under_the_policy(live_server, page, o
         page.check("#night-mode")
     assert page.evaluate("document.documentElement.dataset.theme") != before
     assert page.evaluate("window.__cspViolations") == []
+
+
+def test_a_report_draws_its_plotly_charts_under_the_policy(live_server, page, member, team):
+    from tests.reports.conftest import make_run
+    from tests.reports.test_browser import add_grid_with_panel
+
+    project = Project.objects.create(team=team, name="vision")
+    for i in range(2):
+        make_run(project, f"run-{i}", config={"lr": 0.1 * (i + 1)}, history=[{"_step": s, "loss": 1 / (s + 1 + i)} for s in range(30)])
+    page.add_init_script(WATCH_VIOLATIONS)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", member.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/reports/acme/vision/")
+    page.fill("#id_title", "Under CSP")
+    page.click("#new-report button")
+    page.wait_for_selector("#report-title")
+    add_grid_with_panel(page, "All runs", "{}", "loss")
+    page.wait_for_function("() => document.querySelectorAll('.panel[data-drawn=true]').length === 1")
+    assert page.locator(".panel .scatterlayer .trace").count() == 2  # plotly drew both runs
+    assert page.evaluate("window.__cspViolations") == []
