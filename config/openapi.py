@@ -2,8 +2,9 @@
 
 Views declare their success responses; the errors are the same everywhere (one
 JSON shape from accounts.api.exceptions: {"detail": …, "errors": {field: […]}}),
-so they are added here once instead of on every view. A status a view already
-documents is left as the view wrote it.
+so they are added here once instead of on every view. Where a view documents an
+error status with a body of its own (a failed SSO test, say), that status may
+still carry the standard error too (invalid input): its schema becomes anyOf both.
 """
 
 ERROR_SCHEMA = {
@@ -27,6 +28,14 @@ ERRORS = {
     "429": "Too many requests or failed key attempts; retry after `Retry-After` seconds.",
 }
 WRITE_METHODS = {"post", "put", "patch"}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+def _allow_standard_error(response: dict) -> None:
+    media = response.get("content", {}).get("application/json")
+    if not media or "schema" not in media or media["schema"] == ERROR_REF:
+        return
+    media["schema"] = {"anyOf": [media["schema"], dict(ERROR_REF)]}
 
 
 def document_error_responses(result, generator, request, public):
@@ -39,8 +48,8 @@ def document_error_responses(result, generator, request, public):
             for status, description in ERRORS.items():
                 if status == "413" and method not in WRITE_METHODS:
                     continue
-                responses.setdefault(
-                    status,
-                    {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                )
+                if status in responses:
+                    _allow_standard_error(responses[status])
+                    continue
+                responses[status] = {"description": description, "content": {"application/json": {"schema": dict(ERROR_REF)}}}
     return result

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("runs.urls")),
 ]
 
+handler400 = "config.views.bad_request_error"
 handler404 = "config.views.not_found"
