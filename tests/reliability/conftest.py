@@ -141,10 +141,14 @@ from pathlib import Path
 import wandb
 
 steps, delay = int(sys.argv[1]), float(sys.argv[2])
-progress = Path(sys.argv[3])
+progress, pause_at, go = Path(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5])
 run = wandb.init(entity="acme", project=os.environ["REL_PROJECT"], id=os.environ["REL_RUN"],
                  config={"lr": 0.01, "batch": 32}, settings=wandb.Settings(**json.loads(os.environ["REL_SETTINGS"])))
 for step in range(steps):
+    if step == pause_at:  # the test lands its fault here, then lets the run go on
+        deadline = time.monotonic() + 300
+        while not go.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
     run.log({"loss": 1.0 / (step + 1), "sq": step * step, "nested": {"acc": step / steps}})
     progress.write_text(str(step))
     time.sleep(delay)
@@ -159,10 +163,12 @@ def expected_row(step: int, steps: int) -> dict:
 class TrainingRun:
     """A training script with the real SDK in a subprocess, logging `steps` rows."""
 
-    def __init__(self, base_url: str, key: str, home: Path, project: str, run_id: str, steps: int, delay: float):
+    def __init__(self, base_url: str, key: str, home: Path, project: str, run_id: str, steps: int, delay: float,
+                 pause_at: int = -1):  # fmt: skip
         home.mkdir(parents=True, exist_ok=True)
         self.home, self.steps, self.run_id, self.project = home, steps, run_id, project
-        self.progress = home / "progress"
+        self.pause_at = pause_at
+        self.progress, self.go_file = home / "progress", home / "go"
         script = home / "train.py"
         script.write_text(TRAIN)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "DJANGO", "DATABASE_URL", "REDIS_URL"))}
@@ -173,8 +179,13 @@ class TrainingRun:
         )  # fmt: skip
         self.output = home / "sdk-output.log"
         with open(self.output, "w") as out:
-            self.proc = subprocess.Popen([sys.executable, str(script), str(steps), str(delay), str(self.progress)],
+            self.proc = subprocess.Popen([sys.executable, str(script), str(steps), str(delay), str(self.progress),
+                                          str(pause_at), str(self.go_file)],
                                          env=env, cwd=home, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+
+    def go(self) -> None:
+        """Lets a run paused at `pause_at` log the rest of its steps."""
+        self.go_file.write_text("go")
 
     def step(self) -> int:
         try:
@@ -212,8 +223,9 @@ class TrainingRun:
 def training(tmp_path):
     started: list[TrainingRun] = []
 
-    def start(base_url: str, key: str, *, project: str, run_id: str, steps: int, delay: float = 0.01) -> TrainingRun:
-        run = TrainingRun(base_url, key, tmp_path / f"sdk-{run_id}", project, run_id, steps, delay)
+    def start(base_url: str, key: str, *, project: str, run_id: str, steps: int, delay: float = 0.01,
+              pause_at: int = -1) -> TrainingRun:  # fmt: skip
+        run = TrainingRun(base_url, key, tmp_path / f"sdk-{run_id}", project, run_id, steps, delay, pause_at)
         started.append(run)
         return run
 

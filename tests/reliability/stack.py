@@ -90,7 +90,11 @@ class Postgres:
         argv = [str(c) for c in cmd]
         if self._as_postgres:
             argv = ["runuser", "-u", "postgres", "--", *argv]
-        return subprocess.run(argv, capture_output=True, text=True, timeout=120, check=check, cwd="/")
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd="/")
+        if check and result.returncode != 0:
+            log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
+            raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}\n{log}")
+        return result
 
     def start(self) -> None:
         self._run(PG_BIN / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "60", "start")
