@@ -51,5 +51,8 @@ def document_error_responses(result, generator, request, public):
                 if status in responses:
                     _allow_standard_error(responses[status])
                     continue
-                responses[status] = {"description": description, "content": {"application/json": {"schema": dict(ERROR_REF)}}}
+                responses[status] = {
+                    "description": description,
+                    "content": {"application/json": {"schema": dict(ERROR_REF)}},
+                }
     return result

@@ -7,9 +7,10 @@ answer says exactly how long to wait (Retry-After), which the wandb SDK honours.
 import logging
 import time
 
-from . import conf
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
+
+from . import conf
 
 logger = logging.getLogger(__name__)
 

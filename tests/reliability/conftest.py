@@ -171,7 +171,9 @@ class TrainingRun:
         self.progress, self.go_file = home / "progress", home / "go"
         script = home / "train.py"
         script.write_text(TRAIN)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "DJANGO", "DATABASE_URL", "REDIS_URL"))}
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "DJANGO", "DATABASE_URL", "REDIS_URL"))
+        }
         env.update(
             HOME=str(home), WANDB_DIR=str(home), WANDB_ERROR_REPORTING="false", WANDB_SILENT="true",
             WANDB_CONSOLE="off", WANDB_BASE_URL=base_url, WANDB_API_KEY=key, NO_PROXY="127.0.0.1,localhost",

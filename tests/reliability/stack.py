@@ -41,7 +41,7 @@ def wait_port(port: int, timeout: float, proc: subprocess.Popen | None = None, w
                 return
         except OSError:
             if proc is not None and proc.poll() is not None:
-                raise RuntimeError(f"{what} exited with {proc.returncode} before listening on {port}")
+                raise RuntimeError(f"{what} exited with {proc.returncode} before listening on {port}") from None
             time.sleep(0.1)
     raise RuntimeError(f"{what} did not listen on {port} within {timeout}s")
 
@@ -93,7 +93,9 @@ class Postgres:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd="/")
         if check and result.returncode != 0:
             log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
-            raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}\n{log}")
+            raise RuntimeError(
+                f"{' '.join(argv)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}\n{log}"
+            )
         return result
 
     def start(self) -> None:
@@ -218,7 +220,9 @@ class Stack:
         self.manage("migrate", "--noinput")
 
     def env(self, **extra: str) -> dict:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "DJANGO", "DATABASE_URL", "REDIS_URL"))}
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "DJANGO", "DATABASE_URL", "REDIS_URL"))
+        }
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings",
             DATABASE_URL=self.pg.url,
@@ -242,9 +246,7 @@ class Stack:
 
     def django(self, code: str) -> dict:
         """Runs `code` in a Django shell on this stack; it sets `out` (a dict) which comes back as JSON."""
-        wrapped = (
-            "import json, sys\nout = {}\n" + code + "\nsys.stdout.write('\\n@@' + json.dumps(out))\n"
-        )
+        wrapped = "import json, sys\nout = {}\n" + code + "\nsys.stdout.write('\\n@@' + json.dumps(out))\n"
         text = self.manage("shell", "-c", wrapped)
         return json.loads(text.rsplit("@@", 1)[1])
 
@@ -265,7 +267,9 @@ class Stack:
         else:
             argv = [PYTHON, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
                     "-s", str(self.base / "celerybeat-schedule")]  # fmt: skip
-        proc = Process(f"celery-{kind}", argv, self.env(**extra), self.base / f"celery-{kind}-{len(self.processes)}.log")
+        proc = Process(
+            f"celery-{kind}", argv, self.env(**extra), self.base / f"celery-{kind}-{len(self.processes)}.log"
+        )
         self.processes.append(proc)
         proc.start()
         return proc

@@ -26,7 +26,9 @@ def test_tls_headers_cookies_and_redirect_under_production_settings(fresh, figur
     web = fresh.web(workers=1, SEXTANT_HTTPS="true", SEXTANT_BEHIND_PROXY="true", DEBUG="false",
                     ALLOWED_HOSTS="127.0.0.1,sextant.example.com")  # fmt: skip
     proxy = {"X-Forwarded-Proto": "https", "Host": "sextant.example.com"}
-    plain = requests.get(f"{web.url}/login/", headers={"Host": "sextant.example.com"}, allow_redirects=False, timeout=30)
+    plain = requests.get(
+        f"{web.url}/login/", headers={"Host": "sextant.example.com"}, allow_redirects=False, timeout=30
+    )
     assert plain.status_code == 301 and plain.headers["Location"] == "https://sextant.example.com/login/"
 
     session = requests.Session()

@@ -19,7 +19,10 @@ VIEWER = json.dumps({"query": "query Viewer { viewer { id username } }", "operat
 
 
 def basic(key: str) -> dict:
-    return {"Authorization": "Basic " + base64.b64encode(f"api:{key}".encode()).decode(), "Content-Type": "application/json"}
+    return {
+        "Authorization": "Basic " + base64.b64encode(f"api:{key}".encode()).decode(),
+        "Content-Type": "application/json",
+    }
 
 
 def bearer(key: str) -> dict:
@@ -68,7 +71,9 @@ def test_a_key_revoked_through_one_instance_is_refused_by_the_other(pair, figure
 
 def test_the_per_key_rate_limit_is_shared_by_both_instances(pair, figures):
     stack, a, b = pair
-    created = requests.post(f"{a.url}/api/v1/keys/", json={"name": "ci"}, headers=bearer(stack.keys["owner"]), timeout=30)
+    created = requests.post(
+        f"{a.url}/api/v1/keys/", json={"name": "ci"}, headers=bearer(stack.keys["owner"]), timeout=30
+    )
     key = created.json()["key"]
     wait_for_window(3600, 25)
     answers = []
@@ -93,7 +98,9 @@ def test_key_guessing_is_throttled_across_both_instances(pair, figures):
         elif len(answers) % 3 == 1:
             response = requests.post(f"{web.url}/graphql", data=VIEWER, headers=basic(guess), timeout=30)
         else:
-            response = requests.post(f"{web.url}/files/acme/p/r/file_stream", data="{}", headers=basic(guess), timeout=30)
+            response = requests.post(
+                f"{web.url}/files/acme/p/r/file_stream", data="{}", headers=basic(guess), timeout=30
+            )
         answers.append(response.status_code)
     # A good key from the same address is refused too while the address is locked out.
     locked = requests.post(f"{b.url}/graphql", data=VIEWER, headers=basic(stack.keys["member"]), timeout=30)

@@ -31,7 +31,7 @@ from tests.runs.conftest import make_key
 IDENTITIES = ["owner", "member", "viewer", "outsider", "owner-read", "owner-ingest"]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 CI_EXAMPLES = int(os.environ.get("SEXTANT_FUZZ_EXAMPLES", "2"))
-LONG_EXAMPLES = 60
+LONG_EXAMPLES = 20
 
 
 def load_schema():
@@ -83,7 +83,9 @@ def world(people, team, other_team):
 def known_parameters(case, who: str, keys: dict) -> dict:
     from accounts.models import ApiKey
 
-    own_key = ApiKey.objects.filter(user__username={"member": "max", "viewer": "vera", "outsider": "oscar"}.get(who, "olivia")).first()
+    own_key = ApiKey.objects.filter(
+        user__username={"member": "max", "viewer": "vera", "outsider": "oscar"}.get(who, "olivia")
+    ).first()
     values = {"team": "acme", "name": "acme", "project": "demo", "run_id": "r1", "entity": "acme",
               "username": "max", "key_id": own_key.pk if own_key else 1}  # fmt: skip
     return {name: values[name] for name in (case.path_parameters or {}) if name in values}

@@ -25,7 +25,11 @@ from tests.runs.conftest import make_key
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
 STREAMS = ["wandb-history.jsonl", "wandb-events.jsonl", "wandb-summary.json", "output.log", "unknown.txt", ""]
 
 
@@ -73,7 +77,8 @@ chunk = st.fixed_dictionaries(
 bodies = st.fixed_dictionaries(
     {},
     optional={
-        "files": st.dictionaries(st.sampled_from(STREAMS) | st.text(max_size=12), chunk | json_values, max_size=3) | json_values,
+        "files": st.dictionaries(st.sampled_from(STREAMS) | st.text(max_size=12), chunk | json_values, max_size=3)
+        | json_values,
         "complete": json_values,
         "exitcode": json_values,
         "uploaded": json_values,
@@ -85,10 +90,12 @@ bodies = st.fixed_dictionaries(
 @FUZZ
 @given(body=bodies)
 def test_file_stream_answers_random_bodies_with_200_or_a_clear_400(writer, body):
-    tried('file_stream bodies')
+    tried("file_stream bodies")
     client, auth, run = writer
     before = stored(run)
-    response = client.post("/files/acme/demo/r1/file_stream", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=auth)
+    response = client.post(
+        "/files/acme/demo/r1/file_stream", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=auth
+    )
     assert response.status_code in (200, 400), (response.status_code, body)
     if response.status_code == 400:
         assert response.json()["error"]
@@ -98,29 +105,37 @@ def test_file_stream_answers_random_bodies_with_200_or_a_clear_400(writer, body)
 @FUZZ
 @given(raw=st.binary(max_size=200) | st.text(max_size=200).map(str.encode), gzipped=st.booleans())
 def test_file_stream_answers_corrupt_bytes_with_a_clear_400(writer, raw, gzipped):
-    tried('file_stream corrupt bytes')
+    tried("file_stream corrupt bytes")
     client, auth, run = writer
     extra = {"HTTP_CONTENT_ENCODING": "gzip"} if gzipped else {}
-    response = client.post("/files/acme/demo/r1/file_stream", raw, content_type="application/json", HTTP_AUTHORIZATION=auth, **extra)
+    response = client.post(
+        "/files/acme/demo/r1/file_stream", raw, content_type="application/json", HTTP_AUTHORIZATION=auth, **extra
+    )
     assert response.status_code in (200, 400), response.status_code
     if response.status_code == 400:
         assert not stored(run)
 
 
 def test_a_gzip_bomb_is_refused_with_413_before_it_is_inflated(writer, settings):
-    tried('oversized bodies')
+    tried("oversized bodies")
     client, auth, run = writer
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1 << 20
     bomb = gzip.compress(b'{"files": {"output.log": {"offset": 0, "content": ["' + b"A" * (64 << 20) + b'"]}}}')
     assert len(bomb) < settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # small on the wire, 64 MiB inflated
-    response = client.post("/files/acme/demo/r1/file_stream", bomb, content_type="application/json", HTTP_AUTHORIZATION=auth, HTTP_CONTENT_ENCODING="gzip")
+    response = client.post(
+        "/files/acme/demo/r1/file_stream",
+        bomb,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=auth,
+        HTTP_CONTENT_ENCODING="gzip",
+    )
     assert response.status_code == 413 and not stored(run)
 
 
 @FUZZ
 @given(lines=st.lists(st.text(max_size=30) | json_values.map(json.dumps), max_size=6), first=st.integers(0, 1000))
 def test_parse_lines_either_names_a_line_or_indexes_every_line(lines, first):
-    tried('line parser')
+    tried("line parser")
     for stream in (1, 2, 3):
         try:
             parsed = services.parse_lines(stream, lines, first_index=first)
@@ -131,9 +146,30 @@ def test_parse_lines_either_names_a_line_or_indexes_every_line(lines, first):
 
 
 @FUZZ
-@given(filters=json_values | st.dictionaries(st.sampled_from(["$and", "$or", "$nor", "$not", "config.lr", "summary_metrics.acc", "state", "tags", "createdAt", "$where", "$regex"]), json_values, max_size=3))
+@given(
+    filters=json_values
+    | st.dictionaries(
+        st.sampled_from(
+            [
+                "$and",
+                "$or",
+                "$nor",
+                "$not",
+                "config.lr",
+                "summary_metrics.acc",
+                "state",
+                "tags",
+                "createdAt",
+                "$where",
+                "$regex",
+            ]
+        ),
+        json_values,
+        max_size=3,
+    )
+)
 def test_the_filter_language_refuses_anything_malformed_with_a_filter_error(filters):
-    tried('filters')
+    tried("filters")
     try:
         filterlang.parse_filters(filters)
     except filterlang.FilterError as exc:
@@ -143,7 +179,7 @@ def test_the_filter_language_refuses_anything_malformed_with_a_filter_error(filt
 @FUZZ
 @given(order=json_values | st.text(alphabet=string.printable, max_size=30))
 def test_orders_parse_or_fail_with_a_filter_error(order):
-    tried('orders')
+    tried("orders")
     try:
         filterlang.parse_order(order)
     except filterlang.FilterError as exc:
@@ -153,9 +189,11 @@ def test_orders_parse_or_fail_with_a_filter_error(order):
 @FUZZ
 @given(filters=json_values.map(json.dumps) | st.text(max_size=40), order=st.text(max_size=20))
 def test_the_runs_table_api_answers_random_filters_with_200_or_400(writer, filters, order):
-    tried('runs-table API filters')
+    tried("runs-table API filters")
     client, auth, run = writer
-    response = client.get("/api/v1/teams/acme/projects/demo/runs/", {"filters": filters, "order": order}, HTTP_AUTHORIZATION=auth)
+    response = client.get(
+        "/api/v1/teams/acme/projects/demo/runs/", {"filters": filters, "order": order}, HTTP_AUTHORIZATION=auth
+    )
     assert response.status_code in (200, 400), (response.status_code, filters, order)
     if response.status_code == 400:
         assert response.json()["detail"]
@@ -172,26 +210,32 @@ MALFORMED_GRAPHQL = [
 
 @pytest.mark.parametrize("document", MALFORMED_GRAPHQL)
 def test_malformed_graphql_documents_answer_errors_not_500(writer, document):
-    tried('malformed GraphQL')
+    tried("malformed GraphQL")
     client, auth, _run = writer
-    response = client.post("/graphql", json.dumps({"query": document}), content_type="application/json", HTTP_AUTHORIZATION=auth)
+    response = client.post(
+        "/graphql", json.dumps({"query": document}), content_type="application/json", HTTP_AUTHORIZATION=auth
+    )
     assert response.status_code in (200, 400), response.status_code
     assert response.json().get("errors") or document.startswith("{ __schema")
 
 
 @FUZZ
-@given(document=st.text(max_size=120), variables=json_values, operation=st.none() | st.text(max_size=10) | st.integers())
+@given(
+    document=st.text(max_size=120), variables=json_values, operation=st.none() | st.text(max_size=10) | st.integers()
+)
 def test_random_graphql_requests_never_fail_the_server(writer, document, variables, operation):
-    tried('random GraphQL')
+    tried("random GraphQL")
     client, auth, _run = writer
     body = {"query": document, "variables": variables, "operationName": operation}
     response = client.post("/graphql", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=auth)
     assert response.status_code in (200, 400), (response.status_code, body)
 
 
-@pytest.mark.parametrize("name", ["../escape.txt", "a/../../escape.txt", "/etc/passwd", "nul\x00byte.txt", "..", "a//b"])
+@pytest.mark.parametrize(
+    "name", ["../escape.txt", "a/../../escape.txt", "/etc/passwd", "nul\x00byte.txt", "..", "a//b"]
+)
 def test_file_names_that_escape_or_carry_nul_are_refused_through_rest(writer, name, settings, tmp_path):
-    tried('escaping file names')
+    tried("escaping file names")
     client, auth, run = writer
     settings.MEDIA_ROOT = tmp_path / "files"
     from urllib.parse import quote

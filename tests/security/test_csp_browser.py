@@ -82,7 +82,12 @@ def test_a_report_draws_its_plotly_charts_under_the_policy(live_server, page, me
 
     project = Project.objects.create(team=team, name="vision")
     for i in range(2):
-        make_run(project, f"run-{i}", config={"lr": 0.1 * (i + 1)}, history=[{"_step": s, "loss": 1 / (s + 1 + i)} for s in range(30)])
+        make_run(
+            project,
+            f"run-{i}",
+            config={"lr": 0.1 * (i + 1)},
+            history=[{"_step": s, "loss": 1 / (s + 1 + i)} for s in range(30)],
+        )
     page.add_init_script(WATCH_VIOLATIONS)
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", member.username)
