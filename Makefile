@@ -73,3 +73,14 @@ bench-ingest: $(VENV)/.installed $(MLFLOW_VENV)/.installed
 .PHONY: bench-table
 bench-table: $(VENV)/.installed $(MLFLOW_VENV)/.installed
 	$(PY) bench/runs_table.py $(BENCH_ARGS)
+# Reliability and security suite (tests/reliability, tests/security): faults with the
+# real wandb SDK on a stack of its own (PostgreSQL, Redis, gunicorn, Celery started by
+# the tests), load, schemathesis, bad input, security checks. `make test` runs the
+# CI-sized part; these run everything, long cases included. Figures land in
+# tests/reliability/results.json (README "Reliability").
+.PHONY: test-reliability test-long
+test-reliability: $(VENV)/.installed-test
+	$(PY) -m pytest tests/reliability tests/security -m "slow or not slow" -s $(PYTEST_ARGS)
+
+test-long: $(VENV)/.installed-test
+	$(PY) -m pytest -m slow -s $(PYTEST_ARGS)

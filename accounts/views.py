@@ -1,3 +1,5 @@
+import math
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -8,7 +10,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors, services
+from . import login_throttle, selectors, services
 from .authentication import client_ip
 from .forms import (
     OVERLAP_CHOICES,
@@ -166,3 +168,25 @@ def api_keys_page(request):
         "overlap_choices": OVERLAP_CHOICES,
     }
     return render(request, "accounts/api_keys.html", context, status=400 if form.errors else 200)
+
+
+class ThrottledLoginView(auth_views.LoginView):
+    """Django's login view, refusing to check passwords once an address or an
+    account has failed too often (accounts/login_throttle.py): 429 and a message."""
+
+    template_name = "accounts/login.html"
+
+    def post(self, request, *args, **kwargs):
+        login = request.POST.get("username", "")
+        wait = login_throttle.retry_after(client_ip(request), login)
+        if wait is not None:
+            # An unbound form: a bound one would check the password while rendering its errors.
+            form = self.get_form_class()(request=request, initial={"username": login})
+            form.cleaned_data = {}
+            form.add_error(None, f"Too many failed logins. Try again in {math.ceil(wait / 60)} minute(s), or reset your password.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        login_throttle.note_failure(client_ip(self.request), self.request.POST.get("username", ""))
+        return super().form_invalid(form)

@@ -4,12 +4,15 @@ A fixed window per key: simple, one cache round trip per request, and the
 answer says exactly how long to wait (Retry-After), which the wandb SDK honours.
 """
 
+import logging
 import time
 
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
 from . import conf
+
+logger = logging.getLogger(__name__)
 
 
 def _limit() -> tuple[int, int]:
@@ -25,12 +28,18 @@ def retry_after(identity: str) -> int | None:
     window_start = int(now // window)
     cache_key = f"sextant:rate:{identity}:{window_start}"
     # add() then incr() keeps the count atomic on Redis and in the database cache.
-    cache.add(cache_key, 0, timeout=window + 5)
     try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=window + 5)
-        count = 1
+        cache.add(cache_key, 0, timeout=window + 5)
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.set(cache_key, 1, timeout=window + 5)
+            count = 1
+    except Exception:
+        # Redis restarting must not turn ingestion into 500s: while the counter is
+        # unreachable requests go unlimited, as key authentication does.
+        logger.warning("request rate limit: cache unavailable", exc_info=True)
+        return None
     if count <= limit:
         return None
     return max(1, int((window_start + 1) * window - now) + 1)

@@ -12,9 +12,17 @@ from teams.models import Role
 
 @pytest.fixture(scope="session", autouse=True)
 def no_key_material_in_logs():
-    """Fails the session if any log record of the whole suite carried an API key."""
-    from tests.log_guard import KeyMaterialHandler
+    """Fails the session if any log record of the whole suite carried an API key or a fixture secret."""
+    from tests.log_guard import KeyMaterialHandler, register_secret
 
+    register_secret(FIXTURE_PASSWORD)
+    try:  # the OIDC client secrets the SSO fixtures hand to the server
+        from tests.sso.conftest import SECRET_A, SECRET_B
+
+        register_secret(SECRET_A)
+        register_secret(SECRET_B)
+    except ImportError:
+        pass
     handler = KeyMaterialHandler()
     root = logging.getLogger()
     previous_level = root.level
@@ -33,8 +41,11 @@ def no_key_material_in_logs():
         pytest.fail("API key material reached the logs:\n" + "\n".join(handler.offences), pytrace=False)
 
 
+FIXTURE_PASSWORD = "correct-horse-battery-9"
+
+
 def make_user(username: str):
-    return services.user_create(username=username, email=f"{username}@example.com", password="correct-horse-battery-9")
+    return services.user_create(username=username, email=f"{username}@example.com", password=FIXTURE_PASSWORD)
 
 
 @pytest.fixture

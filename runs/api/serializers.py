@@ -43,8 +43,8 @@ class RunUpdateIn(serializers.Serializer):
 class RunOut(serializers.ModelSerializer):
     project = serializers.CharField(source="project.name")
     entity = serializers.CharField(source="project.team.name")
-    author = serializers.CharField(source="author.username", default=None)
-    created_by = serializers.CharField(source="created_by.username", default=None)
+    author = serializers.CharField(source="author.username", default=None, allow_null=True)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
     config = serializers.SerializerMethodField()
     summary = serializers.SerializerMethodField()
 
@@ -68,6 +68,15 @@ class RunListOut(RunOut):
 
     class Meta(RunOut.Meta):
         fields = [f for f in RunOut.Meta.fields if f not in ("config", "summary", "summary_pinned")]
+
+
+class RunListPage(serializers.Serializer):
+    """One page of runs (limit/offset pagination)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = RunListOut(many=True)
 
 
 class LinesIn(serializers.Serializer):

@@ -101,8 +101,13 @@ class RunsAPIView(APIView):
 class RunListCreate(RunsAPIView):
     @extend_schema(
         summary="List a project's runs",
-        parameters=[OpenApiParameter("order", str, description="+created_at or -created_at (default)")],
-        responses=s.RunListOut(many=True),
+        operation_id="runs_list",
+        parameters=[
+            OpenApiParameter("order", str, description="+created_at or -created_at (default)"),
+            OpenApiParameter("limit", int, description="Runs per page (default 50)"),
+            OpenApiParameter("offset", int, description="Runs to skip"),
+        ],
+        responses=s.RunListPage,
     )
     def get(self, request, team, project):
         found = selectors.project_get(team=request.team, name=project)
@@ -143,7 +148,7 @@ class RunListCreate(RunsAPIView):
 
 
 class RunDetail(RunsAPIView):
-    @extend_schema(summary="A run with its config and summary", responses=s.RunOut)
+    @extend_schema(summary="A run with its config and summary", operation_id="run_retrieve", responses=s.RunOut)
     def get(self, request, team, project, run_id):
         return Response(s.RunOut(self.get_run()).data)
 

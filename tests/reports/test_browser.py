@@ -65,7 +65,7 @@ def test_member_builds_a_report_with_two_filtered_panel_grids(live_server, page,
     add_grid_with_panel(page, "Fast learning rates", '{"config.lr": {"$gte": 0.01}}', "loss")
     add_grid_with_panel(page, "Slow learning rates", '{"config.lr": {"$lt": 0.01}}', "loss, acc")
 
-    page.wait_for_function("document.querySelectorAll('.panel[data-drawn=true]').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.panel[data-drawn=true]').length === 2")
     fast, slow = page.locator(".panel").nth(0), page.locator(".panel").nth(1)
     assert traces_in(fast) == 3  # three fast runs (the run without history draws nothing)
     assert traces_in(slow) == 4  # two slow runs × two metrics
@@ -75,7 +75,7 @@ def test_member_builds_a_report_with_two_filtered_panel_grids(live_server, page,
     # Clicking a legend entry hides that series (plotly toggles it to legend-only).
     fast.locator(".legend .traces").first.click()
     page.wait_for_function(
-        "document.querySelectorAll('.panel')[0].querySelectorAll('.scatterlayer .trace').length === 2"
+        "() => document.querySelectorAll('.panel')[0].querySelectorAll('.scatterlayer .trace').length === 2"
     )
 
     # The export is one file that draws the same charts with the network cut off.
@@ -86,7 +86,7 @@ def test_member_builds_a_report_with_two_filtered_panel_grids(live_server, page,
     offline = page.context.new_page()
     offline.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
     offline.goto(exported.as_uri())
-    offline.wait_for_function("document.querySelectorAll('.panel[data-drawn=true]').length === 2")
+    offline.wait_for_function("() => document.querySelectorAll('.panel[data-drawn=true]').length === 2")
     assert [traces_in(offline.locator(".panel").nth(i)) for i in range(2)] == [3, 4]
     offline.close()
 
@@ -94,7 +94,7 @@ def test_member_builds_a_report_with_two_filtered_panel_grids(live_server, page,
     UserSettings.objects.update_or_create(user=member, defaults={"night_mode": True})
     page.reload()
     assert page.locator("html").get_attribute("data-theme") == "dark"
-    page.wait_for_function("document.querySelectorAll('.panel[data-drawn=true]').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.panel[data-drawn=true]').length === 2")
     tick_colour = page.locator(".panel").nth(0).locator(".xtick text").first.evaluate("e => getComputedStyle(e).fill")
     assert tick_colour == "rgb(230, 233, 239)"
     shot = tmp_path / "report-night-mode.png"
