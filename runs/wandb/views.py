@@ -177,6 +177,8 @@ def file_stream_view(request: HttpRequest, entity: str, project: str, run_id: st
         return _error("The body is not valid JSON.", 400)
     if not isinstance(payload, dict) or not isinstance(payload.get("files") or {}, dict):
         return _error("Expected a JSON object with an optional `files` object.", 400)
+    if not isinstance(payload.get("uploaded") or [], list):  # found by tests/security/test_bad_input.py
+        return _error("`uploaded` must be a list of file names.", 400)
     for name, chunk in (payload.get("files") or {}).items():
         if not isinstance(chunk, dict) or not isinstance(chunk.get("content") or [], list):
             return _error(f"files[{name!r}] must be an object with offset and content.", 400)
