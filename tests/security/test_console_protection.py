@@ -20,7 +20,7 @@ from tests.runs.conftest import make_key
 CSRF_EXEMPT_OK = {"graphql", "files/<str:entity>/<str:project>/<str:run_id>/file_stream", "wandb-upload/<str:token>",
                   "^sdk/otel/(?P<rest>.*)$"}  # fmt: skip
 VALUES = {"team": "acme", "name": "acme", "username": "max", "project": "demo", "run_id": "r1", "entity": "acme",
-          "token": "x" * 20, "key_id": "1", "account_id": "1", "view_id": "1", "report_id": "1", "pk": "1"}  # fmt: skip
+          "token": "x" * 20, "key_id": "1", "account_id": "1", "view_id": "1", "panel_id": "1", "report_id": "1", "pk": "1"}  # fmt: skip
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 
