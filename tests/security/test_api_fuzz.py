@@ -30,7 +30,7 @@ from tests.runs.conftest import make_key
 
 IDENTITIES = ["owner", "member", "viewer", "outsider", "owner-read", "owner-ingest"]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-CI_EXAMPLES = int(os.environ.get("SEXTANT_FUZZ_EXAMPLES", "2"))
+CI_EXAMPLES = int(os.environ.get("SEXTANT_FUZZ_EXAMPLES", "1"))
 LONG_EXAMPLES = 20
 
 
