@@ -14,6 +14,9 @@ accesslog = "-"
 # carry, a signed upload URL's token, is masked by RedactingLogger below.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 logger_class = "config.gunicorn_logging.RedactingLogger"
+# gunicorn 27's control socket lives at ~/.gunicorn/gunicorn.ctl, one path
+# shared by every instance on the host; Sextant does not use it.
+control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
