@@ -20,11 +20,24 @@ import pytest
 
 from tests import log_guard
 
-from .stack import Stack
+from .stack import PG_BIN, REDIS_SERVER, Stack
 
 HERE = Path(__file__).resolve().parent
 RESULTS = Path(os.environ.get("SEXTANT_RELIABILITY_RESULTS", HERE / "results.json"))
 PASSWORD = "correct-horse-battery-9"  # the fixtures' password, same as tests/conftest.py
+
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stack_binaries():
+    """The stack runs real PostgreSQL and Redis servers: their binaries must be here."""
+    missing = [str(path) for path in (PG_BIN / "initdb", Path(REDIS_SERVER)) if not path.exists()]
+    if missing:
+        message = f"the reliability stack needs PostgreSQL 15 server binaries and redis-server; missing: {missing}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message + " (set SEXTANT_PG_BIN, or install postgresql and redis-server)")
+
 
 BOOTSTRAP = f"""
 from accounts import services as account_services
