@@ -80,7 +80,7 @@ bench-table: $(VENV)/.installed $(MLFLOW_VENV)/.installed
 # tests/reliability/results.json (README "Reliability").
 .PHONY: test-reliability test-long
 test-reliability: $(VENV)/.installed-test
-	$(PY) -m pytest tests/reliability tests/security -m "slow or not slow" -s $(PYTEST_ARGS)
+	SEXTANT_RELIABILITY_RESULTS=tests/reliability/results.json $(PY) -m pytest tests/reliability tests/security -m "slow or not slow" -s $(PYTEST_ARGS)
 
 test-long: $(VENV)/.installed-test
-	$(PY) -m pytest -m slow -s $(PYTEST_ARGS)
+	SEXTANT_RELIABILITY_RESULTS=tests/reliability/results.json $(PY) -m pytest -m slow -s $(PYTEST_ARGS)

@@ -23,7 +23,10 @@ from tests import log_guard
 from .stack import PG_BIN, REDIS_SERVER, Stack
 
 HERE = Path(__file__).resolve().parent
-RESULTS = Path(os.environ.get("SEXTANT_RELIABILITY_RESULTS", HERE / "results.json"))
+# An ordinary test run records into the untracked data folder; `make test-reliability`
+# and `make test-long` point this at tests/reliability/results.json on purpose, so a
+# plain `make test` never rewrites the committed figures.
+RESULTS = Path(os.environ.get("SEXTANT_RELIABILITY_RESULTS", HERE.parents[1] / "data" / "reliability-results.json"))
 PASSWORD = "correct-horse-battery-9"  # the fixtures' password, same as tests/conftest.py
 
 
@@ -82,6 +85,7 @@ class Figures:
         except (OSError, ValueError):
             data = {}
         data[self.name] = {**self.values, "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
         print(f"\n[figures] {self.name}: {json.dumps(self.values, sort_keys=True)}")
 
