@@ -3,7 +3,8 @@
 `wandb.Api().runs(path, filters={...}, order="-summary_metrics.acc")` sends a
 Mongo-style JSON filter and an order string. This module turns them into a
 small tree (And/Or/Nor/Not over Cond leaves) and a list of sort keys, or
-raises FilterError naming the problem. runs.filters compiles the tree to SQL.
+raises FilterError naming the problem. runs.table.filters compiles the tree to SQL;
+runs.table.regex keeps `$regex` to what PostgreSQL and Python read alike.
 
 Semantics (the same on PostgreSQL and SQLite, and what the tests check
 against an in-Python evaluation):
@@ -23,16 +24,38 @@ against an in-Python evaluation):
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
+from .regex import UnportableRegex, portable_regex
 
-class FilterError(ValueError):
-    """A filter or order the server cannot evaluate; the message names the problem."""
+
+class FilterError(ValidationError, ValueError):
+    """A filter, order or table parameter the server cannot evaluate; str() is the message naming it.
+
+    A Django ValidationError keyed by the query parameter it is about, so the
+    API's one error handler answers it as a 400 and GraphQL as an error with
+    the same message; no view maps it by hand.
+    """
+
+    def __init__(self, message: str, param: str = "filters"):
+        super().__init__({param: [message]})
+        self.text, self.param = message, param
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def about(param: str, parse, value):
+    """`parse(value)`, with a FilterError it raises keyed by `param` (the query parameter it came from)."""
+    try:
+        return parse(value)
+    except FilterError as exc:
+        raise FilterError(exc.text, param) from None
 
 
 # --- fields -------------------------------------------------------------------------
@@ -218,10 +241,9 @@ def _regex(field: Field, pattern: Any, options: Any) -> Cond:
     if field.kind in (DATETIME, NUMBER):
         raise FilterError(f"$regex cannot be used on {field.label}, which is not text")
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise FilterError(f"$regex on {field.label} is not a valid regular expression: {exc}") from None
-    return Cond(field, REGEX, pattern, options)
+        return Cond(field, REGEX, portable_regex(pattern), options)
+    except UnportableRegex as exc:
+        raise FilterError(f"$regex on {field.label}: {exc}") from None
 
 
 def _cond(field: Field, op: str, value: Any, written: str) -> Cond:
@@ -289,23 +311,23 @@ class SortKey:
     descending: bool
 
 
-def parse_order(order: Any) -> list[SortKey]:
+def parse_order(order: Any) -> tuple[SortKey, ...]:
     """`"-summary_metrics.acc"`, `"+created_at"`, `"created_at"` or a list of them (or "a,-b")."""
     if order is None or order == "":
-        return []
+        return ()
     if isinstance(order, str):
         items = [part.strip() for part in order.split(",")]
     elif isinstance(order, list):
         items = order
     else:
-        raise FilterError(f"order must be a string or a list of strings, got {_json_type(order)}")
+        raise FilterError(f"order must be a string or a list of strings, got {_json_type(order)}", "order")
     keys = []
     for item in items:
         if not isinstance(item, str) or not item.strip(" +-"):
-            raise FilterError(f"order: {item!r} is not a field name (write e.g. -summary_metrics.acc)")
+            raise FilterError(f"order: {item!r} is not a field name (write e.g. -summary_metrics.acc)", "order")
         descending = item.startswith("-")
-        field = resolve_field(item[1:] if item[:1] in "+-" else item)
+        field = about("order", resolve_field, item[1:] if item[:1] in "+-" else item)
         if field.kind == TAGS:
-            raise FilterError("order: runs cannot be sorted by tags")
+            raise FilterError("order: runs cannot be sorted by tags", "order")
         keys.append(SortKey(field, descending))
-    return keys
+    return tuple(keys)

@@ -1,17 +1,18 @@
 """Runs filters and order, compiled to SQL (PostgreSQL jsonb, SQLite JSON1).
 
-    apply_filters(Run.objects.filter(project=p), {"config.lr": {"$gt": 0.01}})
-    apply_order(qs, "-summary_metrics.acc")
+    tree = parse_filters({"config.lr": {"$gt": 0.01}})        # runs.table.filterlang, once, at the edge
+    apply_order(apply_filters(Run.objects.filter(project=p), tree), parse_order("-summary_metrics.acc"))
 
-Parsing and validation live in runs.filterlang (no database); this module
-only turns its tree into Q objects and expressions, so nothing is evaluated by
-loading runs into Python. Both raise FilterError (a ValueError) for bad input.
+Parsing and validation live in runs.table.filterlang (no database); this
+module only turns its immutable tree into Q objects and expressions, so
+nothing is evaluated by loading runs into Python. A FilterError raised here
+(a key the database cannot address) is the client's 400 like a parse error.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
 
 from django.db.models import BooleanField, Expression, F, FloatField, Q, QuerySet, TextField
 
@@ -33,8 +34,7 @@ from .filterlang import (
     Cond,
     Field,
     FilterError,
-    parse_filters,
-    parse_order,
+    SortKey,
     resolve_field,
 )
 
@@ -53,27 +53,21 @@ _SQL_OPS = {EQ: "=", GT: ">", GTE: ">=", LT: "<", LTE: "<="}
 _LOOKUPS = {EQ: "exact", GT: "gt", GTE: "gte", LT: "lt", LTE: "lte"}
 
 
-def apply_filters(queryset: QuerySet, filters: dict | str | None) -> QuerySet:
-    """The runs of `queryset` that match a wandb-style filter document (dict or JSON text)."""
-    if isinstance(filters, str):
-        try:
-            filters = json.loads(filters) if filters.strip() else None
-        except ValueError as exc:
-            raise FilterError(f"filters is not valid JSON: {exc}") from None
-    q = filter_q(filters)
+def apply_filters(queryset: QuerySet, tree: Bool) -> QuerySet:
+    """The runs of `queryset` that match a parsed filter (filterlang.parse_filters)."""
+    q = filter_q(tree)
     return queryset if q is None else queryset.filter(q)
 
 
-def filter_q(filters: Any) -> Q | None:
-    tree = parse_filters(filters)
+def filter_q(tree: Bool) -> Q | None:
+    """The filter as one Q, or None when it matches everything."""
     if tree.op == "and" and not tree.children:
         return None
     return _compile(tree)
 
 
-def apply_order(queryset: QuerySet, order: str | list[str] | None) -> QuerySet:
-    """Sorts by the given keys; missing and non-comparable values go last, then runs by id."""
-    keys = parse_order(order)
+def apply_order(queryset: QuerySet, keys: Sequence[SortKey]) -> QuerySet:
+    """Sorts by parsed keys (filterlang.parse_order); missing and non-comparable values go last, then runs by id."""
     if not keys:
         return queryset
     expressions: list = []

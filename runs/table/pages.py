@@ -9,6 +9,7 @@ from teams.access import access_team
 from ..models import Project
 from . import services as table_services
 from . import table
+from .query import DEFAULT_COLUMNS, DEFAULT_ORDER
 
 
 @login_required
@@ -18,11 +19,11 @@ def runs_table(request, team: str, project: str):
     project_obj = Project.objects.filter(team=team_obj, name=project).first()
     if project_obj is None:
         raise Http404("No such project.")
-    columns = table_services.table_columns_get(actor=request.user, project=project_obj) or table.DEFAULT_COLUMNS
+    columns = table_services.table_columns_get(actor=request.user, project=project_obj) or list(DEFAULT_COLUMNS)
     config = {
         "api": f"/api/v1/teams/{team_obj.name}/projects/{project_obj.name}/",
         "columns": columns,
         "available": table.column_choices(project_obj),
-        "defaultOrder": [table.DEFAULT_ORDER],
+        "defaultOrder": [DEFAULT_ORDER],
     }
     return render(request, "runs/table.html", {"team": team_obj, "project": project_obj, "role": role, "config": config})

@@ -1,25 +1,20 @@
-"""Reads of runs through the filter language, for the adapters that take a wandb filter (GraphQL, REST)."""
+"""Runs read through the filter language, for the adapters that take a wandb filter (GraphQL, REST)."""
 
-from django.core.exceptions import ValidationError
+from collections.abc import Sequence
+
 from django.db.models import QuerySet
 
 from ..models import Run
-from .filters import FilterError, apply_filters, apply_order
+from .filterlang import MATCH_ALL, Bool, SortKey, parse_order
+from .filters import apply_filters, apply_order
+
+NEWEST_FIRST = parse_order("-created_at")
 
 
-class FilterRejected(ValidationError):
-    """A filter or order the server cannot evaluate; str() is the message naming the problem."""
+def runs_filtered(runs: QuerySet[Run], *, tree: Bool = MATCH_ALL, order: Sequence[SortKey] = ()) -> QuerySet[Run]:
+    """`runs` matching a parsed filter, in a parsed order (newest first by default).
 
-    def __str__(self) -> str:
-        return "; ".join(self.messages)
-
-
-def runs_filtered(runs: QuerySet[Run], *, filters: dict | None, order: str | None) -> QuerySet[Run]:
-    """The one place where the wandb filter language and ordering apply (runs.table.filters compiles them to SQL).
-
-    A filter or order the server cannot evaluate is a ValidationError naming the problem.
+    runs.table.filters compiles both to SQL; a key the database cannot address
+    raises FilterError (a ValidationError), the client's 400.
     """
-    try:
-        return apply_order(apply_filters(runs, filters or {}), order or "-created_at")
-    except FilterError as exc:
-        raise FilterRejected(str(exc)) from None
+    return apply_order(apply_filters(runs, tree), order or NEWEST_FIRST)

@@ -9,19 +9,12 @@ from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
 from ..models import Project, SavedView, TableSettings
-from .filterlang import FilterError, parse_filters, parse_order
-from .table import parse_columns_param, parse_group_param
-
-
-def _check(name: str, check, value):
-    try:
-        return check(value)
-    except FilterError as exc:
-        raise ValidationError({name: [str(exc)]}) from None
+from .filterlang import about, parse_filters, parse_order
+from .query import parse_columns_param, parse_group_param
 
 
 def table_columns_set(*, actor, project: Project, columns: list[str]) -> TableSettings:
-    columns = _check("columns", parse_columns_param, columns)
+    columns = list(about("columns", parse_columns_param, columns))
     with transaction.atomic():
         settings, _ = TableSettings.objects.update_or_create(
             project=project, user=actor, defaults={"columns": columns}
@@ -36,19 +29,19 @@ def table_columns_get(*, actor, project: Project) -> list[str] | None:
 def _validated(data: dict) -> dict:
     clean = {}
     if "filters" in data:
-        _check("filters", parse_filters, data["filters"])
+        about("filters", parse_filters, data["filters"])
         clean["filters"] = data["filters"] or {}
     if "order" in data:
         order = data["order"] or []
         if isinstance(order, str):
             order = [part.strip() for part in order.split(",") if part.strip()]
-        _check("order", parse_order, order)
+        about("order", parse_order, order)
         clean["order"] = order
     if "columns" in data:
-        clean["columns"] = _check("columns", parse_columns_param, data["columns"] or [])
+        clean["columns"] = list(about("columns", parse_columns_param, data["columns"] or []))
     for key in ("group_by", "agg"):
         if key in data:
-            clean[key] = _check(key, lambda v, k=key: parse_group_param(v, what=k), data[key] or "")
+            clean[key] = about(key, lambda v, k=key: parse_group_param(v, what=k), data[key] or "")
     if "search" in data:
         if not isinstance(data["search"], str) or len(data["search"]) > 256:
             raise ValidationError({"search": ["must be a string of at most 256 characters"]})

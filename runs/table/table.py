@@ -14,7 +14,6 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -22,79 +21,16 @@ from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Cast
 
 from ..models import Project, ProjectKey, Run
-from .filterlang import JSON, REGEX, TAGS, Cond, Field, FilterError, parse_filters, parse_order, resolve_field
+from .filterlang import JSON, REGEX, Cond, Field, resolve_field
 from .filters import JsonCondition, JsonValue, apply_filters, apply_order
+from .query import TableQuery
 
-DEFAULT_COLUMNS = ["displayName", "state", "createdAt", "tags"]
-DEFAULT_ORDER = "-createdAt"
-MAX_COLUMNS = 100
 MAX_PAGE_SIZE = 1000
-
-
-@dataclass
-class TableQuery:
-    """What the client asked for; every part validated by parse_query()."""
-
-    filters: dict = field(default_factory=dict)
-    order: list[str] = field(default_factory=lambda: [DEFAULT_ORDER])
-    search: str = ""
-    columns: list[str] = field(default_factory=lambda: list(DEFAULT_COLUMNS))
-    group_by: str = ""
-    agg: str = ""
-
-
-def parse_filters_param(raw: Any) -> dict:
-    if raw in (None, ""):
-        return {}
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError as exc:
-            raise FilterError(f"not valid JSON: {exc}") from None
-    if not isinstance(raw, dict):
-        raise FilterError("must be a JSON object such as {\"state\": \"finished\"}")
-    parse_filters(raw)  # validates now, so a bad filter is a 400 before any query
-    return raw
-
-
-def parse_order_param(raw: Any) -> list[str]:
-    if raw in (None, "", []):
-        return [DEFAULT_ORDER]
-    items = raw.split(",") if isinstance(raw, str) else raw
-    if not isinstance(items, list):
-        raise FilterError("must be a list of fields, e.g. -summary_metrics.acc,name")
-    order = [item.strip() for item in items if isinstance(item, str) and item.strip()] or [DEFAULT_ORDER]
-    parse_order(order)
-    return order
-
-
-def parse_columns_param(raw: Any) -> list[str]:
-    items = raw.split(",") if isinstance(raw, str) else raw
-    if not isinstance(items, list):
-        raise FilterError("must be a list of field names")
-    columns = [item.strip() for item in items if isinstance(item, str) and item.strip()]
-    if len(columns) > MAX_COLUMNS:
-        raise FilterError(f"at most {MAX_COLUMNS} columns")
-    for column in columns:
-        resolve_field(column)  # names the unknown one
-    return list(dict.fromkeys(columns))
-
-
-def parse_group_param(raw: Any, *, what: str) -> str:
-    if raw in (None, ""):
-        return ""
-    field = resolve_field(raw)
-    if what == "agg" and (field.kind != JSON or field.column != "summary"):
-        raise FilterError("aggregates a summary key, e.g. summary_metrics.acc")
-    if what == "group_by" and field.kind == TAGS:
-        raise FilterError("runs cannot be grouped by tags")
-    return raw
-
 
 def runs_for_table(project: Project, query: TableQuery) -> QuerySet[Run]:
     """The project's runs matching the query's filters and search, in its order."""
     runs = Run.objects.filter(project=project).select_related("author")
-    runs = apply_filters(runs, query.filters)
+    runs = apply_filters(runs, query.filter)
     if query.search:
         runs = runs.filter(search_q(query.search))
     return apply_order(runs, query.order)
@@ -181,7 +117,7 @@ def grouped(project: Project, query: TableQuery, *, limit: int, offset: int) -> 
     the number of groups comes from a window over the groups.
     """
     runs = Run.objects.filter(project=project)
-    runs = apply_filters(runs, query.filters)
+    runs = apply_filters(runs, query.filter)
     if query.search:
         runs = runs.filter(search_q(query.search))
     key = resolve_field(query.group_by)

@@ -15,7 +15,7 @@ from teams.models import Role
 from ..models import Project, SavedView
 from . import services as table_services
 from . import table
-from .filterlang import FilterError
+from .query import DEFAULT_COLUMNS, TableQuery, parse_table_query
 
 
 class ProjectScopedView(APIView):
@@ -33,13 +33,6 @@ class ProjectScopedView(APIView):
         return project
 
 
-def _param(name: str, parse, raw):
-    try:
-        return parse(raw)
-    except FilterError as exc:
-        raise ValidationError({name: [str(exc)]}) from None
-
-
 def _int_param(request, name: str, default: int, lo: int, hi: int) -> int:
     raw = request.query_params.get(name)
     if raw in (None, ""):
@@ -53,30 +46,12 @@ def _int_param(request, name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
-def table_query(request, project: Project) -> table.TableQuery:
-    params = request.query_params
-    query = table.TableQuery(
-        filters=_param("filters", table.parse_filters_param, params.get("filters")),
-        order=_param("order", table.parse_order_param, params.get("order")),
-        search=params.get("search", "").strip()[:256],
-        group_by=_param("group_by", lambda v: table.parse_group_param(v, what="group_by"), params.get("group_by")),
-        agg=_param("agg", lambda v: table.parse_group_param(v, what="agg"), params.get("agg")),
-    )
-    if params.get("columns"):
-        query.columns = _param("columns", table.parse_columns_param, params["columns"])
-    else:
-        query.columns = table_services.table_columns_get(actor=request.user, project=project) or query.columns
-    if query.agg and not query.group_by:
-        raise ValidationError({"agg": ["needs group_by"]})
-    return query
-
-
-def _evaluated(fn):
-    """FilterErrors found while building SQL (after parsing) are still the client's 400."""
-    try:
-        return fn()
-    except FilterError as exc:
-        raise ValidationError({"filters": [str(exc)]}) from None
+def table_query(request, project: Project) -> TableQuery:
+    """The request's table query, parsed once; the caller's remembered columns when it names none."""
+    remembered = None
+    if not request.query_params.get("columns"):
+        remembered = table_services.table_columns_get(actor=request.user, project=project)
+    return parse_table_query(request.query_params, remembered_columns=remembered)
 
 
 TABLE_PARAMETERS = [
@@ -113,7 +88,7 @@ class RunsTableView(ProjectScopedView):
         limit = _int_param(request, "limit", 50, 1, table.MAX_PAGE_SIZE)
         offset = _int_param(request, "offset", 0, 0, 10**9)
         if query.group_by:
-            total, page = _evaluated(lambda: table.grouped(project, query, limit=limit, offset=offset))
+            total, page = table.grouped(project, query, limit=limit, offset=offset)
             return Response(
                 {
                     "count": total,
@@ -125,15 +100,15 @@ class RunsTableView(ProjectScopedView):
                 }
             )
         runs = table.runs_for_table(project, query)
-        page = _evaluated(lambda: list(runs[offset : offset + limit + 1]))
+        page = list(runs[offset : offset + limit + 1])
         with_count = request.query_params.get("count", "true").lower() not in ("false", "0", "no")
         return Response(
             {
                 # count=false skips counting every match (a second scan), for a first page fast on huge projects.
                 "count": runs.count() if with_count else None,
                 "has_more": len(page) > limit,
-                "columns": query.columns,
-                "order": query.order,
+                "columns": list(query.columns),
+                "order": list(query.order_labels),
                 "results": table.rows(page[:limit], query.columns),
                 "limit": limit,
                 "offset": offset,
@@ -152,7 +127,7 @@ class RunsCsvView(ProjectScopedView):
         project = self.project()
         query = table_query(request, project)
         runs = table.runs_for_table(project, query)
-        _evaluated(lambda: runs[:1].exists())  # a bad filter is a 400 before the stream starts
+        runs[:1].exists()  # a filter the database refuses is a 400 before the stream starts
         response = StreamingHttpResponse(table.csv_lines(runs, query.columns), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{project.team.name}-{project.name}-runs.csv"'
         return response
@@ -169,7 +144,7 @@ class TableColumnsView(ProjectScopedView):
     def get(self, request, team, project):
         project = self.project()
         columns = table_services.table_columns_get(actor=request.user, project=project)
-        return Response({"columns": columns or table.DEFAULT_COLUMNS, "available": table.column_choices(project)})
+        return Response({"columns": columns or list(DEFAULT_COLUMNS), "available": table.column_choices(project)})
 
     @extend_schema(request=ColumnsSerializer, responses=ColumnsSerializer)
     def put(self, request, team, project):

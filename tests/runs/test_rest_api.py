@@ -115,6 +115,22 @@ def test_finish_marks_the_run_and_a_nonzero_exit_fails_it(writer):
     assert [r["run_id"] for r in listed["results"]] == ["r1", "r2"] and listed["count"] == 2
 
 
+def test_the_runs_list_applies_the_filter_language_and_refuses_parameters_it_does_not_take(writer):
+    make_run(writer, config={"lr": 0.1})
+    make_run(writer, run_id="r2", config={"lr": 0.01})
+    post_json(writer, f"{RUN}/finish/", {"exit_code": 0})
+    assert writer.get(BASE, {"filters": '{"state": "nope"}'}).json()["count"] == 0
+    finished = writer.get(BASE, {"filters": '{"state": "finished"}'}).json()
+    assert [r["run_id"] for r in finished["results"]] == ["r1"]
+    by_lr = writer.get(BASE, {"filters": '{"config.lr": {"$lt": 0.05}}', "order": "config.lr"}).json()
+    assert [r["run_id"] for r in by_lr["results"]] == ["r2"]
+    bad = writer.get(BASE, {"filters": '{"state": {"$near": 1}}'})
+    assert bad.status_code == 400 and "$near" in bad.json()["errors"]["filters"][0]
+    assert writer.get(BASE, {"order": "tags"}).status_code == 400
+    unknown = writer.get(BASE, {"search": "r1"})
+    assert unknown.status_code == 400 and "runs-table" in unknown.json()["errors"]["search"][0]
+
+
 def test_files_upload_list_and_download(writer, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     make_run(writer)

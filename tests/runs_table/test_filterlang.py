@@ -1,6 +1,7 @@
 """The filter language's parser on its own: what it accepts and the errors it names (no database)."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from runs.table.filterlang import (
     EQ,
@@ -84,7 +85,7 @@ def test_order_parses_signs_lists_and_commas():
         ({"config.lr": {"$gte": float("inf")}}, "NaN and Infinity"),
         ({"config.lr": {"$in": "a"}}, "\\$in on config.lr needs a list"),
         ({"config.lr": {"$exists": "yes"}}, "\\$exists on config.lr needs true or false"),
-        ({"config.lr": {"$regex": "("}}, "not a valid regular expression"),
+        ({"config.lr": {"$regex": "("}}, "missing '\\)'"),
         ({"config.lr": {"$regex": 5}}, "\\$regex on config.lr needs a string"),
         ({"config.lr": {"$regex": "a", "$options": "x"}}, "only 'i'"),
         ({"config.lr": {"$options": "i"}}, "needs \\$regex"),
@@ -118,6 +119,8 @@ def test_bad_orders_name_the_problem(order, message):
         parse_order(order)
 
 
-def test_filter_error_is_a_value_error():
+def test_filter_error_is_a_value_error_and_a_validation_error_keyed_by_its_parameter():
     assert issubclass(FilterError, ValueError)
+    error = FilterError("bad", "order")
+    assert isinstance(error, ValidationError) and error.message_dict == {"order": ["bad"]} and str(error) == "bad"
     assert resolve_field("summary_metrics.x").kind == JSON

@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runs.models import Project, Run
+from runs.table.filterlang import parse_order
 from runs.table.filters import FilterError, apply_filters, apply_order
+from runs.table.query import parse_filters_param
 from teams.services import user_create
 
 from . import reference
@@ -114,8 +116,8 @@ def dataset(team, owner, member):
 
 
 def db_ids(project, filters, order=None) -> list[str]:
-    qs = apply_filters(Run.objects.filter(project=project), filters)
-    qs = apply_order(qs, order) if order else qs.order_by("id")
+    qs = apply_filters(Run.objects.filter(project=project), parse_filters_param(filters))
+    qs = apply_order(qs, parse_order(order)) if order else qs.order_by("id")
     return list(qs.values_list("run_id", flat=True))
 
 

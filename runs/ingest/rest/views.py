@@ -24,6 +24,8 @@ from teams.access import TeamPermission
 
 from ... import conf, jsonvalues, selectors
 from ...models import Run, RunFile, RunLine
+from ...table.filterlang import parse_order
+from ...table.query import parse_filters_param
 from ...table.selectors import runs_filtered
 from ..files import run_file_store, validate_file_name
 from ..lines import STREAMS, LineError, run_lines_append
@@ -102,25 +104,33 @@ class RunsAPIView(APIView):
         return selectors.run_get(team=self.request.team, project=self.kwargs["project"], run_id=self.kwargs["run_id"])
 
 
+LIST_PARAMETERS = {"filters", "order", "limit", "offset"}
+
+
 class RunListCreate(RunsAPIView):
     @extend_schema(
         summary="List a project's runs",
         operation_id="runs_list",
         parameters=[
-            OpenApiParameter("order", str, description="+created_at or -created_at (default)"),
+            OpenApiParameter("filters", str, description='wandb filter JSON, as on the runs table: {"state": "finished"}'),
+            OpenApiParameter("order", str, description="comma-separated fields, - for descending (default -created_at)"),
             OpenApiParameter("limit", int, description="Runs per page (default 50)"),
             OpenApiParameter("offset", int, description="Runs to skip"),
         ],
         responses=s.RunListPage,
     )
     def get(self, request, team, project):
+        unknown = sorted(set(request.query_params) - LIST_PARAMETERS)
+        if unknown:  # a parameter silently ignored would answer every run
+            message = "not a parameter of this list (it takes filters, order, limit, offset; search, columns and group_by are on …/runs-table/)"
+            raise exceptions.ValidationError({name: [message] for name in unknown})
         found = selectors.project_get(team=request.team, name=project)
         if found is None:
             raise exceptions.NotFound("No such project.")
         runs = runs_filtered(
             selectors.project_runs(project=found).select_related("project__team", "created_by"),
-            filters=None,
-            order=request.query_params.get("order"),
+            tree=parse_filters_param(request.query_params.get("filters")),
+            order=parse_order(request.query_params.get("order")),
         )
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(runs, request, view=self)

@@ -24,7 +24,9 @@ from teams.models import Membership, Team
 
 from ... import jsonvalues, selectors
 from ...models import Project, Run, RunLine
-from ...table.selectors import FilterRejected, runs_filtered
+from ...table.filterlang import parse_order
+from ...table.query import parse_filters_param
+from ...table.selectors import runs_filtered
 from ..files import run_files_register
 from ..runs import run_upsert
 
@@ -112,16 +114,12 @@ class ProjectNode:
         self.createdAt = project.created_at
 
     def _filtered(self, filters, order):
-        try:
-            parsed = json.loads(filters) if filters else {}
-        except ValueError:
-            raise GraphQLError("filters must be a JSON object.") from None
-        try:
-            return runs_filtered(selectors.project_runs(project=self._project), filters=parsed, order=order)
-        except FilterRejected:
-            raise  # a ValidationError: answered to the client with its message, which names the problem
-        except ValidationError as exc:
-            raise GraphQLError("; ".join(exc.messages)) from None
+        # A bad filter or order raises FilterError, a ValidationError: the SDK gets its message.
+        return runs_filtered(
+            selectors.project_runs(project=self._project),
+            tree=parse_filters_param(filters),
+            order=parse_order(order),
+        )
 
     def runCount(self, info, filters=None):
         return self._filtered(filters, None).count()
