@@ -87,7 +87,9 @@ class Caller:
             )
         if isinstance(credential, HttpRequest):
             # Plain Django views see sessions only; a view that authenticates a key passes the ApiKey.
-            return cls(user=getattr(credential, "user", None), api_key=None, session=getattr(credential, "session", None))
+            return cls(
+                user=getattr(credential, "user", None), api_key=None, session=getattr(credential, "session", None)
+            )
         raise TypeError(f"A caller comes from a request or an ApiKey, not {type(credential).__name__}.")
 
     @classmethod
