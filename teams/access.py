@@ -217,36 +217,3 @@ def caller_page(need: Need):
 
     return decorator
 
-
-# --- Transitional: runs/ and reports/ move to the resolver once split-a lands -------------
-
-
-def access_team(user, team_name: str, *, need: str = Role.VIEWER, request=None, api_key=None) -> tuple[Team, str]:
-    credential = request if request is not None else api_key if api_key is not None else Caller.trusted(user)
-    access = resolve(credential, team_name)
-    if not access.sso_satisfied:
-        access.require(Need.READ)
-    if not has_role(access.role, need):
-        raise PermissionDenied(f"This needs the {need} role in team {team_name}.")
-    return access.team, access.role
-
-
-def scope_allows(scope: str | None, *, write: bool, ingest: bool = False) -> bool:
-    from accounts.access import SCOPES
-
-    need = (Need.INGEST if write else Need.LOOKUP) if ingest else (Need.WRITE if write else Need.READ)
-    return scope is None or scope in SCOPES[need]
-
-
-class TeamPermission(NeedPermission):
-    def has_permission(self, request, view) -> bool:
-        write = request.method not in permissions.SAFE_METHODS
-        role = getattr(view, "write_role", Role.MEMBER) if write else getattr(view, "read_role", Role.VIEWER)
-        if write and getattr(view, "ingest", False):
-            need = Need.INGEST
-        elif write:
-            need = {Role.VIEWER: Need.OWN, Role.MEMBER: Need.WRITE, Role.ADMIN: Need.ADMIN}[role]
-        else:
-            need = Need.READ_ADMIN if role == Role.ADMIN else Need.READ
-        view.read_need = view.write_need = need
-        return super().has_permission(request, view)

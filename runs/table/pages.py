@@ -1,20 +1,19 @@
 """Console pages of the runs app."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from teams.access import access_team
+from teams.access import Access, Need, team_page
 
 from ..models import Project
 from . import services as table_services
 from . import table
 
 
-@login_required
-def runs_table(request, team: str, project: str):
+@team_page(Need.READ, team_kwarg="team")
+def runs_table(request, access: Access, team: str, project: str):
     """A project's runs table (BASE/<entity>/<project>, the link shape the wandb SDK prints)."""
-    team_obj, role = access_team(request.user, team, request=request)
+    team_obj, role = access.team, access.role
     project_obj = Project.objects.filter(team=team_obj, name=project).first()
     if project_obj is None:
         raise Http404("No such project.")

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import RequestFactory
 
+from accounts.access import Caller
 from accounts.keys import generate_key, hash_key
 from accounts.models import ApiKey
-from accounts.access import Caller
 from teams.access import SSO_SESSION_KEY, Need, SSORequired, resolve
 from teams.models import Membership, Role, TeamSSOConfig
 from teams.sso.crypto import encrypt_secret

@@ -20,8 +20,9 @@ from graphql import ExecutionResult, execute
 from rest_framework import exceptions as drf_exceptions
 
 from accounts.authentication import ApiKeyAuthentication
+from teams.access import Need, resolve
 
-from ... import conf, jsonvalues, selectors
+from ... import conf, jsonvalues
 from ...models import Run, RunFile
 from .. import ratelimit
 from ..files import run_file_store
@@ -189,7 +190,7 @@ def file_stream_view(request: HttpRequest, entity: str, project: str, run_id: st
         if not isinstance(chunk.get("offset") or 0, int):
             return _error(f"files[{name!r}].offset must be an integer.", 400)
     try:
-        team, _ = selectors.team_for(user=api_key.user, api_key=api_key, entity=entity, write=True, ingest=True)
+        team = resolve(api_key, entity).require(Need.INGEST).team
         run_file_stream_apply(team=team, project=project, run_id=run_id, payload=payload)
     except (Http404, Run.DoesNotExist):
         return _error("Run not found.", 404)
