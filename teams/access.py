@@ -216,4 +216,3 @@ def caller_page(need: Need):
         return wrapped
 
     return decorator
-

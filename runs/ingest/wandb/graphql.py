@@ -57,7 +57,11 @@ def _access(caller: Caller, entity: str, need: Need) -> Team:
     try:
         return resolve(caller.api_key, entity).require(need).team
     except Http404:
-        raise GraphQLError(f"Entity {entity!r} not found.") from None
+        # The same words for a missing team and one the caller is not in: names do not leak.
+        raise GraphQLError(
+            f"Entity {entity!r} not found among the teams you belong to: check wandb.init(entity=...) "
+            f"or WANDB_ENTITY (your own entity is {selectors.default_entity(caller.user)!r})."
+        ) from None
     except PermissionDenied as exc:
         raise GraphQLError(str(exc) or "Permission denied.") from None
 
