@@ -9,8 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -19,9 +18,8 @@ from django.utils.text import slugify
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teams.access import access_team, has_role
+from teams.access import Access, Need, team_page
 from teams.audit import client_ip
-from teams.models import Role
 
 from . import selectors, services
 from .markdown import render_markdown
@@ -76,13 +74,12 @@ def _chart_context():
     return {"plotly_url": reverse("reports:plotly", kwargs={"version": plotly_version()})}
 
 
-@login_required
+@team_page(Need.READ, post=Need.WRITE, team_kwarg="team")
 @require_http_methods(["GET", "POST"])
-def report_list(request, team, project):
-    team_obj, role = access_team(request.user, team, request=request)
+def report_list(request, access: Access, team, project):
+    team_obj = access.team
     project_obj = selectors.project_get(team=team_obj, project_name=project)
     if request.method == "POST":
-        _need_member(role)
         try:
             report = services.report_create(
                 actor=request.user,
@@ -101,17 +98,17 @@ def report_list(request, team, project):
             "team": team_obj,
             "project": project_obj,
             "reports": selectors.reports_list(project=project_obj),
-            "can_edit": has_role(role, Role.MEMBER),
+            "can_edit": access.allows(Need.WRITE),
         },
     )
 
 
-@login_required
+@team_page(Need.READ, team_kwarg="team")
 @require_GET
-def report_detail(request, team, project, report_id):
-    team_obj, role = access_team(request.user, team, request=request)
+def report_detail(request, access: Access, team, project, report_id):
+    team_obj = access.team
     report = selectors.report_get(team=team_obj, project_name=project, report_id=report_id)
-    can_edit = has_role(role, Role.MEMBER)
+    can_edit = access.allows(Need.WRITE)
     data_url = reverse(
         "api-report-panel-data", kwargs={"team": team, "project": project, "report_id": report.pk, "panel_id": 0}
     )
@@ -132,11 +129,6 @@ def report_detail(request, team, project, report_id):
             **_chart_context(),
         },
     )
-
-
-def _need_member(role):
-    if not has_role(role, Role.MEMBER):
-        raise PermissionDenied("Editing reports needs the member role.")
 
 
 def _message(exc: ValidationError) -> str:
@@ -195,12 +187,11 @@ def _parse_filters(text: str):
         raise ValidationError({"filters": [f"Filters are not valid JSON: {exc}"]}) from None
 
 
-@login_required
+@team_page(Need.WRITE, team_kwarg="team")
 @require_POST
-def report_edit(request, team, project, report_id):
+def report_edit(request, access: Access, team, project, report_id):
     """Every edit of the report page posts here with an `action`; each is one service call."""
-    team_obj, role = access_team(request.user, team, request=request)
-    _need_member(role)
+    team_obj = access.team
     report = selectors.report_get(team=team_obj, project_name=project, report_id=report_id)
     post, actor = request.POST, request.user
     action = post.get("action", "")
@@ -321,11 +312,11 @@ def _inline_script(source: str) -> str:
     return source.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT")
 
 
-@login_required
+@team_page(Need.READ, team_kwarg="team")
 @require_GET
-def report_export(request, team, project, report_id):
+def report_export(request, access: Access, team, project, report_id):
     """The report as one HTML file: markdown, data and the chart library inlined, nothing fetched."""
-    team_obj, _ = access_team(request.user, team, request=request)
+    team_obj = access.team
     report = selectors.report_get(team=team_obj, project_name=project, report_id=report_id)
     blocks = _blocks_context(report)
     panels = {}

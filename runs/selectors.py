@@ -12,26 +12,13 @@ from django.db.models import F, Max, QuerySet
 from django.db.models.functions import Mod
 from django.http import Http404
 
-from teams.access import access_team, scope_allows
-from teams.models import Role, Team
+from teams.models import Team
 
 from . import jsonvalues
 from .models import Project, Run, RunFile, RunLine
 
 # The wire protocol's history readers ask for pages of this many rows at most.
 MAX_PAGE = 10_000
-
-
-def team_for(*, user, api_key, entity: str, write: bool, ingest: bool = False) -> tuple[Team, str]:
-    """The team `entity` if the caller may read it (or write to it), with the caller's role.
-
-    `ingest` marks the requests an ingest-scoped key may make (creating and
-    writing runs, and the resume check that precedes them).
-    """
-    team, role = access_team(user, entity, need=Role.MEMBER if write else Role.VIEWER, api_key=api_key)
-    if not scope_allows(getattr(api_key, "scope", None), write=write, ingest=ingest):
-        raise PermissionDenied("This API key's scope does not allow this request.")
-    return team, role
 
 
 def run_get(*, team: Team, project: str, run_id: str) -> Run:

@@ -1,108 +1,218 @@
-"""The access layer: who may see and do what in which team.
+"""The access layer: may this caller do this to this team's data? Answered here only.
 
-Every team-scoped view resolves the team through here. A team the caller may
-not see answers 404 (never 403), so team names do not leak. API keys narrow
-what their user may do with their scope: `read` keys only read, `ingest` keys
-only create runs and write to them, `full` keys act with the user's role.
+    access = resolve(credential, team_name)   # Http404 if the caller may not see the team
+    access.require(Need.WRITE)                # SSORequired / PermissionDenied (403, naming the need)
+    access.team, access.role, access.allows(Need.ADMIN)
+
+- `credential` is REQUIRED: the DRF or Django request, or the ApiKey a view
+  authenticated itself (accounts.access.Caller.of); `Caller.trusted(user)` for
+  code outside any request. `resolve(credential)` with no team gives the
+  caller's own access (keys, settings, the instance).
+- `Access` is immutable: caller (user, api_key, key_scope, instance_admin),
+  team, role, sso_satisfied. Resolved once per request.
+- `Need` (accounts.access): LOOKUP, READ, WRITE, INGEST, OWN, READ_ADMIN, ADMIN,
+  READ_KEYS, MANAGE_KEYS, READ_INSTANCE, INSTANCE_ADMIN. The least role of each
+  team need is `ROLES` here; which key scopes may do each is accounts.access.SCOPES.
+- A team the caller may not see (missing, not a member, a service account of
+  another team) is Http404, never 403: names do not leak. A team that requires
+  SSO refuses sessions that did not come through it (API keys and instance
+  admins exempt) with SSORequired, a 403.
+- Users: `NeedPermission` (DRF; the default permission class; views set
+  `read_need` for GET/HEAD/OPTIONS, default READ, and `write_need` for the
+  rest, default WRITE; the team comes from `view.kwargs["team"]`), the console
+  decorators `team_page(need, post=…)` and `caller_page(need)`.
 """
 
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from rest_framework import permissions
 
-from accounts.permissions import scope_allows
+from accounts.access import Caller, Need
 
 from .models import ROLE_RANK, Membership, Role, Team
+
+__all__ = ["Access", "Caller", "Need", "NeedPermission", "SSORequired", "caller_page", "resolve", "team_page"]
 
 # Session key holding the ids of the teams this session logged in to through
 # their SSO (teams.sso.views.callback writes it).
 SSO_SESSION_KEY = "sso_team_ids"
+
+# The least role each team need asks for; needs absent here are not about a team.
+ROLES: dict[Need, str] = {
+    Need.LOOKUP: Role.VIEWER,
+    Need.READ: Role.VIEWER,
+    Need.OWN: Role.VIEWER,
+    Need.WRITE: Role.MEMBER,
+    Need.INGEST: Role.MEMBER,
+    Need.READ_ADMIN: Role.ADMIN,
+    Need.ADMIN: Role.ADMIN,
+}
 
 
 class SSORequired(PermissionDenied):
     """The team requires SSO and this session did not come through it."""
 
 
-def role_in(user, team: Team) -> str | None:
-    if not user or not user.is_authenticated:
-        return None
-    if user.is_service_account and user.service_team_id != team.pk:
-        return None
-    return Membership.objects.filter(team=team, user=user).values_list("role", flat=True).first()
-
-
 def has_role(role: str | None, need: str) -> bool:
     return role is not None and ROLE_RANK[role] >= ROLE_RANK[need]
 
 
-def sso_satisfied(user, team: Team, request, api_key=None) -> bool:
-    """False when the team requires SSO and this request's session did not log in through it.
+@dataclass(frozen=True)
+class Access:
+    """What one caller may do in one team (or, with team None, outside any team)."""
+
+    caller: Caller
+    team: Team | None = None
+    role: str | None = None
+    sso_satisfied: bool = True
+
+    @property
+    def user(self):
+        return self.caller.user
+
+    @property
+    def key_scope(self) -> str | None:
+        return self.caller.key_scope
+
+    @property
+    def instance_admin(self) -> bool:
+        return self.caller.instance_admin
+
+    def refusal(self, need: Need) -> PermissionDenied | None:
+        """The exception `require(need)` would raise, or None."""
+        about_team = self.team is not None and need in ROLES
+        if about_team and not self.sso_satisfied:
+            name = self.team.name
+            return SSORequired(f"Team {name} requires single sign-on: log in at /sso/{name}/login/.")
+        problem = self.caller.refusal(need)
+        if problem is not None:
+            return PermissionDenied(problem)
+        if about_team and not has_role(self.role, ROLES[need]):
+            return PermissionDenied(f"This needs the {ROLES[need]} role in team {self.team.name}.")
+        return None
+
+    def allows(self, need: Need) -> bool:
+        return self.refusal(need) is None
+
+    def require(self, need: Need) -> "Access":
+        refusal = self.refusal(need)
+        if refusal is not None:
+            raise refusal
+        return self
+
+
+def _sso_satisfied(caller: Caller, team: Team) -> bool:
+    """False when the team requires SSO and the caller is a session that did not log in through it.
 
     Instance admins are exempt (break-glass), and so are API keys: they are
-    their own credential, not a password session. Without a request there is
-    no session to show, so a team that requires SSO refuses.
+    their own credential, not a password session. No session (a trusted call)
+    shows no SSO login.
     """
     config = getattr(team, "sso_config", None)
-    if config is None or not config.require_sso or user.is_superuser:
+    if config is None or not config.require_sso or caller.instance_admin or caller.api_key is not None:
         return True
-    if api_key is not None or (request is not None and key_scope(request) is not None):
-        return True
-    if request is None:
-        return False
-    session = getattr(request, "session", None)
+    session = caller.session
     return session is not None and team.pk in (session.get(SSO_SESSION_KEY) or [])
 
 
-def access_team(user, team_name: str, *, need: str = Role.VIEWER, request=None, api_key=None) -> tuple[Team, str]:
-    """The team named team_name and the user's role there, if it is at least `need`.
+def resolve(credential, team_name: str | None = None) -> Access:
+    """The caller behind `credential` in team `team_name` (or outside any team when None).
 
-    Raises Http404 when the team does not exist or the user is not a member
-    (outsiders cannot tell the two apart), PermissionDenied when a member's
-    role is too low, SSORequired when the team requires SSO and `request`'s
-    session did not come through it (pass the request from every view, or
-    the ApiKey from key-authenticated endpoints that have no DRF request).
+    Raises Http404 when the team does not exist or the caller may not see it
+    (outsiders cannot tell the two apart).
     """
-    membership = (
-        Membership.objects.select_related("team", "team__sso_config").filter(team__name=team_name, user=user).first()
-        if user is not None and user.is_authenticated
-        else None
-    )
-    if membership is not None and user.is_service_account and membership.team_id != user.service_team_id:
+    caller = Caller.of(credential)
+    if team_name is None:
+        return Access(caller=caller)
+    membership = None
+    if caller.is_authenticated:
+        membership = (
+            Membership.objects.select_related("team", "team__sso_config")
+            .filter(team__name=team_name, user=caller.user)
+            .first()
+        )
+    if membership is not None and caller.is_service_account and membership.team_id != caller.user.service_team_id:
         membership = None  # a service account acts only in its own team, whatever rows say otherwise
     if membership is None:
         raise Http404("No such team.")
-    if not sso_satisfied(user, membership.team, request, api_key):
-        raise SSORequired(f"Team {team_name} requires single sign-on: log in at /sso/{team_name}/login/.")
-    if not has_role(membership.role, need):
-        raise PermissionDenied(f"This needs the {need} role in team {team_name}.")
-    return membership.team, membership.role
+    team = membership.team
+    return Access(caller=caller, team=team, role=membership.role, sso_satisfied=_sso_satisfied(caller, team))
 
 
-def key_scope(request) -> str | None:
-    """The scope of the API key authenticating this request, or None for sessions."""
-    api_key = getattr(request, "auth", None)
-    return getattr(api_key, "scope", None)
+# --- DRF -----------------------------------------------------------------------------------
 
 
-class TeamPermission(permissions.BasePermission):
-    """Resolves `view.kwargs[team_url_kwarg]`, attaches request.team and request.role.
+def need_of(view, method: str) -> Need:
+    if method in permissions.SAFE_METHODS:
+        return getattr(view, "read_need", Need.READ)
+    return getattr(view, "write_need", Need.WRITE)
 
-    Views declare `read_role` (default viewer) and `write_role` (default member)
-    and, for the ingestion endpoints, `ingest = True` so ingest-scoped keys pass.
+
+class NeedPermission(permissions.BasePermission):
+    """Resolves the caller (and `view.kwargs["team"]` when the URL names one) and requires the view's need.
+
+    Sets request.access, request.team and request.role for the view. Views
+    declare `read_need` (safe methods, default READ) and `write_need` (the
+    others, default WRITE). The default permission class of the whole API.
     """
 
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
-            return False
-        team_name = view.kwargs.get(getattr(view, "team_url_kwarg", "team"))
-        write = request.method not in permissions.SAFE_METHODS
-        need = getattr(view, "write_role", Role.MEMBER) if write else getattr(view, "read_role", Role.VIEWER)
-        team, role = access_team(request.user, team_name, need=Role.VIEWER, request=request)
-        request.team, request.role = team, role
-        if not scope_allows(key_scope(request), write=write, ingest=getattr(view, "ingest", False)):
-            self.message = "This API key's scope does not allow this request."
-            return False
-        if not has_role(role, need):
-            self.message = f"This needs the {need} role in team {team.name}."
-            return False
+            return False  # DRF answers 401 (or 403 for session clients)
+        access = resolve(request, view.kwargs.get(getattr(view, "team_url_kwarg", "team")))
+        request.access, request.team, request.role = access, access.team, access.role
+        access.require(need_of(view, request.method))
         return True
+
+
+# --- Console --------------------------------------------------------------------------------
+
+
+def team_page(need: Need = Need.READ, *, post: Need | None = None, team_kwarg: str = "name", sso_redirect=False):
+    """A console view of one team: login, then `view(request, access, **url_kwargs)`.
+
+    `post` is the need of POST requests (default: the same as `need`).
+    `sso_redirect` sends a session that did not come through the team's
+    required SSO to its login, instead of answering 403.
+    """
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            wanted = post if post is not None and request.method == "POST" else need
+            name = kwargs[team_kwarg]
+            try:
+                access = resolve(request, name).require(wanted)
+            except SSORequired:
+                if not sso_redirect:
+                    raise
+                login = reverse("teams:sso:login", kwargs={"team": name})
+                return redirect(login + "?" + urlencode({"next": request.path}))
+            return view(request, access, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def caller_page(need: Need):
+    """A console view outside any team: login, then the caller must have `need` (e.g. INSTANCE_ADMIN)."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            resolve(request).require(need)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,7 +1,6 @@
 """Console: a team's service accounts and their keys, for the team's admins."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
@@ -13,15 +12,14 @@ from accounts.models import ApiKey
 from accounts.views import add_errors
 
 from . import audit, service_accounts
-from .access import access_team
-from .models import Role
+from .access import Access, Need, team_page
 
 
-@login_required
+@team_page(Need.ADMIN)
 @never_cache  # a response may carry a freshly issued key
 @require_http_methods(["GET", "POST"])
-def service_accounts_page(request, name: str):
-    team, _ = access_team(request.user, name, need=Role.ADMIN, request=request)
+def service_accounts_page(request, access: Access, name: str):
+    team = access.team
     post = request.POST if request.method == "POST" else {}
     action = post.get("action")
     ip = audit.client_ip(request)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import InstanceSettings, User, UserSettings
 
 from . import audit
+from .access import Caller, Need, resolve
 from .models import Invitation, Membership, Role, Team
 
 # Top-level console and API paths: an entity with one of these names would
@@ -340,8 +341,7 @@ def invitation_accept(*, token: str, user: User, ip: str | None = None) -> Membe
 
 @transaction.atomic
 def instance_signup_set(*, actor: User, signup_open: bool, ip: str | None = None) -> InstanceSettings:
-    if not actor.is_superuser:
-        raise PermissionDenied("Only instance admins may open or close sign-up.")
+    resolve(Caller.trusted(actor)).require(Need.INSTANCE_ADMIN)  # its views checked the key; this checks the person
     instance = InstanceSettings.load()
     instance = InstanceSettings.objects.select_for_update().get(pk=instance.pk)
     if instance.signup_open != signup_open:

@@ -1,8 +1,8 @@
 """Console pages for teams, members, invitations, the audit log and the instance.
 
-Views stay thin: access.access_team resolves the team and the caller's role
-(404 for outsiders, 403 for a too-low role), services do the writing, and a
-refused write re-renders the page with the reason and status 400.
+Views stay thin: access.team_page resolves the team and requires the page's
+need (404 for outsiders, 403 for a too-low role), services do the writing,
+and a refused write re-renders the page with the reason and status 400.
 """
 
 from datetime import timedelta
@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import InstanceSettings
 
 from . import audit, selectors, services
-from .access import access_team, has_role
+from .access import Access, Need, caller_page, team_page
 from .forms import InstanceSettingsForm, InvitationForm, SignupForm, TeamCreateForm, apply_errors
 from .models import Role
 
@@ -69,8 +69,9 @@ def home(request):
 # --- One team -----------------------------------------------------------------------
 
 
-def _render_team(request, team, role, *, status=200, invite_form=None, new_invitation=None):
-    is_admin = has_role(role, Role.ADMIN)
+def _render_team(request, access: Access, *, status=200, invite_form=None, new_invitation=None):
+    team, role = access.team, access.role
+    is_admin = access.allows(Need.ADMIN)
     context = {
         "team": team,
         "role": role,
@@ -89,16 +90,15 @@ def _render_team(request, team, role, *, status=200, invite_form=None, new_invit
     return render(request, "teams/team.html", context, status=status)
 
 
-@login_required
-def team_detail(request, name):
-    team, role = access_team(request.user, name, request=request)
-    return _render_team(request, team, role)
+@team_page(Need.READ)
+def team_detail(request, access: Access, name):
+    return _render_team(request, access)
 
 
-@login_required
+@team_page(Need.ADMIN)
 @require_POST
-def invitation_create(request, name):
-    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
+def invitation_create(request, access: Access, name):
+    team = access.team
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
@@ -119,14 +119,14 @@ def invitation_create(request, name):
             # A link invitation: the token is rendered in this response only,
             # never stored or redirected through a cookie.
             invitation.url = request.build_absolute_uri(reverse("teams:invite", args=[token]))
-            return _render_team(request, team, role, new_invitation=invitation)
-    return _render_team(request, team, role, invite_form=form, status=400)
+            return _render_team(request, access, new_invitation=invitation)
+    return _render_team(request, access, invite_form=form, status=400)
 
 
-@login_required
+@team_page(Need.ADMIN)
 @require_POST
-def invitation_revoke(request, name, invitation_id):
-    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
+def invitation_revoke(request, access: Access, name, invitation_id):
+    team = access.team
     invitation = selectors.team_invitation(team, invitation_id)
     if invitation is None:
         raise Http404("No such invitation in this team.")
@@ -134,15 +134,15 @@ def invitation_revoke(request, name, invitation_id):
         services.invitation_revoke(invitation=invitation, actor=request.user, ip=audit.client_ip(request))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-        return _render_team(request, team, role, status=400)
+        return _render_team(request, access, status=400)
     messages.success(request, "Invitation revoked.")
     return redirect("teams:team", name=team.name)
 
 
-@login_required
+@team_page(Need.ADMIN)
 @require_POST
-def member_role(request, name, username):
-    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
+def member_role(request, access: Access, name, username):
+    team = access.team
     membership = selectors.team_membership(team, username)
     if membership is None:
         raise Http404("No such member in this team.")
@@ -152,15 +152,15 @@ def member_role(request, name, username):
         )
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-        return _render_team(request, team, role, status=400)
+        return _render_team(request, access, status=400)
     messages.success(request, f"{username} is now {request.POST['role']}.")
     return redirect("teams:team", name=team.name)
 
 
-@login_required
+@team_page(Need.ADMIN)
 @require_POST
-def member_remove(request, name, username):
-    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
+def member_remove(request, access: Access, name, username):
+    team = access.team
     membership = selectors.team_membership(team, username)
     if membership is None:
         raise Http404("No such member in this team.")
@@ -168,7 +168,7 @@ def member_remove(request, name, username):
         services.member_remove(membership=membership, actor=request.user, ip=audit.client_ip(request))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-        return _render_team(request, team, role, status=400)
+        return _render_team(request, access, status=400)
     if membership.user_id == request.user.pk:
         messages.success(request, f"You left {team.name}.")
         return redirect("teams:home")
@@ -176,24 +176,24 @@ def member_remove(request, name, username):
     return redirect("teams:team", name=team.name)
 
 
-@login_required
+@team_page(Need.OWN)
 @require_POST
-def team_leave(request, name):
-    team, role = access_team(request.user, name, request=request)
+def team_leave(request, access: Access, name):
+    team = access.team
     try:
         services.member_leave(team=team, user=request.user, ip=audit.client_ip(request))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-        return _render_team(request, team, role, status=400)
+        return _render_team(request, access, status=400)
     messages.success(request, f"You left {team.name}.")
     return redirect("teams:home")
 
 
-@login_required
-def team_audit(request, name):
-    team, role = access_team(request.user, name, need=Role.ADMIN, request=request)
+@team_page(Need.READ_ADMIN)
+def team_audit(request, access: Access, name):
+    team = access.team
     page = Paginator(selectors.team_audit_events(team), 100).get_page(request.GET.get("page"))
-    return render(request, "teams/audit.html", {"team": team, "role": role, "page": page})
+    return render(request, "teams/audit.html", {"team": team, "role": access.role, "page": page})
 
 
 # --- Invitations: the accepting side ----------------------------------------------
@@ -262,11 +262,9 @@ def signup(request):
 # --- Instance admin -----------------------------------------------------------------
 
 
-@login_required
+@caller_page(Need.INSTANCE_ADMIN)
 @require_http_methods(["GET", "POST"])
 def instance_settings(request):
-    if not request.user.is_superuser:
-        raise PermissionDenied("Only instance admins may change instance settings.")
     instance = InstanceSettings.load()
     form = InstanceSettingsForm(
         request.POST if request.method == "POST" else None, initial={"signup_open": instance.signup_open}

@@ -19,15 +19,24 @@ Every endpoint is a row::
   JSON body, API key callers, 401/403 for anonymous callers. Set it for
   key-authenticated routes outside /api/ (the wandb-compatible ones).
 
+- ``graphql`` is a GraphQL document: the row POSTs it to ``url`` (/graphql)
+  with ``data`` as its variables, and reads the outcome from the answer's
+  errors (200 with no errors is success; "not found" counts as 404, a
+  refused role or scope as 403). ``safe`` says the request only reads
+  (default: GET, HEAD and OPTIONS do); GraphQL queries set it.
+- ``keys_only``: the route takes API keys only (the wandb wire protocol), so
+  people call with a full-scope key of their own instead of a session.
+
 ``permission_cases(rows)`` expands the rows over the callers of the shared
 fixtures (tests/conftest.py): ``owner`` (admin of team acme), ``member``,
 ``viewer``, ``outsider`` (admin of globex only), ``anonymous``, ``foreign``
 (acme's owner asking for *globex's* object through acme's URL — or for
 globex itself when the URL names no object) and, for API rows, the
-owner's API keys ``key_full``, ``key_read`` and ``key_ingest``.
+owner's API keys ``key_full``, ``key_read`` and ``key_ingest``, and
+``robot``: a full-scope key of a service account of globex (team rows only).
 
 Expected (each case runs in its own fresh database):
-outsiders and foreign objects 404; too low a role 403; a key whose
+outsiders, foreign objects and other teams' robots 404; too low a role 403; a key whose
 scope does not allow the request 403; anonymous 401/403 on the API and a
 redirect to the login page in the console; anything else succeeds (< 400).
 A refused request must not add to the audit log (it would have changed something).
@@ -43,6 +52,7 @@ Use it in a module of your own::
         check_permission(row, caller, people=people, team=team, other_team=other_team)
 """
 
+import json
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,6 +81,9 @@ class Endpoint:
     setup: Callable | None = None
     ingest: bool = False
     api: bool | None = None
+    graphql: str | None = None
+    safe: bool | None = None
+    keys_only: bool = False
 
     def __post_init__(self):
         allowed = TEAM_ROLES if self.team_scoped else OTHER_ROLES
@@ -79,10 +92,25 @@ class Endpoint:
 
     @property
     def is_api(self) -> bool:
-        return self.url.startswith("/api/") if self.api is None else self.api
+        if self.api is None:
+            return self.url.startswith("/api/") or self.keys_only or self.graphql is not None
+        return self.api
+
+    @property
+    def is_safe(self) -> bool:
+        return self.method in ("GET", "HEAD", "OPTIONS") if self.safe is None else self.safe
+
+    @property
+    def operation(self) -> str | None:
+        """The GraphQL operation's name, if this row sends one."""
+        if self.graphql is None:
+            return None
+        from graphql import parse
+
+        return parse(self.graphql).definitions[0].name.value
 
     def __str__(self) -> str:
-        return f"{self.method} {self.url}"
+        return f"{self.method} {self.url}" + (f" {self.operation}" if self.graphql else "")
 
 
 def admin_of(team):
@@ -96,6 +124,8 @@ def callers_for(row: Endpoint) -> list[str]:
         callers.append("foreign")
     if row.is_api:
         callers.extend(KEY_SCOPES)
+        if row.team_scoped:
+            callers.append("robot")
     return callers
 
 
@@ -107,11 +137,11 @@ def expected(row: Endpoint, caller: str) -> str | int:
     """'ok', 'login' (anonymous refused) or the exact status code."""
     if caller == "anonymous":
         return "ok" if row.role == "anyone" else "login"
-    if caller == "foreign":
+    if caller in ("foreign", "robot"):
         return 404
     if caller in KEY_SCOPES:
         scope = KEY_SCOPES[caller]
-        safe = row.method in ("GET", "HEAD", "OPTIONS")
+        safe = row.is_safe
         if row.role != "anyone" and ((scope == "read" and not safe) or (scope == "ingest" and not row.ingest)):
             return 403
         caller = "owner"
@@ -124,20 +154,50 @@ def expected(row: Endpoint, caller: str) -> str | int:
     return "ok" if ROLE_RANK[ROLE_OF[caller]] >= ROLE_RANK[row.role] else 403
 
 
-def _client_for(row: Endpoint, caller: str, people) -> tuple[APIClient, object]:
+def _client_for(row: Endpoint, caller: str, people, other_team) -> tuple[APIClient, object]:
     client = APIClient()
     if caller == "anonymous":
         return client, None
+    if caller == "robot":
+        from teams import service_accounts
+
+        robot = service_accounts.service_account_create(team=other_team, name="robot", actor=admin_of(other_team))
+        issued = service_accounts.service_account_key_create(team=other_team, account=robot, name="k", actor=None)
+        client.credentials(HTTP_AUTHORIZATION=_basic(issued.key) if row.keys_only else f"Bearer {issued.key}")
+        return client, robot
     user = people["owner"] if caller in ("foreign", *KEY_SCOPES) else people[caller]
-    if caller in KEY_SCOPES:
+    if caller in KEY_SCOPES or row.keys_only:
         key = keys.generate_key("personal")
+        scope = KEY_SCOPES.get(caller, "full")
         ApiKey.objects.create(
-            user=user, name=caller, key_hash=keys.hash_key(key), hint=keys.display_hint(key), scope=KEY_SCOPES[caller]
+            user=user, name=caller, key_hash=keys.hash_key(key), hint=keys.display_hint(key), scope=scope
         )
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        # The wandb SDK sends HTTP Basic api:<key>; the REST API takes a bearer key.
+        client.credentials(HTTP_AUTHORIZATION=_basic(key) if row.keys_only else f"Bearer {key}")
     else:
         client.force_login(user)
     return client, user
+
+
+def _basic(key: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"api:{key}".encode()).decode()
+
+
+def graphql_status(response) -> int:
+    """A GraphQL answer as the status a REST endpoint would have given (the wire answers 200 with errors)."""
+    if response.status_code != 200:
+        return response.status_code
+    errors = response.json().get("errors") or []
+    if not errors:
+        return 200
+    message = errors[0].get("message", "")
+    if "not found" in message:
+        return 404
+    if "role" in message or "scope" in message or "cannot" in message:
+        return 403
+    return 400
 
 
 def _placeholders(template: str) -> set[str]:
@@ -152,28 +212,32 @@ def check_permission(row: Endpoint, caller: str, *, people, team, other_team):
         kwargs.update(row.setup(other_team if caller == "foreign" else team))
     if caller == "foreign" and not (_placeholders(row.url) - {"team"}):
         kwargs["team"] = other_team.name  # no object in the URL: ask for globex itself
-    client, user = _client_for(row, caller, people)
+    client, user = _client_for(row, caller, people, other_team)
     data = row.data(user, kwargs) if callable(row.data) else row.data
     url = row.url.format(**kwargs)
     audited_before = AuditEvent.objects.count()
     send = getattr(client, row.method.lower())
-    if row.is_api:
+    if row.graphql is not None:
+        body = {"query": row.graphql, "operationName": row.operation, "variables": data or {}}
+        response = client.post(url, json.dumps(body), content_type="application/json")
+    elif row.is_api:
         response = send(url, data, format="json") if data is not None else send(url)
     else:
         response = send(url, data or {})
+    status = graphql_status(response) if row.graphql is not None else response.status_code
     want = expected(row, caller)
     body = getattr(response, "content", b"")[:300]
     if want == "ok":
-        assert response.status_code < 400, f"{row} as {caller}: expected success, got {response.status_code} {body!r}"
+        assert status < 400, f"{row} as {caller}: expected success, got {status} {body!r}"
     elif want == "login":
         if row.is_api:
-            assert response.status_code in (401, 403), f"{row} anonymous: got {response.status_code}"
+            assert status in (401, 403), f"{row} anonymous: got {status}"
         else:
             assert response.status_code == 302 and "/login/" in response["Location"], (
                 f"{row} anonymous: expected a redirect to log in, got {response.status_code}"
             )
     else:
-        assert response.status_code == want, f"{row} as {caller}: expected {want}, got {response.status_code} {body!r}"
+        assert status == want, f"{row} as {caller}: expected {want}, got {status} {body!r}"
     if want != "ok":
         # Every security-relevant write is audited, so a refused request that
         # left an audit event changed something it should not have.

@@ -1,8 +1,8 @@
-"""Every API route has at least one row in some permission table.
+"""Every route, console page and GraphQL operation has at least one row in some permission table.
 
 Permission tables live beside each app's tests (tests/permissions.py explains
-them); this test finds them all and fails for an /api/v1/ route none covers, so
-a new endpoint cannot ship without its tenancy test.
+them); these tests find them all and fail for a route or a GraphQL root field
+none covers, so a new endpoint or page cannot ship without its tenancy test.
 """
 
 import importlib
@@ -11,11 +11,26 @@ import re
 from pathlib import Path
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from graphql import parse
 
 import tests
 from tests.permissions import Endpoint
 
-PLACEHOLDER = re.compile(r"<(?:\w+:)?\w+>|\{\w+\}")
+PLACEHOLDER = re.compile(r"\(\?P<\w+>[^)]*\)|<(?:\w+:)?\w+>|\{\w+\}")
+
+# Routes that hold no team's data, each with the reason. Nothing else may be left out.
+NO_ROW_NEEDED = {
+    "api/schema/": "the public description of the API",
+    "api/docs/": "the page that renders that description",
+    "login/": "Django's log-in form",
+    "logout/": "Django's log-out",
+    "password/reset/sent/": "a static confirmation step of the password reset",
+    "password/reset/done/": "a static confirmation step of the password reset",
+    "sso/{}/login/": "the SSO flow itself: tests/sso covers who may start and finish it",
+    "sso/{}/callback/": "the SSO flow itself: tests/sso covers who may start and finish it",
+    "reports/assets/plotly-{}.min.js": "the chart library, a static asset",
+    "^sdk/otel/{}$": "answers 404 to everyone (the SDK's telemetry probe)",
+}
 
 
 def _routes(patterns, prefix=""):
@@ -43,12 +58,46 @@ def _declared_rows():
 
 
 def normalise(url: str) -> str:
-    return PLACEHOLDER.sub("{}", url.split("?")[0])
+    """A row's URL (its query string dropped) or a route pattern, with every placeholder as {}."""
+    return PLACEHOLDER.sub("{}", url).split("?")[0]
+
+
+def _missing(routes) -> list[str]:
+    declared = {normalise(row.url) for row in _declared_rows()}
+    return sorted(route for route in routes if normalise("/" + route) not in declared)
 
 
 def test_every_api_route_is_in_a_permission_table():
-    declared = {normalise(row.url) for row in _declared_rows()}
     api_routes = [route for route in _routes(get_resolver().url_patterns) if route.startswith("api/v1/")]
     assert api_routes, "no API routes found"
-    missing = sorted(route for route in api_routes if normalise("/" + route) not in declared)
+    missing = _missing(api_routes)
     assert not missing, f"API routes without a permission-table row: {missing}"
+
+
+def test_every_console_page_and_wire_route_is_in_a_permission_table():
+    routes = [
+        route
+        for route in _routes(get_resolver().url_patterns)
+        if not route.startswith("api/v1/") and normalise(route) not in NO_ROW_NEEDED
+    ]
+    assert "graphql" in routes and "teams/<str:name>/" in routes
+    missing = _missing(routes)
+    assert not missing, f"pages and routes without a permission-table row: {missing}"
+    stale = sorted(set(NO_ROW_NEEDED) - {normalise(route) for route in _routes(get_resolver().url_patterns)})
+    assert not stale, f"NO_ROW_NEEDED names routes that no longer exist: {stale}"
+
+
+def _root_fields(document: str) -> set[str]:
+    definition = parse(document).definitions[0]
+    return {f"{definition.operation.value}.{field.name.value}" for field in definition.selection_set.selections}
+
+
+def test_every_graphql_operation_is_in_a_permission_table():
+    from runs.ingest.wandb.schema import SCHEMA
+
+    served = {f"query.{name}" for name in SCHEMA.query_type.fields} | {
+        f"mutation.{name}" for name in SCHEMA.mutation_type.fields
+    }
+    declared = set().union(*(_root_fields(row.graphql) for row in _declared_rows() if row.graphql))
+    missing = sorted(served - declared)
+    assert not missing, f"GraphQL root fields no permission-table row sends: {missing}"

@@ -1,11 +1,10 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers, status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import Need
 from accounts.models import UserSettings
-from accounts.permissions import KeyScopePermission
 
 from .. import selectors, services
 from ..authentication import client_ip
@@ -27,8 +26,9 @@ class MeOutput(serializers.Serializer):
 
 
 class MeView(APIView):
-    """The authenticated caller."""
+    """The authenticated caller (any key may ask: the SDK does before it ingests)."""
 
+    read_need = Need.LOOKUP
     serializer_class = MeOutput
 
     def get(self, request):
@@ -41,8 +41,6 @@ class SettingsSerializer(serializers.Serializer):
 
 class SettingsView(APIView):
     """The caller's own preferences, including the beta feature toggles."""
-
-    permission_classes = [IsAuthenticated, KeyScopePermission]
 
     serializer_class = SettingsSerializer
 
@@ -58,32 +56,11 @@ class SettingsView(APIView):
         return Response(SettingsSerializer(user_settings).data)
 
 
-class ManagesOwnKeys(permissions.BasePermission):
-    """Key management needs a human caller with a session or a full-scope key.
-
-    A read-scope key may list keys (names and hints only); an ingest-scope key
-    may do nothing here; service accounts' keys are managed by their team's
-    admins, never by the account itself.
-    """
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        if user.is_service_account:
-            self.message = "Service accounts cannot manage API keys; a team admin manages them."
-            return False
-        scope = getattr(request.auth, "scope", None)
-        if scope in (None, "full") or (scope == "read" and request.method in permissions.SAFE_METHODS):
-            return True
-        self.message = "This API key's scope does not allow managing API keys."
-        return False
-
-
 class ApiKeyListCreate(APIView):
-    """Your personal API keys."""
+    """Your personal API keys (humans only: a team's admins manage its service accounts' keys)."""
 
-    permission_classes = [ManagesOwnKeys]
+    read_need = Need.READ_KEYS
+    write_need = Need.MANAGE_KEYS
 
     @extend_schema(responses=ApiKeyOutput(many=True), summary="List your personal API keys")
     def get(self, request):
@@ -106,7 +83,7 @@ class ApiKeyListCreate(APIView):
 
 
 class ApiKeyRotate(APIView):
-    permission_classes = [ManagesOwnKeys]
+    write_need = Need.MANAGE_KEYS
 
     @extend_schema(
         request=ApiKeyRotateInput,
@@ -131,7 +108,7 @@ class ApiKeyRotate(APIView):
 
 
 class ApiKeyRevoke(APIView):
-    permission_classes = [ManagesOwnKeys]
+    write_need = Need.MANAGE_KEYS
 
     @extend_schema(
         request=None,

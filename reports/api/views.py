@@ -1,6 +1,6 @@
 """Reports API: thin views over reports.services and reports.selectors.
 
-The team comes from the URL and the credential (TeamPermission); every object
+The team comes from the URL and the credential (teams.access.NeedPermission); every object
 is fetched through the report, which is fetched through the team, so another
 team's id answers 404. Viewers read, members write.
 """
@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams.access import TeamPermission
+from teams.access import Need
 from teams.audit import client_ip
 
 from .. import selectors, services
@@ -22,7 +22,8 @@ from . import serializers as s
 
 
 class _ReportView(APIView):
-    permission_classes = [TeamPermission]
+    read_need = Need.READ
+    write_need = Need.WRITE
 
     def project(self):
         return selectors.project_get(team=self.request.team, project_name=self.kwargs["project"])

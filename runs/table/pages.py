@@ -1,10 +1,9 @@
 """Console pages of the runs app."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from teams.access import access_team
+from teams.access import Access, Need, team_page
 
 from ..models import Project
 from . import services as table_services
@@ -12,10 +11,10 @@ from . import table
 from .query import DEFAULT_COLUMNS, DEFAULT_ORDER
 
 
-@login_required
-def runs_table(request, team: str, project: str):
+@team_page(Need.READ, team_kwarg="team")
+def runs_table(request, access: Access, team: str, project: str):
     """A project's runs table (BASE/<entity>/<project>, the link shape the wandb SDK prints)."""
-    team_obj, role = access_team(request.user, team, request=request)
+    team_obj, role = access.team, access.role
     project_obj = Project.objects.filter(team=team_obj, name=project).first()
     if project_obj is None:
         raise Http404("No such project.")

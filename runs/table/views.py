@@ -5,12 +5,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams.access import TeamPermission
-from teams.models import Role
+from teams.access import Need
 
 from ..models import Project, SavedView
 from . import services as table_services
@@ -21,10 +19,9 @@ from .query import DEFAULT_COLUMNS, TableQuery, parse_table_query
 class ProjectScopedView(APIView):
     """Resolves <team> through the access layer and <project> inside that team only."""
 
-    permission_classes = [IsAuthenticated, TeamPermission]
-    read_role = Role.VIEWER
+    read_need = Need.READ
     # A user's own table settings and saved views change nothing others see.
-    write_role = Role.VIEWER
+    write_need = Need.OWN
 
     def project(self) -> Project:
         project = Project.objects.filter(team=self.request.team, name=self.kwargs["project"]).first()

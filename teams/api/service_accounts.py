@@ -12,8 +12,7 @@ from rest_framework.views import APIView
 from accounts.api.serializers import ApiKeyCreateInput, ApiKeyOutput, ApiKeyRotateInput, IssuedApiKeyOutput, issued_data
 
 from .. import audit, service_accounts
-from ..access import TeamPermission
-from ..models import Role
+from ..access import Need
 
 
 class ServiceAccountOutput(serializers.Serializer):
@@ -43,9 +42,8 @@ class KeyPolicy(serializers.Serializer):
 
 
 class AdminsOnly(APIView):
-    permission_classes = [TeamPermission]
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
+    read_need = Need.READ_ADMIN
+    write_need = Need.ADMIN
 
 
 class ServiceAccountListCreate(AdminsOnly):

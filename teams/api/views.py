@@ -1,28 +1,25 @@
 """Teams, members, invitations, the audit log and instance settings over REST.
 
-Team-scoped views resolve the team with TeamPermission (request.team,
-request.role) and declare the roles they need; services do the writing.
+teams.access.NeedPermission (the API's default permission class) resolves the
+caller and the team (request.access, request.team, request.role); views
+declare the needs of their reads and writes, services do the writing.
 """
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import KeyScopePermission
 from teams import audit, selectors, services
-from teams.access import TeamPermission
-from teams.models import Membership, Role
+from teams.access import Need
+from teams.models import Membership
 
 from . import serializers as s
 
 
 class MyTeamsView(generics.ListAPIView):
     """Teams the caller belongs to, with the caller's role; POST creates a team."""
-
-    permission_classes = [IsAuthenticated, KeyScopePermission]
 
     serializer_class = s.MyTeamOutput
 
@@ -43,7 +40,6 @@ class MyTeamsView(generics.ListAPIView):
 class TeamDetailView(APIView):
     """One team the caller belongs to."""
 
-    permission_classes = [IsAuthenticated, TeamPermission]
     serializer_class = s.MyTeamOutput
 
     def get(self, request, team):
@@ -54,7 +50,6 @@ class TeamDetailView(APIView):
 class MembersView(generics.ListAPIView):
     """Members of the team and their roles (any member may read)."""
 
-    permission_classes = [IsAuthenticated, TeamPermission]
     serializer_class = s.MemberOutput
 
     def get_queryset(self):
@@ -64,8 +59,7 @@ class MembersView(generics.ListAPIView):
 class MemberView(APIView):
     """One member: admins change the role (PATCH) or remove them (DELETE)."""
 
-    permission_classes = [IsAuthenticated, TeamPermission]
-    write_role = Role.ADMIN
+    write_need = Need.ADMIN
     serializer_class = s.MemberOutput
 
     def membership(self, username):
@@ -98,8 +92,7 @@ class MemberView(APIView):
 class LeaveTeamView(APIView):
     """The caller leaves the team (refused for its last admin)."""
 
-    permission_classes = [IsAuthenticated, TeamPermission]
-    write_role = Role.VIEWER
+    write_need = Need.OWN
 
     @extend_schema(request=None, responses={204: OpenApiResponse(description="Left the team.")})
     def post(self, request, team):
@@ -110,9 +103,8 @@ class LeaveTeamView(APIView):
 class InvitationsView(generics.ListAPIView):
     """Invitations of the team (admins); POST invites by email or creates a one-time link."""
 
-    permission_classes = [IsAuthenticated, TeamPermission]
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
+    read_need = Need.READ_ADMIN
+    write_need = Need.ADMIN
     serializer_class = s.InvitationOutput
 
     def get_queryset(self):
@@ -138,9 +130,8 @@ class InvitationsView(generics.ListAPIView):
 class InvitationView(APIView):
     """One invitation of the team: read it, or revoke it (DELETE)."""
 
-    permission_classes = [IsAuthenticated, TeamPermission]
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
+    read_need = Need.READ_ADMIN
+    write_need = Need.ADMIN
     serializer_class = s.InvitationOutput
 
     def invitation(self, invitation_id):
@@ -163,8 +154,6 @@ class InvitationView(APIView):
 class InvitationAcceptView(APIView):
     """Join a team with an invitation token (an email invitation only for that email's account)."""
 
-    permission_classes = [IsAuthenticated, KeyScopePermission]
-
     serializer_class = s.InvitationAcceptInput
 
     @extend_schema(request=s.InvitationAcceptInput, responses={201: s.MyTeamOutput})
@@ -180,8 +169,7 @@ class InvitationAcceptView(APIView):
 class AuditLogView(generics.ListAPIView):
     """The team's audit log, newest first (admins)."""
 
-    permission_classes = [IsAuthenticated, TeamPermission]
-    read_role = Role.ADMIN
+    read_need = Need.READ_ADMIN
     serializer_class = s.AuditEventOutput
 
     def get_queryset(self):
@@ -191,14 +179,9 @@ class AuditLogView(generics.ListAPIView):
 class InstanceSettingsView(APIView):
     """Instance-wide switches (instance admins only)."""
 
-    permission_classes = [IsAuthenticated, KeyScopePermission]
-
+    read_need = Need.READ_INSTANCE
+    write_need = Need.INSTANCE_ADMIN
     serializer_class = s.InstanceSettingsSerializer
-
-    def check_permissions(self, request):
-        super().check_permissions(request)
-        if not request.user.is_superuser:
-            raise PermissionDenied("Only instance admins may see or change instance settings.")
 
     def get(self, request):
         from accounts.models import InstanceSettings

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import audit
-from ..access import TeamPermission
+from ..access import Need
 from ..models import Role
 from . import discovery, oidc, selectors, services
 
@@ -71,9 +71,8 @@ class SSOTestOutput(serializers.Serializer):
 
 
 class TeamSSOConfigApi(APIView):
-    permission_classes = [TeamPermission]
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
+    read_need = Need.READ_ADMIN
+    write_need = Need.ADMIN
 
     def _config_or_404(self, request):
         config = selectors.sso_config_for(request.team)
@@ -102,9 +101,8 @@ class TeamSSOConfigApi(APIView):
 class TeamSSOTestApi(APIView):
     """Fetch the provider's discovery document and keys now, and say what is wrong if anything."""
 
-    permission_classes = [TeamPermission]
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
+    read_need = Need.READ_ADMIN
+    write_need = Need.ADMIN
 
     @extend_schema(request=SSOTestInput, responses={200: SSOTestOutput, 400: SSOTestOutput})
     def post(self, request, team):

@@ -4,19 +4,15 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 from mozilla_django_oidc.views import get_next_url
 
 from .. import audit
-from ..access import SSO_SESSION_KEY, SSORequired, access_team
-from ..models import Role
+from ..access import SSO_SESSION_KEY, Access, Need, team_page
 from . import discovery, oidc, selectors, services
 from .errors import SSORefused
 from .forms import SSOConfigForm, SSOFinderForm
@@ -102,14 +98,11 @@ def finder(request):
     return render(request, "teams/sso/finder.html", {"form": form, "teams": teams})
 
 
-@login_required
+# A console page can do better than a 403: send the person through the team's SSO.
+@team_page(Need.ADMIN, sso_redirect=True)
 @require_http_methods(["GET", "POST"])
-def settings_page(request, name):
-    try:
-        team, _ = access_team(request.user, name, need=Role.ADMIN, request=request)
-    except SSORequired:
-        # A console page can do better than a 403: send the person through the team's SSO.
-        return redirect(reverse("teams:sso:login", kwargs={"team": name}) + "?" + urlencode({"next": request.path}))
+def settings_page(request, access: Access, name):
+    team = access.team
     if team.is_personal:
         raise Http404("A personal entity has no single sign-on.")
     config = selectors.sso_config_for(team)

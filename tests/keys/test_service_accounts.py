@@ -167,12 +167,15 @@ def test_only_admins_manage_service_accounts(people, robot, robot_key, who, stat
 def test_a_service_account_stays_confined_even_if_added_to_another_team(
     owner, team, robot, robot_key, outsider, other_team
 ):
-    from teams.access import role_in
+    from django.http import Http404
+
+    from teams.access import resolve
     from teams.models import Role
 
     # Should any code path ever add it elsewhere, the access layer still refuses.
     Membership.objects.create(team=other_team, user=robot, role=Role.ADMIN)
-    assert role_in(robot, other_team) is None
+    with pytest.raises(Http404):
+        resolve(robot_key.api_key, other_team.name)
     client = key_client(robot_key.key)
     assert client.get("/api/v1/teams/globex/service-accounts/").status_code == 404
     assert client.post("/api/v1/teams/globex/service-accounts/", {"name": "x"}, format="json").status_code == 404

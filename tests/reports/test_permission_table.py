@@ -59,6 +59,27 @@ API = [
 ]
 
 
-@pytest.mark.parametrize("row, caller", permission_cases(API))
+def a_share_link(team):
+    ids = a_report(team)
+    from reports.models import Report
+
+    token = services.share_link_create(actor=admin_of(team), report=Report.objects.get(pk=ids["report"]))
+    return {**ids, "token": token}
+
+
+PAGES = "/reports/{team}/{project}/"
+CONSOLE = [
+    Endpoint("GET", PAGES, "viewer", setup=a_project),
+    Endpoint("POST", PAGES, "member", setup=a_project, data={"title": "New"}),
+    Endpoint("GET", PAGES + "{report}/", "viewer", setup=a_report),
+    Endpoint("POST", PAGES + "{report}/edit/", "member", setup=a_report, data={"action": "update", "title": "Renamed"}),
+    Endpoint("GET", PAGES + "{report}/export.html", "viewer", setup=a_report),
+    # A share link is its own credential: whoever holds it reads that one report, logged in or not.
+    Endpoint("GET", "/share/reports/{token}/", "anyone", team_scoped=False, setup=a_share_link),
+    Endpoint("GET", "/share/reports/{token}/panels/{panel}/data/", "anyone", team_scoped=False, setup=a_share_link),
+]
+
+
+@pytest.mark.parametrize("row, caller", permission_cases(API + CONSOLE))
 def test_permission_table(row, caller, people, team, other_team):
     check_permission(row, caller, people=people, team=team, other_team=other_team)

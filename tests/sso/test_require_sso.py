@@ -4,9 +4,10 @@ import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import RequestFactory
 
+from accounts.access import Caller
 from accounts.keys import generate_key, hash_key
 from accounts.models import ApiKey
-from teams.access import SSO_SESSION_KEY, SSORequired, access_team
+from teams.access import SSO_SESSION_KEY, Need, SSORequired, resolve
 from teams.models import Membership, Role, TeamSSOConfig
 from teams.sso.crypto import encrypt_secret
 
@@ -20,12 +21,19 @@ def require_sso(team, required=True):
     )
 
 
-def request_with_session(team_ids=()):
+def request_with_session(user, team_ids=()):
     request = RequestFactory().get("/")
+    request.user = user
     request.session = SessionStore()
     if team_ids:
         request.session[SSO_SESSION_KEY] = list(team_ids)
     return request
+
+
+def access_team(user, name, request=None):
+    """(team, role) if `user` may read team `name` through `request`'s session (or with none)."""
+    access = resolve(request if request is not None else Caller.trusted(user), name).require(Need.READ)
+    return access.team, access.role
 
 
 @pytest.mark.django_db
@@ -33,21 +41,21 @@ class TestAccessTeam:
     def test_a_password_session_is_refused_when_the_team_requires_sso(self, team, member):
         require_sso(team)
         with pytest.raises(SSORequired, match="requires single sign-on"):
-            access_team(member, "acme", request=request_with_session())
+            access_team(member, "acme", request=request_with_session(member))
 
     def test_a_session_that_came_through_the_teams_sso_is_let_in(self, team, member):
         require_sso(team)
-        assert access_team(member, "acme", request=request_with_session([team.pk])) == (team, Role.MEMBER)
+        assert access_team(member, "acme", request=request_with_session(member, [team.pk])) == (team, Role.MEMBER)
 
     def test_sso_through_another_team_does_not_count(self, team, other_team, member):
         require_sso(team)
         with pytest.raises(SSORequired):
-            access_team(member, "acme", request=request_with_session([other_team.pk]))
+            access_team(member, "acme", request=request_with_session(member, [other_team.pk]))
 
     def test_instance_admins_keep_their_password_login(self, team, owner):
         require_sso(team)
         assert owner.is_superuser
-        assert access_team(owner, "acme", request=request_with_session()) == (team, Role.ADMIN)
+        assert access_team(owner, "acme", request=request_with_session(owner)) == (team, Role.ADMIN)
 
     def test_without_a_request_a_team_that_requires_sso_refuses(self, team, member):
         require_sso(team)
@@ -56,7 +64,7 @@ class TestAccessTeam:
 
     def test_sso_configured_but_not_required_changes_nothing(self, team, member):
         require_sso(team, required=False)
-        assert access_team(member, "acme", request=request_with_session()) == (team, Role.MEMBER)
+        assert access_team(member, "acme", request=request_with_session(member)) == (team, Role.MEMBER)
         assert access_team(member, "acme") == (team, Role.MEMBER)
 
     def test_outsiders_still_get_404_not_a_hint_about_sso(self, team, outsider):
@@ -64,7 +72,7 @@ class TestAccessTeam:
 
         require_sso(team)
         with pytest.raises(Http404):
-            access_team(outsider, "acme", request=request_with_session())
+            access_team(outsider, "acme", request=request_with_session(outsider))
 
 
 @pytest.mark.django_db

@@ -1,6 +1,6 @@
 """The runs REST API: thin views over runs.ingest services (writes) and runs.selectors (reads).
 
-The team comes from the URL and the credential (TeamPermission): viewers read,
+The team comes from the URL and the credential (teams.access.NeedPermission): viewers read,
 members write, and a key's scope narrows that (read keys only read, ingest keys
 only write runs). Every write a client may resend is idempotent.
 """
@@ -13,14 +13,14 @@ from django.db import OperationalError
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams.access import TeamPermission
+from teams.access import Need
 
 from ... import conf, jsonvalues, selectors
 from ...models import Run, RunFile, RunLine
@@ -67,15 +67,11 @@ class LenientJSONRenderer(JSONRenderer):
 
 
 class RunsAPIView(APIView):
-    permission_classes = [permissions.IsAuthenticated, TeamPermission]
+    read_need = Need.READ
+    write_need = Need.INGEST  # ingest-scoped keys may write runs, never read them back
     throttle_classes = [ApiKeyRateThrottle]
     parser_classes = [LenientJSONParser]
     renderer_classes = [LenientJSONRenderer]
-
-    @property
-    def ingest(self) -> bool:
-        # Ingest-scoped keys may write runs, never read them back.
-        return self.request.method not in permissions.SAFE_METHODS
 
     def initial(self, request, *args, **kwargs):
         limit = self.body_limit()

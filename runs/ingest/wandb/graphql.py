@@ -20,6 +20,7 @@ from django.urls import reverse
 from graphql import GraphQLError
 
 from accounts.models import ApiKey, User
+from teams.access import Need, resolve
 from teams.models import Membership, Team
 
 from ... import jsonvalues, selectors
@@ -44,7 +45,7 @@ class HttpStatusError(Exception):
 @dataclass
 class Caller:
     user: User
-    api_key: ApiKey | None
+    api_key: ApiKey  # the credential every access decision is made with
     request: object
     username_header: str = ""
 
@@ -53,14 +54,18 @@ def _opaque_id(kind: str, pk: int) -> str:
     return base64.b64encode(f"{kind}:{pk}".encode()).decode()
 
 
-def _access(caller: Caller, entity: str, *, write: bool, ingest: bool = False) -> Team:
+def _access(caller: Caller, entity: str, need: Need) -> Team:
+    """The team `entity`, if the caller's key may do `need` there (teams.access decides)."""
     try:
-        team, _ = selectors.team_for(user=caller.user, api_key=caller.api_key, entity=entity, write=write, ingest=ingest)
+        return resolve(caller.api_key, entity).require(need).team
     except Http404:
-        raise GraphQLError(f"Entity {entity!r} not found.") from None
+        # The same words for a missing team and one the caller is not in: names do not leak.
+        raise GraphQLError(
+            f"Entity {entity!r} not found among the teams you belong to: check wandb.init(entity=...) "
+            f"or WANDB_ENTITY (your own entity is {selectors.default_entity(caller.user)!r})."
+        ) from None
     except PermissionDenied as exc:
         raise GraphQLError(str(exc) or "Permission denied.") from None
-    return team
 
 
 def _resolve_author(caller: Caller, team: Team) -> User | None:
@@ -330,19 +335,19 @@ class QueryRoot:
         return {"features": []}
 
     def entity(self, info, name):
-        team = _access(self._caller, name, write=False, ingest=True)
+        team = _access(self._caller, name, Need.LOOKUP)
         return EntityNode(team.name, team.pk, not team.is_personal)
 
     def project(self, info, name, entityName=None):
-        return self._project(name, entityName, ingest=False)
+        return self._project(name, entityName, Need.READ)
 
     def model(self, info, name=None, entityName=None):
         # RunResumeStatus: part of starting a run, so ingest keys may ask.
-        return self._project(name or "uncategorized", entityName, ingest=True)
+        return self._project(name or "uncategorized", entityName, Need.LOOKUP)
 
-    def _project(self, name, entity, *, ingest):
+    def _project(self, name, entity, need: Need):
         entity = entity or selectors.default_entity(self._caller.user)
-        team = _access(self._caller, entity, write=False, ingest=ingest)
+        team = _access(self._caller, entity, need)
         project = selectors.project_get(team=team, name=name)
         return ProjectNode(project, self._caller) if project else None
 
@@ -354,7 +359,7 @@ class MutationRoot:
     def upsertBucket(self, info, input):
         caller = self._caller
         entity = input.get("entityName") or selectors.default_entity(caller.user)
-        team = _access(caller, entity, write=True, ingest=True)
+        team = _access(caller, entity, Need.INGEST)
         author = _resolve_author(caller, team)
         config = None
         if input.get("config") is not None:
@@ -393,7 +398,7 @@ class MutationRoot:
 
     def createRunFiles(self, info, input):
         caller = self._caller
-        team = _access(caller, input["entityName"], write=True, ingest=True)
+        team = _access(caller, input["entityName"], Need.INGEST)
         try:
             run = selectors.run_get(team=team, project=input["projectName"], run_id=input["runName"])
         except Http404:

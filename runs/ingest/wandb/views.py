@@ -16,12 +16,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from graphql import ExecutionResult, execute
+from graphql import ExecutionResult, GraphQLError, execute
 from rest_framework import exceptions as drf_exceptions
 
 from accounts.authentication import ApiKeyAuthentication
+from teams.access import Need, resolve
 
-from ... import conf, jsonvalues, selectors
+from ... import conf, jsonvalues
 from ...models import Run, RunFile
 from .. import ratelimit
 from ..files import run_file_store
@@ -30,8 +31,9 @@ from . import graphql as gql
 from . import schema
 
 logger = logging.getLogger(__name__)
-# Raised by resolvers on bad input or access; anything else is a bug, logged and hidden.
-EXPECTED_ERRORS = (Http404, PermissionDenied, ValidationError)
+# Raised by resolvers on bad input or access: the client's error, answered with its message
+# and logged as such. Anything else is a bug, logged with its traceback and hidden.
+EXPECTED_ERRORS = (GraphQLError, Http404, PermissionDenied, ValidationError)
 
 
 def _json(data, status=200, **headers) -> JsonResponse:
@@ -150,6 +152,8 @@ def graphql_view(request: HttpRequest):
                 if isinstance(original, OperationalError):
                     raise original
                 logger.error("GraphQL resolver failed", exc_info=original)
+            else:
+                logger.info("GraphQL %s refused: %s", operation or "request", error.message)
         return _json({"errors": [_public_error(e) for e in result.errors], "data": result.data})
     return _json({"data": result.data})
 
@@ -189,7 +193,7 @@ def file_stream_view(request: HttpRequest, entity: str, project: str, run_id: st
         if not isinstance(chunk.get("offset") or 0, int):
             return _error(f"files[{name!r}].offset must be an integer.", 400)
     try:
-        team, _ = selectors.team_for(user=api_key.user, api_key=api_key, entity=entity, write=True, ingest=True)
+        team = resolve(api_key, entity).require(Need.INGEST).team
         run_file_stream_apply(team=team, project=project, run_id=run_id, payload=payload)
     except (Http404, Run.DoesNotExist):
         return _error("Run not found.", 404)
