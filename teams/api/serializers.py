@@ -84,5 +84,12 @@ class AuditEventOutput(serializers.ModelSerializer):
         fields = ["id", "created_at", "action", "actor", "target", "ip", "data"]
 
 
+class FormRequiredBooleanField(serializers.BooleanField):
+    # DRF reads a boolean missing from a form body as False (an unticked
+    # checkbox); for the API a form without the field must be "required", not
+    # a silent change.
+    default_empty_html = serializers.empty
+
+
 class InstanceSettingsSerializer(serializers.Serializer):
-    signup_open = serializers.BooleanField()
+    signup_open = FormRequiredBooleanField()
