@@ -13,10 +13,7 @@ from rest_framework import permissions
 from accounts.permissions import scope_allows
 
 from .models import ROLE_RANK, Membership, Role, Team
-
-# Session key holding the ids of the teams this session logged in to through
-# their SSO (teams.sso.views.callback writes it).
-SSO_SESSION_KEY = "sso_team_ids"
+from .sso import grants as sso_grants
 
 
 class SSORequired(PermissionDenied):
@@ -49,8 +46,7 @@ def sso_satisfied(user, team: Team, request, api_key=None) -> bool:
         return True
     if request is None:
         return False
-    session = getattr(request, "session", None)
-    return session is not None and team.pk in (session.get(SSO_SESSION_KEY) or [])
+    return sso_grants.holds(getattr(request, "session", None), config)  # through today's settings
 
 
 def access_team(user, team_name: str, *, need: str = Role.VIEWER, request=None, api_key=None) -> tuple[Team, str]:

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from mozilla_django_oidc.views import get_next_url
 
 from .. import audit
-from ..access import SSO_SESSION_KEY, SSORequired, access_team
+from ..access import SSORequired, access_team
 from ..models import Role
-from . import discovery, oidc, selectors, services
+from . import discovery, grants, oidc, selectors, services
 from .errors import SSORefused
 from .forms import SSOConfigForm, SSOFinderForm
 
@@ -81,8 +81,8 @@ def callback(request, team):
         return refuse(request, team_obj, SSORefused("conflict", "Another login for this account was in progress; try again.", status=409))
 
     auth_login(request, user, backend=SESSION_BACKEND)
-    # Which teams this session proved itself to: teams.access reads it for "require SSO".
-    request.session[SSO_SESSION_KEY] = sorted(set(request.session.get(SSO_SESSION_KEY, [])) | {team_obj.pk})
+    # Which teams (through which settings) this session proved itself to: teams.access reads it for "require SSO".
+    grants.grant(request.session, config)
     audit.record(action="sso.login", actor=user, team=team_obj, target=user.username, ip=audit.client_ip(request),
                  issuer=config.issuer, sub=str(claims.get("sub")))
     return redirect(entry.get("next") or "teams:home")
