@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("signup/", views.signup, name="signup"),
     path("instance/", views.instance_settings, name="instance"),
+    path("settings/security/", views.security_events_page, name="security-events"),
     path("invite/", views.invitation_page, name="invite"),
     # Links sent before tokens moved out of the path: swapped for the session like the new ones.
     path("invite/<str:token>/", views.invitation_link_in_path, name="invite-legacy"),

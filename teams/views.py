@@ -302,3 +302,16 @@ def instance_settings(request):
         messages.success(request, "Sign-up is now " + ("open." if form.cleaned_data["signup_open"] else "closed."))
         return redirect("teams:instance")
     return render(request, "teams/instance.html", {"form": form, "instance": instance})
+
+
+# --- Your own security events -----------------------------------------------------
+
+
+@login_required
+@require_GET
+def security_events_page(request):
+    """/settings/security/: what happened to your keys, password, email and SSO logins."""
+    page = Paginator(selectors.security_events_of(request.user), 50).get_page(request.GET.get("page"))
+    for event in page:
+        event.summary = selectors.PERSONAL_SECURITY_ACTIONS.get(event.action, event.action)
+    return render(request, "teams/security_events.html", {"page": page})

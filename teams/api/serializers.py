@@ -93,3 +93,19 @@ class FormRequiredBooleanField(serializers.BooleanField):
 
 class InstanceSettingsSerializer(serializers.Serializer):
     signup_open = FormRequiredBooleanField()
+
+
+class SecurityEventOutput(serializers.ModelSerializer):
+    """One event of the caller's own security history."""
+
+    summary = serializers.SerializerMethodField(help_text="What happened, in words.")
+    team = serializers.CharField(source="team.name", allow_null=True, default=None, help_text="The team an SSO login reached.")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "created_at", "action", "summary", "target", "team", "ip"]
+
+    def get_summary(self, event) -> str:
+        from teams.selectors import PERSONAL_SECURITY_ACTIONS
+
+        return PERSONAL_SECURITY_ACTIONS.get(event.action, event.action)
