@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py first_run_hint --port $(PORT)
-	$(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
+	PORT=$(PORT) $(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
 # The SSO tests run a real OpenID provider (npm oidc-provider) from tests/oidc.
 # Without npm they are skipped with that reason (and fail in CI, where CI=true).

@@ -6,6 +6,10 @@ until the window ends, says so, and answers 429.
 Per account, so one address cannot guess one person's password; per address,
 so one address cannot try a common password on every account. Fixed windows:
 one cache round trip per check, and the message can say how long to wait.
+
+SSO logins (teams.sso.views) count their refused callbacks here too: per
+address (the same counter as passwords: one address, one budget) and per
+identity, `sso_identity(team, email)`, once the provider has said who it is.
 """
 
 import logging
@@ -37,10 +41,17 @@ def _seconds() -> float:
 def _buckets(ip: str | None, login: str, window: int, now: float) -> tuple[list[tuple[str, int]], float]:
     account_limit, ip_limit, _ = _limits()
     index = int(now // window)
-    buckets = [(f"sxt:login:fail:account:{login.strip().lower()}:{index}", account_limit)]
+    buckets = []
+    if login.strip():  # no login (an SSO callback before the provider answered): the address alone
+        buckets.append((f"sxt:login:fail:account:{login.strip().lower()}:{index}", account_limit))
     if ip:
         buckets.append((f"sxt:login:fail:ip:{ip}:{index}", ip_limit))
     return buckets, (index + 1) * window
+
+
+def sso_identity(team_name: str, who: str) -> str:
+    """The account key of an SSO identity; never collides with a username or email (":" is in neither)."""
+    return f"sso:{team_name}:{who}" if who else ""
 
 
 def retry_after(ip: str | None, login: str) -> int | None:

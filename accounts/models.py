@@ -111,3 +111,23 @@ class ApiKey(models.Model):
             return self.rotated_to is not None
         except ApiKey.rotated_to.RelatedObjectDoesNotExist:
             return False
+
+
+class IdempotencyRecord(models.Model):
+    """A create answered under an Idempotency-Key, kept for accounts.idempotency.WINDOW.
+
+    `lookup` is a SHA-256 of (user, credential, endpoint, header value): the
+    header value itself is not stored, and the answer (which carries a new
+    key's secret) is encrypted with a key derived from it and SECRET_KEY, so
+    neither a database dump nor SECRET_KEY alone reveals it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    lookup = models.CharField(max_length=64, unique=True)
+    request_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    answer_encrypted = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"idempotent answer for user {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"

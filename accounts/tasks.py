@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db.models import Q
 
-from . import services
+from . import idempotency, services
 from .models import ApiKey
 
 DEAD_KEY_RETENTION_DAYS_DEFAULT = 30
@@ -24,4 +24,5 @@ def record_key_use(key_id: int, ip: str | None, used_at: str) -> None:
 @shared_task(ignore_result=True)
 def purge_dead_keys() -> int:
     retention = int(getattr(settings, "SEXTANT_DEAD_KEY_RETENTION_DAYS", DEAD_KEY_RETENTION_DAYS_DEFAULT))
+    idempotency.purge_expired()  # remembered create answers past their window
     return services.dead_keys_purge(retention_days=retention)

@@ -5,6 +5,16 @@ import re
 from gunicorn.glogging import Logger
 
 UPLOAD_TOKEN = re.compile(r"(/wandb-upload/)[^\s\"?]+")
+# Invitation links carry their token in the query string (never logged: the
+# format logs the path); links sent before that carried it in the path.
+INVITE_TOKEN = re.compile(r"(/invite/)[^\s\"?/]+")
+INVITE_QUERY_TOKEN = re.compile(r"(/invite/\?(?:[^\s\"]*&)?token=)[^\s\"&]+")  # for formats that log it
+
+
+def redact(text: str) -> str:
+    for pattern in (UPLOAD_TOKEN, INVITE_TOKEN, INVITE_QUERY_TOKEN):
+        text = pattern.sub(r"\1[redacted]", text)
+    return text
 
 
 class RedactingLogger(Logger):
@@ -12,5 +22,5 @@ class RedactingLogger(Logger):
         atoms = super().atoms(resp, req, environ, request_time)
         for name in ("U", "r"):
             if isinstance(atoms.get(name), str):
-                atoms[name] = UPLOAD_TOKEN.sub(r"\1[redacted]", atoms[name])
+                atoms[name] = redact(atoms[name])
         return atoms

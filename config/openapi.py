@@ -25,9 +25,11 @@ ERRORS = {
     "403": "Authenticated, but this role or key scope may not do this (or a CSRF token is missing).",
     "404": "No such object, or it belongs to a team the caller is not in.",
     "413": "The request body is over the size limit.",
+    "415": "The body's Content-Type is not one this operation reads (see its request body), or the body does not parse as it.",
     "429": "Too many requests or failed key attempts; retry after `Retry-After` seconds.",
 }
 WRITE_METHODS = {"post", "put", "patch"}
+BODY_ERRORS = {"413", "415"}  # answers about a request body: only where one is sent
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
 
@@ -46,7 +48,7 @@ def document_error_responses(result, generator, request, public):
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             for status, description in ERRORS.items():
-                if status == "413" and method not in WRITE_METHODS:
+                if status in BODY_ERRORS and method not in WRITE_METHODS:
                     continue
                 if status in responses:
                     _allow_standard_error(responses[status])

@@ -37,12 +37,9 @@ from rest_framework import permissions
 from accounts.access import Caller, Need
 
 from .models import ROLE_RANK, Membership, Role, Team
+from .sso import grants as sso_grants
 
 __all__ = ["Access", "Caller", "Need", "NeedPermission", "SSORequired", "caller_page", "resolve", "team_page"]
-
-# Session key holding the ids of the teams this session logged in to through
-# their SSO (teams.sso.views.callback writes it).
-SSO_SESSION_KEY = "sso_team_ids"
 
 # The least role each team need asks for; needs absent here are not about a team.
 ROLES: dict[Need, str] = {
@@ -118,8 +115,7 @@ def _sso_satisfied(caller: Caller, team: Team) -> bool:
     config = getattr(team, "sso_config", None)
     if config is None or not config.require_sso or caller.instance_admin or caller.api_key is not None:
         return True
-    session = caller.session
-    return session is not None and team.pk in (session.get(SSO_SESSION_KEY) or [])
+    return sso_grants.holds(caller.session, config)  # through today's settings
 
 
 def resolve(credential, team_name: str | None = None) -> Access:

@@ -9,6 +9,7 @@ is raised (each function is one transaction).
 import hashlib
 import secrets
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -174,8 +175,10 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invitation_url(token: str) -> str:
-    return f"{settings.SITE_URL}/invite/{token}/"
+def invitation_url(token: str, base_url: str | None = None) -> str:
+    """The one-click link. The token rides in the query string, which the access log leaves out,
+    and /invite/ swaps it for the session at once (teams.views.invitation_page)."""
+    return f"{(base_url or settings.SITE_URL).rstrip('/')}/invite/?{urlencode({'token': token})}"
 
 
 def invitation_status(invitation: Invitation, now=None) -> str:

@@ -7,7 +7,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("signup/", views.signup, name="signup"),
     path("instance/", views.instance_settings, name="instance"),
-    path("invite/<str:token>/", views.invitation_accept, name="invite"),
+    path("settings/security/", views.security_events_page, name="security-events"),
+    path("invite/", views.invitation_page, name="invite"),
+    # Links sent before tokens moved out of the path: swapped for the session like the new ones.
+    path("invite/<str:token>/", views.invitation_link_in_path, name="invite-legacy"),
     path("teams/", views.home, name="list"),
     path("teams/<str:name>/", views.team_detail, name="team"),
     path("teams/<str:name>/invitations/", views.invitation_create, name="invitation_create"),

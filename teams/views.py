@@ -14,9 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import InstanceSettings
 
@@ -118,7 +117,7 @@ def invitation_create(request, access: Access, name):
                 return redirect("teams:team", name=team.name)
             # A link invitation: the token is rendered in this response only,
             # never stored or redirected through a cookie.
-            invitation.url = request.build_absolute_uri(reverse("teams:invite", args=[token]))
+            invitation.url = services.invitation_url(token, request.build_absolute_uri("/"))
             return _render_team(request, access, new_invitation=invitation)
     return _render_team(request, access, invite_form=form, status=400)
 
@@ -199,10 +198,37 @@ def team_audit(request, access: Access, name):
 # --- Invitations: the accepting side ----------------------------------------------
 
 
+def _pending_token_taken_in(request):
+    """Move an invitation token from the URL into the session and answer a redirect to the token-free page.
+
+    The token then appears in exactly one request line (whose query string the
+    access log leaves out, see config/gunicorn_logging.py) and in no page's
+    address, history entry or Referer.
+    """
+    token = request.GET.get("token") or request.resolver_match.kwargs.get("token") or ""
+    request.session[INVITE_SESSION_KEY] = token[:200]
+    response = redirect("teams:invite")
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def invitation_link_in_path(request, token):
+    return _pending_token_taken_in(request)
+
+
 @require_http_methods(["GET", "POST"])
-def invitation_accept(request, token):
+def invitation_page(request):
+    """The invitation this session holds (from the link): logged in, one click joins."""
+    if request.method == "GET" and "token" in request.GET:
+        return _pending_token_taken_in(request)
+    # A POST may carry the token in its body (never logged) instead of the session.
+    token = (request.POST.get("token") if request.method == "POST" else "") or request.session.get(INVITE_SESSION_KEY) or ""
     invitation = services.invitation_for_token(token)
     if invitation is None:
+        request.session.pop(INVITE_SESSION_KEY, None)
+        if not token:  # nothing pending: say how to get here, not that something is wrong
+            return render(request, "teams/invite.html", {"problem": "Open the invitation link you were sent."})
         return render(request, "teams/invite.html", {"problem": "This invitation link is not valid."}, status=404)
     user = request.user if request.user.is_authenticated else None
     if (
@@ -210,11 +236,9 @@ def invitation_accept(request, token):
         and invitation.accepted_by_id == user.pk
         and invitation.team.memberships.filter(user=user).exists()
     ):
+        request.session.pop(INVITE_SESSION_KEY, None)
         return redirect("teams:team", name=invitation.team.name)  # already joined with this link
     problem = services.invitation_problem(invitation, user)
-    if user is None and problem is None:
-        # Remembered so that sign-up stays possible for invitees while sign-up is closed.
-        request.session[INVITE_SESSION_KEY] = token
     if request.method == "POST" and user is not None and problem is None:
         try:
             services.invitation_accept(token=token, user=user, ip=audit.client_ip(request))
@@ -276,3 +300,16 @@ def instance_settings(request):
         messages.success(request, "Sign-up is now " + ("open." if form.cleaned_data["signup_open"] else "closed."))
         return redirect("teams:instance")
     return render(request, "teams/instance.html", {"form": form, "instance": instance})
+
+
+# --- Your own security events -----------------------------------------------------
+
+
+@login_required
+@require_GET
+def security_events_page(request):
+    """/settings/security/: what happened to your keys, password, email and SSO logins."""
+    page = Paginator(selectors.security_events_of(request.user), 50).get_page(request.GET.get("page"))
+    for event in page:
+        event.summary = selectors.PERSONAL_SECURITY_ACTIONS.get(event.action, event.action)
+    return render(request, "teams/security_events.html", {"page": page})

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 from accounts.access import Need
 from accounts.models import UserSettings
 
-from .. import selectors, services
+from .. import idempotency, selectors, services
 from ..authentication import client_ip
 from .serializers import (
     ApiKeyCreateInput,
@@ -14,6 +14,14 @@ from .serializers import (
     ApiKeyRotateInput,
     IssuedApiKeyOutput,
     issued_data,
+)
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    idempotency.HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    description="Optional, up to 255 characters (a UUID). Sent again by the same caller with the same body within "
+    "24 hours, the create is not repeated: the first answer comes back (with Idempotent-Replayed: true).",
 )
 
 
@@ -69,17 +77,17 @@ class ApiKeyListCreate(APIView):
     @extend_schema(
         request=ApiKeyCreateInput,
         responses={201: IssuedApiKeyOutput},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         summary="Create a personal API key (the key is in this response only)",
     )
     def post(self, request):
-        data = ApiKeyCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        issued = services.api_key_create(actor=request.user, ip=client_ip(request), **data.validated_data)
-        return Response(
-            issued_data(issued),
-            status=status.HTTP_201_CREATED,
-            headers={"Cache-Control": "no-store"},
-        )
+        def create():
+            data = ApiKeyCreateInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            issued = services.api_key_create(actor=request.user, ip=client_ip(request), **data.validated_data)
+            return Response(issued_data(issued), status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
+
+        return idempotency.once(request, create)
 
 
 class ApiKeyRotate(APIView):

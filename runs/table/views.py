@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.paging import MAX_OFFSET, int_param
 from teams.access import Need
 
 from ..models import Project, SavedView
@@ -28,19 +29,6 @@ class ProjectScopedView(APIView):
         if project is None:
             raise Http404("No such project.")
         return project
-
-
-def _int_param(request, name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationError({name: [f"must be an integer, got {raw!r}"]}) from None
-    if not lo <= value <= hi:
-        raise ValidationError({name: [f"must be between {lo} and {hi}"]})
-    return value
 
 
 def table_query(request, project: Project) -> TableQuery:
@@ -82,8 +70,8 @@ class RunsTableView(ProjectScopedView):
     def get(self, request, team, project):
         project = self.project()
         query = table_query(request, project)
-        limit = _int_param(request, "limit", 50, 1, table.MAX_PAGE_SIZE)
-        offset = _int_param(request, "offset", 0, 0, 10**9)
+        limit = int_param(request.query_params, "limit", default=50, minimum=1, maximum=table.MAX_PAGE_SIZE)
+        offset = int_param(request.query_params, "offset", default=0, minimum=0, maximum=MAX_OFFSET)
         if query.group_by:
             total, page = table.grouped(project, query, limit=limit, offset=offset)
             return Response(

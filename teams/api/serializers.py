@@ -84,5 +84,28 @@ class AuditEventOutput(serializers.ModelSerializer):
         fields = ["id", "created_at", "action", "actor", "target", "ip", "data"]
 
 
+class FormRequiredBooleanField(serializers.BooleanField):
+    # DRF reads a boolean missing from a form body as False (an unticked
+    # checkbox); for the API a form without the field must be "required", not
+    # a silent change.
+    default_empty_html = serializers.empty
+
+
 class InstanceSettingsSerializer(serializers.Serializer):
-    signup_open = serializers.BooleanField()
+    signup_open = FormRequiredBooleanField()
+
+
+class SecurityEventOutput(serializers.ModelSerializer):
+    """One event of the caller's own security history."""
+
+    summary = serializers.SerializerMethodField(help_text="What happened, in words.")
+    team = serializers.CharField(source="team.name", allow_null=True, default=None, help_text="The team an SSO login reached.")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "created_at", "action", "summary", "target", "team", "ip"]
+
+    def get_summary(self, event) -> str:
+        from teams.selectors import PERSONAL_SECURITY_ACTIONS
+
+        return PERSONAL_SECURITY_ACTIONS.get(event.action, event.action)

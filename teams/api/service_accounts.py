@@ -9,7 +9,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import idempotency
 from accounts.api.serializers import ApiKeyCreateInput, ApiKeyOutput, ApiKeyRotateInput, IssuedApiKeyOutput, issued_data
+from accounts.api.views import IDEMPOTENCY_KEY_PARAMETER
 
 from .. import audit, service_accounts
 from ..access import Need
@@ -87,16 +89,21 @@ class ServiceAccountKeyListCreate(AdminsOnly):
     @extend_schema(
         request=ApiKeyCreateInput,
         responses={201: IssuedApiKeyOutput},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         summary="Create a service-account key (the key is in this response only)",
     )
     def post(self, request, team: str, name: str):
         account = service_accounts.service_account_of(request.team, name)
-        data = ApiKeyCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        issued = service_accounts.service_account_key_create(
-            team=request.team, account=account, actor=request.user, ip=audit.client_ip(request), **data.validated_data
-        )
-        return Response(issued_data(issued), status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
+
+        def create():
+            data = ApiKeyCreateInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            issued = service_accounts.service_account_key_create(
+                team=request.team, account=account, actor=request.user, ip=audit.client_ip(request), **data.validated_data
+            )
+            return Response(issued_data(issued), status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
+
+        return idempotency.once(request, create)  # the same admin, credential and body: one key
 
 
 class ServiceAccountKeyRotate(AdminsOnly):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("teams/<str:team>/audit-log/", views.AuditLogView.as_view(), name="api-audit-log"),
     path("invitations/accept/", views.InvitationAcceptView.as_view(), name="api-invitation-accept"),
     path("instance/", views.InstanceSettingsView.as_view(), name="api-instance"),
+    path("me/security-events/", views.MySecurityEventsView.as_view(), name="api-my-security-events"),
     path("", include("teams.api.service_account_urls")),
     path("", include("teams.sso.api_urls")),
 ]

@@ -196,3 +196,14 @@ class InstanceSettingsView(APIView):
             actor=request.user, signup_open=data.validated_data["signup_open"], ip=audit.client_ip(request)
         )
         return Response(s.InstanceSettingsSerializer(instance).data)
+
+
+class MySecurityEventsView(generics.ListAPIView):
+    """Your own security events, newest first: API keys created, rotated and revoked; password and
+    email changes; SSO logins. Read and full keys may list them (ingest keys may not)."""
+
+    read_need = Need.READ  # your own events: read and full keys, not ingest keys
+    serializer_class = s.SecurityEventOutput
+
+    def get_queryset(self):
+        return selectors.security_events_of(self.request.user)

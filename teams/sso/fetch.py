@@ -7,9 +7,12 @@ addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254).
 
 Loopback (127.0.0.0/8, ::1) is refused unless settings.SEXTANT_SSO_ALLOW_LOOPBACK
 is true. The test suite turns it on to talk to its provider on 127.0.0.1, and
-so may an instance whose provider runs on the same host. The check resolves
-the name before connecting; a DNS answer that changes between the check and
-the connection (rebinding) is not covered.
+so may an instance whose provider runs on the same host.
+
+The name is resolved once, every address it has is checked, and the request
+connects to the checked address itself (the URL's host name still goes in the
+Host header, the TLS SNI and the certificate check). A DNS answer that changes
+between the check and the connection (rebinding) therefore changes nothing.
 """
 
 import ipaddress
@@ -18,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
 
 CONNECT_TIMEOUT = 3
 READ_TIMEOUT = 5
@@ -50,6 +54,11 @@ def _address_refusal(ip: ipaddress._BaseAddress) -> str | None:
 
 def check_url(url: str) -> None:
     """Refuse URLs we must not fetch; raises FetchError saying why."""
+    resolve_checked(url)
+
+
+def resolve_checked(url: str) -> str:
+    """The address to connect to for url, after checking every address its host resolves to."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"{url} is not an http or https URL.")
@@ -62,10 +71,36 @@ def check_url(url: str) -> None:
         infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError, ValueError):
         raise FetchError(f"The host {parts.hostname} cannot be found.") from None
-    for info in infos:
-        reason = _address_refusal(ipaddress.ip_address(info[4][0]))
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    for ip in addresses:
+        reason = _address_refusal(ip)
         if reason:
             raise FetchError(f"{parts.hostname} resolves to {reason}; Sextant will not connect to it.")
+    if not addresses:
+        raise FetchError(f"The host {parts.hostname} cannot be found.")
+    return str(addresses[0])
+
+
+class _PinnedHostAdapter(HTTPAdapter):
+    """Connects to the address in the URL, while TLS speaks to (and verifies) `hostname`."""
+
+    def __init__(self, hostname: str):
+        self.hostname = hostname
+        super().__init__(max_retries=0)
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        if host_params["scheme"] == "https":
+            pool_kwargs["server_hostname"] = self.hostname  # SNI and the certificate's name
+        return host_params, pool_kwargs
+
+
+def _pinned(url: str, address: str) -> str:
+    """url with its host replaced by the checked address."""
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return parts._replace(netloc=netloc).geturl()
 
 
 def is_loopback_host(url: str) -> bool:
@@ -81,32 +116,38 @@ def is_loopback_host(url: str) -> bool:
 def request(method: str, url: str, *, max_bytes: int = MAX_BYTES, **kwargs) -> requests.Response:
     """One request under the rules above; the body is read (capped) before returning."""
     for _ in range(MAX_REDIRECTS + 1):
-        check_url(url)
-        try:
-            response = requests.request(
-                method, url, allow_redirects=False, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), **kwargs
-            )
-        except requests.Timeout:
-            raise FetchError(f"{url} did not answer within {READ_TIMEOUT} seconds.") from None
-        except requests.ConnectionError:
-            raise FetchError(f"Cannot connect to {urlsplit(url).netloc}.") from None
-        except requests.RequestException as exc:
-            raise FetchError(f"Request to {url} failed ({exc.__class__.__name__}).") from None
-        with response:
-            if response.is_redirect:
-                target = urljoin(url, response.headers.get("Location", ""))
-                here, there = urlsplit(url), urlsplit(target)
-                if (here.scheme, here.netloc) != (there.scheme, there.netloc):
-                    raise FetchError(f"{url} redirects to another host ({there.netloc}); use the final URL.")
-                url, method, kwargs = target, "GET", {k: v for k, v in kwargs.items() if k == "headers"}
-                continue
-            body = b""
-            for chunk in response.iter_content(16 * 1024):
-                body += chunk
-                if len(body) > max_bytes:
-                    raise FetchError(f"{url} sent more than {max_bytes // 1024} KiB.")
-            response._content = body
-            return response
+        address = resolve_checked(url)
+        parts = urlsplit(url)
+        headers = {**kwargs.pop("headers", {}), "Host": parts.netloc}
+        with requests.Session() as session:
+            session.mount(f"{parts.scheme}://", _PinnedHostAdapter(parts.hostname))
+            try:
+                response = session.request(
+                    method, _pinned(url, address), headers=headers, allow_redirects=False, stream=True,
+                    timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), **kwargs,
+                )  # fmt: skip
+            except requests.Timeout:
+                raise FetchError(f"{url} did not answer within {READ_TIMEOUT} seconds.") from None
+            except requests.ConnectionError:
+                raise FetchError(f"Cannot connect to {parts.netloc}.") from None
+            except requests.RequestException as exc:
+                raise FetchError(f"Request to {url} failed ({exc.__class__.__name__}).") from None
+            with response:
+                if response.is_redirect:
+                    target = urljoin(url, response.headers.get("Location", ""))
+                    there = urlsplit(target)
+                    if (parts.scheme, parts.netloc) != (there.scheme, there.netloc):
+                        raise FetchError(f"{url} redirects to another host ({there.netloc}); use the final URL.")
+                    url, method = target, "GET"
+                    kwargs = {"headers": {k: v for k, v in headers.items() if k != "Host"}}
+                    continue
+                body = b""
+                for chunk in response.iter_content(16 * 1024):
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise FetchError(f"{url} sent more than {max_bytes // 1024} KiB.")
+                response._content = body
+                return response
     raise FetchError(f"{url} redirects too many times.")
 
 

@@ -1,6 +1,7 @@
 """Console pages for SSO: a team's settings page, the login and callback endpoints, the email finder."""
 
 import logging
+import math
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -11,9 +12,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from mozilla_django_oidc.views import get_next_url
 
+from accounts import login_throttle
+
 from .. import audit
-from ..access import SSO_SESSION_KEY, Access, Need, team_page
-from . import discovery, oidc, selectors, services
+from ..access import Access, Need, team_page
+from . import discovery, grants, oidc, selectors, services
 from .errors import SSORefused
 from .forms import SSOConfigForm, SSOFinderForm
 
@@ -24,11 +27,23 @@ logger = logging.getLogger(__name__)
 SESSION_BACKEND = "accounts.backends.EmailOrUsernameBackend"
 
 
-def refuse(request, team, exc: SSORefused):
-    """Audit a refused login and tell the person why, plainly."""
-    audit.record(action="sso.login_refused", team=team, ip=audit.client_ip(request), reason=exc.reason, detail=exc.message)
+def refuse(request, team, exc: SSORefused, *, identity: str = ""):
+    """Audit a refused login, count it against the address (and identity), and tell the person why, plainly."""
+    ip = audit.client_ip(request)
+    audit.record(action="sso.login_refused", team=team, ip=ip, reason=exc.reason, detail=exc.message)
     logger.info("SSO login to %s refused: %s", team.name, exc.reason)
+    if exc.status < 500:  # the provider's or our own fault is not the client's failure
+        login_throttle.note_failure(ip, identity)
     return render(request, "teams/sso/refused.html", {"team": team, "message": exc.message}, status=exc.status)
+
+
+def throttled(request, team, wait: int):
+    """429 without talking to the provider: this address (or identity) failed too often (accounts.login_throttle)."""
+    message = f"Too many failed sign-ins. Try again in {math.ceil(wait / 60)} minute(s)."
+    audit.record(action="sso.login_throttled", team=team, ip=audit.client_ip(request), retry_after=wait)
+    response = render(request, "teams/sso/refused.html", {"team": team, "message": message}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _config_or_404(team_name: str):
@@ -41,6 +56,9 @@ def _config_or_404(team_name: str):
 @require_GET
 def login_start(request, team):
     config = _config_or_404(team)
+    wait = login_throttle.retry_after(audit.client_ip(request), "")
+    if wait is not None:
+        return throttled(request, config.team, wait)
     next_url = get_next_url(request, "next")  # only same-host URLs survive
     try:
         return redirect(oidc.start_login(request, config, next_url))
@@ -52,6 +70,10 @@ def login_start(request, team):
 def callback(request, team):
     config = _config_or_404(team)
     team_obj = config.team
+    wait = login_throttle.retry_after(audit.client_ip(request), "")
+    if wait is not None:
+        return throttled(request, team_obj, wait)
+    identity = ""  # who is logging in, once the provider has said so
     try:
         entry = oidc.take_state(request, team)
         if request.GET.get("error"):
@@ -69,16 +91,20 @@ def callback(request, team):
             raise SSORefused("missing_code", "The provider's answer has no authorization code.", status=400)
         backend = oidc.TeamOIDCBackend(config, oidc.load_provider(config))
         claims = backend.verified_claims(code=code, code_verifier=entry.get("code_verifier"), nonce=entry.get("nonce"))
+        identity = login_throttle.sso_identity(team_obj.name, str(claims.get("email") or claims.get("sub") or "").lower())
+        wait = login_throttle.retry_after(audit.client_ip(request), identity)
+        if wait is not None:
+            return throttled(request, team_obj, wait)
         user = services.sso_login_complete(team=team_obj, config=config, claims=claims, ip=audit.client_ip(request))
     except SSORefused as exc:
-        return refuse(request, team_obj, exc)
+        return refuse(request, team_obj, exc, identity=identity)
     except IntegrityError:
         # Two first logins of the same person at once: the other one won.
         return refuse(request, team_obj, SSORefused("conflict", "Another login for this account was in progress; try again.", status=409))
 
     auth_login(request, user, backend=SESSION_BACKEND)
-    # Which teams this session proved itself to: teams.access reads it for "require SSO".
-    request.session[SSO_SESSION_KEY] = sorted(set(request.session.get(SSO_SESSION_KEY, [])) | {team_obj.pk})
+    # Which teams (through which settings) this session proved itself to: teams.access reads it for "require SSO".
+    grants.grant(request.session, config)
     audit.record(action="sso.login", actor=user, team=team_obj, target=user.username, ip=audit.client_ip(request),
                  issuer=config.issuer, sub=str(claims.get("sub")))
     return redirect(entry.get("next") or "teams:home")

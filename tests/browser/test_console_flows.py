@@ -49,10 +49,11 @@ def test_sign_up_create_a_team_invite_by_link_accept_and_change_the_role(live_se
     # A second person, in a browser of their own, follows the link without an account.
     guest = browser_context().new_page()
     guest.goto(link)
+    assert guest.url == f"{base}/invite/"  # the token left the address bar (and history) at once
     assert "acme" in guest.inner_text("main")
     guest.click("#signup-to-accept")
     sign_up(guest, base, "max")
-    guest.wait_for_url(link)
+    guest.wait_for_url(f"{base}/invite/")
     guest.click("#accept-invitation")
     guest.wait_for_url(f"{base}/teams/acme/")
     assert "You joined acme as viewer" in guest.inner_text(".messages")

@@ -197,9 +197,9 @@ def test_csv_with_a_bad_filter_is_a_400_not_a_broken_stream(api, owner, project)
         ({"group_by": "tags"}, "group_by", "cannot be grouped by tags"),
         ({"group_by": "state", "agg": "config.lr"}, "agg", "aggregates a summary key"),
         ({"agg": "summary_metrics.acc"}, "agg", "needs group_by"),
-        ({"limit": "ten"}, "limit", "must be an integer"),
-        ({"limit": "0"}, "limit", "between 1 and 1000"),
-        ({"offset": "-1"}, "offset", "between 0"),
+        ({"limit": "ten"}, "limit", "Must be a whole number from 1 to 1000"),
+        ({"limit": "0"}, "limit", "Must be from 1 to 1000"),
+        ({"offset": "-1"}, "offset", "Must be from 0"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_problem(api, owner, project, params, field, message):

@@ -8,7 +8,7 @@ from runs.models import Project
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery-9"
-PAGES = ["/", "/settings/", "/settings/api-keys/", "/teams/acme/", "/teams/acme/service-accounts/",
+PAGES = ["/", "/settings/", "/settings/api-keys/", "/settings/security/", "/teams/acme/", "/teams/acme/service-accounts/",
          "/teams/acme/audit/", "/teams/acme/sso/", "/instance/", "/acme/demo/"]  # fmt: skip
 
 WATCH_VIOLATIONS = """

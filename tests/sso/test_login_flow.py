@@ -7,6 +7,7 @@ import pytest
 
 from accounts.models import User
 from teams.models import AuditEvent, Membership, Role, SSOIdentity
+from teams.sso import grants
 
 from .conftest import SECRET_A
 
@@ -91,7 +92,7 @@ def test_the_session_remembers_which_team_it_came_through(acme_sso, browser, tea
     from django.contrib.sessions.backends.db import SessionStore
 
     session = SessionStore(session_key=person.session.cookies["sessionid"])
-    assert session["sso_team_ids"] == [team.pk]
+    assert session["sso_grants"] == {str(team.pk): grants.fingerprint(acme_sso)}
 
 
 def test_a_rotated_signing_key_is_fetched_again_instead_of_refusing(acme_sso, browser):
@@ -102,7 +103,9 @@ def test_a_rotated_signing_key_is_fetched_again_instead_of_refusing(acme_sso, br
     from teams.sso import discovery
 
     # Cache a JWKS that lacks the provider's current key, as after a rotation.
-    old_key = json.loads(RSAAlgorithm.to_jwk(rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()))
+    old_key = json.loads(
+        RSAAlgorithm.to_jwk(rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key())
+    )
     old_key.update(kid="retired-key", use="sig", alg="RS256")
     jwks_uri = discovery.discover(acme_sso.issuer).jwks_uri
     cache.set(discovery._cache_key("jwks", jwks_uri), [old_key], 3600)

@@ -7,8 +7,9 @@ from django.test import RequestFactory
 from accounts.access import Caller
 from accounts.keys import generate_key, hash_key
 from accounts.models import ApiKey
-from teams.access import SSO_SESSION_KEY, Need, SSORequired, resolve
+from teams.access import Need, SSORequired, resolve
 from teams.models import Membership, Role, TeamSSOConfig
+from teams.sso import grants
 from teams.sso.crypto import encrypt_secret
 
 from .conftest import session_login
@@ -16,17 +17,22 @@ from .conftest import session_login
 
 def require_sso(team, required=True):
     return TeamSSOConfig.objects.create(
-        team=team, issuer="https://login.acme.test", client_id="c", client_secret_encrypted=encrypt_secret("s"),
-        allowed_domains=["acme.test"], require_sso=required,
+        team=team,
+        issuer="https://login.acme.test",
+        client_id="c",
+        client_secret_encrypted=encrypt_secret("s"),
+        allowed_domains=["acme.test"],
+        require_sso=required,
     )
 
 
-def request_with_session(user, team_ids=()):
+def request_with_session(user, configs=()):
+    """A request of `user` whose session logged in through these SSO configurations."""
     request = RequestFactory().get("/")
     request.user = user
     request.session = SessionStore()
-    if team_ids:
-        request.session[SSO_SESSION_KEY] = list(team_ids)
+    for config in configs:
+        grants.grant(request.session, config)
     return request
 
 
@@ -44,13 +50,27 @@ class TestAccessTeam:
             access_team(member, "acme", request=request_with_session(member))
 
     def test_a_session_that_came_through_the_teams_sso_is_let_in(self, team, member):
-        require_sso(team)
-        assert access_team(member, "acme", request=request_with_session(member, [team.pk])) == (team, Role.MEMBER)
+        config = require_sso(team)
+        assert access_team(member, "acme", request=request_with_session(member, [config])) == (team, Role.MEMBER)
 
     def test_sso_through_another_team_does_not_count(self, team, other_team, member):
         require_sso(team)
         with pytest.raises(SSORequired):
-            access_team(member, "acme", request=request_with_session(member, [other_team.pk]))
+            access_team(member, "acme", request=request_with_session(member, [require_sso(other_team, required=False)]))
+
+    @pytest.mark.parametrize("change", ["issuer", "client_id", "off and on again"])
+    def test_a_grant_through_old_settings_no_longer_counts(self, team, member, change):
+        config = require_sso(team)
+        request = request_with_session(member, [config])
+        assert access_team(member, "acme", request=request) == (team, Role.MEMBER)
+        if change == "off and on again":
+            config.delete()
+            require_sso(team)
+        else:
+            setattr(config, change, getattr(config, change) + "-new")
+            config.save()
+        with pytest.raises(SSORequired):
+            access_team(member, "acme", request=request)
 
     def test_instance_admins_keep_their_password_login(self, team, owner):
         require_sso(team)
@@ -105,13 +125,18 @@ def test_a_member_who_logs_in_through_sso_reaches_the_team_and_a_password_sessio
     password = browser()
     password.session.get(f"{password.base}/login/")
     token = password.session.cookies["csrftoken"]
-    password.session.post(f"{password.base}/login/", data={"username": member.email, "password": "correct-horse-battery-9",
-                                                          "csrfmiddlewaretoken": token}, headers={"Referer": password.base})
+    password.session.post(
+        f"{password.base}/login/",
+        data={"username": member.email, "password": "correct-horse-battery-9", "csrfmiddlewaretoken": token},
+        headers={"Referer": password.base},
+    )
     assert password.get("/").status_code == 200  # logged in
     assert password.get("/teams/acme/").status_code == 403  # the team's console page
     assert password.get("/teams/max/").status_code == 200  # a team without SSO: the password session is fine
     console = password.get("/teams/acme/sso/")
-    assert console.status_code == 302 and console.headers["Location"] == "/sso/acme/login/?next=%2Fteams%2Facme%2Fsso%2F"
+    assert (
+        console.status_code == 302 and console.headers["Location"] == "/sso/acme/login/?next=%2Fteams%2Facme%2Fsso%2F"
+    )
     assert password.get("/api/v1/teams/acme/sso/").status_code == 403
 
     sso = browser()
@@ -119,3 +144,37 @@ def test_a_member_who_logs_in_through_sso_reaches_the_team_and_a_password_sessio
     assert sso.get("/teams/acme/sso/").status_code == 200
     assert sso.get("/teams/acme/").status_code == 200
     assert sso.get("/api/v1/teams/acme/sso/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_loses_the_team_when_its_sso_settings_change_until_it_logs_in_again(
+    acme_sso, browser, oidc_provider, team, member, owner
+):
+    from teams.sso import services as sso_services
+
+    from .conftest import SECRET_A
+
+    Membership.objects.filter(team=team, user=member).update(role=Role.ADMIN)
+    TeamSSOConfig.objects.filter(pk=acme_sso.pk).update(require_sso=True)
+    sso = browser()
+    assert sso.login("acme", member.email).status_code == 302
+    assert sso.get("/api/v1/teams/acme/sso/").status_code == 200
+
+    def configure(client_id):
+        return sso_services.sso_config_save(
+            team=team, actor=owner, issuer=oidc_provider.issuers[0], client_id=client_id, client_secret=SECRET_A,
+            allowed_domains=["acme.test", "example.com"], require_sso=True,
+        )  # fmt: skip
+
+    configure("acme-sextant-v2")  # another client at the same provider
+    refused = sso.get("/api/v1/teams/acme/sso/")
+    assert refused.status_code == 403 and "requires single sign-on" in refused.json()["detail"]
+    assert sso.get("/teams/acme/").status_code == 403
+
+    sso_services.sso_config_delete(team=team, actor=owner)  # SSO off: the team is open to its members' sessions
+    assert sso.get("/teams/acme/").status_code == 200
+    configure("acme-sextant")  # on again, the very same settings: still a new configuration
+    assert sso.get("/teams/acme/").status_code == 403
+
+    assert sso.login("acme", member.email).status_code == 302  # a fresh login through today's settings
+    assert sso.get("/teams/acme/").status_code == 200

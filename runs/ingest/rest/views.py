@@ -14,12 +14,12 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.paging import MAX_OFFSET, BoundedLimitOffsetPagination, int_param
 from teams.access import Need
 
 from ... import conf, jsonvalues, selectors
@@ -128,7 +128,7 @@ class RunListCreate(RunsAPIView):
             tree=parse_filters_param(request.query_params.get("filters")),
             order=parse_order(request.query_params.get("order")),
         )
-        paginator = LimitOffsetPagination()
+        paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(runs, request, view=self)
         return paginator.get_paginated_response(s.RunListOut(page, many=True).data)
 
@@ -215,7 +215,8 @@ class RunLines(RunsAPIView):
         stream_name = request.query_params.get("stream", "")
         if stream_name not in ("events", "output"):
             raise exceptions.ValidationError({"stream": ["Use events or output; history has its own endpoint."]})
-        offset, limit = _int_param(request, "offset", 0), _limit(request)
+        offset = int_param(request.query_params, "offset", default=0, minimum=0, maximum=MAX_OFFSET)
+        limit = _limit(request)
         run = self.get_run()
         rows = list(
             selectors.lines(run, STREAMS[stream_name], min_index=offset, limit=limit + 1).values_list("idx", "data")
@@ -229,18 +230,15 @@ class RunLines(RunsAPIView):
         return Response({"stream": stream_name, "lines": payload, "next_offset": rows[-1][0] + 1 if more else None})
 
 
-def _int_param(request, name: str, default: int | None) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise exceptions.ValidationError({name: ["Must be an integer."]}) from None
+STEP_BOUND = 2**63 - 1  # steps are 64-bit in the database
+
+
+def _step(request, name: str) -> int | None:
+    return int_param(request.query_params, name, default=None, minimum=-STEP_BOUND, maximum=STEP_BOUND)
 
 
 def _limit(request) -> int:
-    return max(1, min(_int_param(request, "limit", 1000), selectors.MAX_PAGE))
+    return int_param(request.query_params, "limit", default=1000, minimum=1, maximum=selectors.MAX_PAGE)
 
 
 class RunHistory(RunsAPIView):
@@ -257,7 +255,7 @@ class RunHistory(RunsAPIView):
     def get(self, request, team, project, run_id):
         run = self.get_run()
         keys = [key for key in request.query_params.get("keys", "").split(",") if key]
-        min_step, max_step = _int_param(request, "min_step", None), _int_param(request, "max_step", None)
+        min_step, max_step = _step(request, "min_step"), _step(request, "max_step")
         limit = _limit(request)
         page = list(
             selectors.lines(run, RunLine.Stream.HISTORY, min_step=min_step, max_step=max_step, limit=limit + 1).values_list(
