@@ -192,6 +192,9 @@ def _range(query: SeriesQuery, read: Read) -> tuple[float, float]:
 def answer(query: SeriesQuery, runs: list, source, *, group_value=None) -> dict:
     """The whole answer. `runs` are Run rows (pk, run_id, config) in the order asked for."""
     series, grouped = [], {}
+    if hasattr(source, "prefetch"):
+        x_keys = [] if query.x == "_step" else [query.x]
+        source.prefetch([run.pk for run in runs], query.stream, [*query.keys, *x_keys])
     for run in runs:
         for key in query.keys:
             read = source.read(run.pk, query, key)
