@@ -71,6 +71,9 @@ class SeriesChunk(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "stream", "key", "start"], name="unique_series_chunk")]
 
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.key} steps {self.start}+ ({self.count} points)"
+
 
 class SeriesBlock(models.Model):
     """The non-empty buckets of one pyramid level over [start, start + width * BLOCK_BUCKETS).
@@ -89,3 +92,6 @@ class SeriesBlock(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "stream", "key", "level", "start"], name="unique_series_block")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.key} level {self.level} from step {self.start}"
