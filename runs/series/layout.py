@@ -40,7 +40,8 @@ BUCKET = np.dtype(
 )
 
 
-def chunk_start(step, chunk_steps: int = CHUNK_STEPS):
+def chunk_start(step, chunk_steps: int | None = None):
+    chunk_steps = chunk_steps or CHUNK_STEPS
     return (step // chunk_steps) * chunk_steps
 
 

@@ -211,7 +211,18 @@ class StoreSource:
         if not overlap.any():
             return 1, 0
         hits = recs[overlap]
-        return max(first, int(hits["first_step"][0])), min(last, int(hits["last_step"][-1]))
+        # refine both ends to the exact step from the x key's raw points in the end buckets
+        a = max(first, int(hits["pos"][0]) * width)
+        b = min(last, int(hits["pos"][-1]) * width + width - 1)
+        head_steps, head_x = self._points(run_pk, stream, query.x, a, min(b, a + width - 1))
+        tail_steps, tail_x = self._points(run_pk, stream, query.x, max(a, b - width + 1), b)
+        head = _within(head_x, query)
+        tail = _within(tail_x, query)
+        if head.any():
+            a = int(head_steps[head][0])
+        if tail.any():
+            b = int(tail_steps[tail][-1])
+        return a, b
 
 
 def _within(x: np.ndarray, query: SeriesQuery) -> np.ndarray:
