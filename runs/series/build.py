@@ -34,8 +34,10 @@ STREAMS = {
 }
 
 
-def refresh_run(*, run_id: int, fold_lines: int = FOLD_LINES) -> bool:
-    """Folds every line not yet in the store. Returns False if the run is gone."""
+def refresh_run(*, run_id: int, fold_lines: int = FOLD_LINES, progress=None) -> bool:
+    """Folds every line not yet in the store. Returns False if the run is gone.
+
+    `progress(stream, lines_so_far)` is called after each committed batch (the backfill prints it)."""
     if not Run.objects.filter(pk=run_id).exists():
         return False
     if not SeriesState.objects.filter(run_id=run_id).exists():
@@ -48,6 +50,9 @@ def refresh_run(*, run_id: int, fold_lines: int = FOLD_LINES) -> bool:
         first = True
         while _fold_next(run_id, stream, fold_lines, check_removed=first):
             first = False
+            if progress is not None:
+                state = SeriesState.objects.get(run_id=run_id)
+                progress(stream, getattr(state, STREAMS[stream][1]))
     return True
 
 

@@ -110,7 +110,7 @@ class StoreSource:
         buckets = Buckets.concat(parts)
         buckets = buckets.take(np.argsort(buckets.step, kind="stable"))  # edges and inner do not overlap
         points = int(buckets.count.sum())
-        if query.smoothing != "none" and points <= RAW_SMOOTHING_LIMIT:
+        if query.smoothing != "none" and points <= query.extra.get("raw_limit", RAW_SMOOTHING_LIMIT):
             return self._raw(run_pk, stream, key, a, b, extent)
         return Read(points, None, buckets, nonfinite, extent)
 
