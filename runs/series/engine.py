@@ -283,10 +283,9 @@ def group_band(runs: list[Buckets], lo: float, hi: float, buckets: int) -> dict:
     starts = np.flatnonzero(np.r_[True, label[1:] != label[:-1]])
     mean_sum = np.add.reduceat(np.concatenate(means)[order], starts)
     runs_in = np.diff(np.r_[starts, len(label)])
-    width = (hi - lo) / buckets if hi > lo else 0.0
     return {
-        # a group's x is its bucket's centre: runs disagree about where their points were
-        "x": (lo + (label[starts] + 0.5) * width) if width else np.concatenate(xs)[order][starts],
+        # a group's x: the mean x of the runs' points there (exactly the step when buckets are single steps)
+        "x": np.add.reduceat(np.concatenate(xs)[order], starts) / runs_in,
         "mean": mean_sum / runs_in,
         "min": np.minimum.reduceat(np.concatenate(lows)[order], starts),
         "max": np.maximum.reduceat(np.concatenate(highs)[order], starts),
