@@ -43,6 +43,32 @@ def timed(fn, repeat: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def old_line(run_pk: int, steps: int) -> int:
+    """Today's report panel path before the store (reports.panel_data before this branch): every row read and parsed."""
+    from reports import panel_data, series
+
+    smoother = series.make_smoother("ema", 0.6)
+    sampler = series.MinMaxDownsampler(total=steps, max_points=1500, x_min=0, x_max=steps - 1)
+    for chunk in panel_data.stream_history(run_pk, "step", ["loss"]):
+        sampler.add_many(*smoother.push(*chunk["loss"]))
+    sampler.add_many(*smoother.finish())
+    return len(sampler.points())
+
+
+def old_group(run_pks: list[int], steps: int) -> int:
+    from reports import panel_data, series
+
+    band = series.GroupBand(x_min=0, x_max=steps - 1, max_points=1500)
+    for pk in run_pks:
+        smoother = series.make_smoother("ema", 0.6)
+        band.begin_run()
+        for chunk in panel_data.stream_history(pk, "step", ["loss"]):
+            band.add_many(*smoother.push(*chunk["loss"]))
+        band.add_many(*smoother.finish())
+        band.end_run()
+    return len(band.result()["x"])
+
+
 def build_store() -> None:
     from runs.models import Run
     from runs.series import build
@@ -87,6 +113,9 @@ def main() -> None:
 
     panels.setup_django()
     panels.build_data(args)
+    from django.core.management import call_command
+
+    call_command("createcachetable", verbosity=0)  # the database cache the rate limiter uses without Redis
     build_store()
     from django.test import Client
 
@@ -148,10 +177,15 @@ def main() -> None:
         else:
             shape = ", ".join(f"{g['value']}: {len(g['runs'])} runs, {len(g['x'])} buckets" for g in body["groups"])
         results[name] = (median, goal, shape)
-    baseline = {}
-    for name in ("line", "group"):
-        median, _ = timed(lambda n=name: compute(bench_panels[n]), args.baseline_repeat)
-        baseline[name] = median
+    long_pk = Run.objects.get(project__team__name="bench-panels", run_id="long").pk
+    group_pks = list(
+        Run.objects.filter(project__team__name="bench-panels", run_id__in=groups).values_list("pk", flat=True)
+    )
+    baseline = {
+        "line": timed(lambda: old_line(long_pk, args.steps), args.baseline_repeat)[0],
+        "group": timed(lambda: old_group(group_pks, args.run_steps), args.baseline_repeat)[0],
+    }
+    store_panels = {name: timed(lambda n=name: compute(bench_panels[n]), args.repeat)[0] for name in ("line", "group")}
     sizes = storage()
 
     print()
@@ -162,8 +196,10 @@ def main() -> None:
     for name, (median, goal, shape) in results.items():
         verdict = "meets" if median < goal else "MISSES"
         base = baseline.get(name.split("-")[0]) if name in ("line", "group") else None
-        ratio = f"  report panel path {base * 1000:8.0f} ms ({base / median:5.0f}x)" if base else ""
+        ratio = f"  lines path (before) {base * 1000:7.0f} ms ({base / median:4.0f}x)" if base else ""
         print(f"{name:15s} {median * 1000:7.1f} ms (goal {goal * 1000:.0f} ms: {verdict}){ratio}  -> {shape}")
+    for name, median in store_panels.items():
+        print(f"report panel {name:6s} {median * 1000:7.1f} ms through the store (compute(), cache aside)")
     per_value_store = sizes["store_bytes"] / sizes["values"]
     per_value_lines = sizes["lines_bytes"] / sizes["values"]
     print(
