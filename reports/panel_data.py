@@ -27,6 +27,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from runs.models import Run, RunLine
+from runs.series import panels as series_panels
+from runs.series import reads as series_store
 
 from . import series
 from .models import Panel, RunSet
@@ -344,25 +346,14 @@ def _line(panel: Panel) -> dict:
         if group_by:
             out["bands"].extend(_line_groups(run_set, runs, group_by, metrics, x_axis, smoothing, param, max_points))
             continue
+        # Through the series store (runs.series): buckets instead of every stored row.
+        source = series_store.StoreSource()
         for run in runs:
             if run.last_idx is None:
                 continue
-            ends = _first_last_x(run.pk, x_axis)
-            x_min, x_max = ends if ends else (None, None)
-            smoothers = {
-                m: series.make_smoother(smoothing, param, x_span=(x_max - x_min) if ends else 0.0) for m in metrics
-            }
-            samplers = {
-                m: series.MinMaxDownsampler(total=run.last_idx + 1, max_points=max_points, x_min=x_min, x_max=x_max)
-                for m in metrics
-            }
-            for chunk in stream_history(run.pk, x_axis, metrics):
-                for metric, (xs, ys) in chunk.items():
-                    samplers[metric].add_many(*smoothers[metric].push(xs, ys))
             for metric in metrics:
-                samplers[metric].add_many(*smoothers[metric].finish())
-                points = samplers[metric].points()
-                if not points:
+                xs, ys = series_panels.line_points(run, metric, x_axis, smoothing, param, max_points, source)
+                if not len(xs):
                     continue
                 out["series"].append(
                     {
@@ -371,52 +362,35 @@ def _line(panel: Panel) -> dict:
                         "run": run.run_id,
                         "name": run.display_name or run.run_id,
                         "metric": metric,
-                        "x": [p[0] for p in points],
-                        "y": [p[1] for p in points],
+                        "x": xs.tolist(),
+                        "y": ys.tolist(),
                     }
                 )
     return out
 
 
 def _line_groups(run_set, runs, group_by, metrics, x_axis, smoothing, param, max_points) -> list[dict]:
-    key = group_by
-    groups: dict[str, list] = {}
-    for run in runs:
-        if run.last_idx is None:
-            continue
-        groups.setdefault(_label(run_value(run, key)), []).append(run)
-    bands = []
-    for label, members in sorted(groups.items()):
-        ends = [e for e in (_first_last_x(run.pk, x_axis) for run in members) if e]
-        if not ends:
-            continue
-        x_min, x_max = min(e[0] for e in ends), max(e[1] for e in ends)
-        accumulators = {m: series.GroupBand(x_min=x_min, x_max=x_max, max_points=max_points) for m in metrics}
-        for run in members:
-            run_ends = _first_last_x(run.pk, x_axis) if smoothing == "twema" else None
-            x_span = run_ends[1] - run_ends[0] if run_ends else 0.0
-            smoothers = {m: series.make_smoother(smoothing, param, x_span=x_span) for m in metrics}
-            for band in accumulators.values():
-                band.begin_run()
-            for chunk in stream_history(run.pk, x_axis, metrics):
-                for metric, (xs, ys) in chunk.items():
-                    accumulators[metric].add_many(*smoothers[metric].push(xs, ys))
-            for metric, band in accumulators.items():
-                band.add_many(*smoothers[metric].finish())
-                band.end_run()
-        for metric, band in accumulators.items():
-            result = band.result()
-            if result["x"]:
-                bands.append(
-                    {
-                        "run_set": run_set.name,
-                        "colour": run_set.colour,
-                        "group": f"{key}={label}",
-                        "metric": metric,
-                        **result,
-                    }
-                )
-    return bands
+    members = [run for run in runs if run.last_idx is not None]
+    if not members:
+        return []
+    groups = series_panels.group_bands(members, group_by, metrics, x_axis, smoothing, param, max_points)
+    bands = [
+        {
+            "run_set": run_set.name,
+            "colour": run_set.colour,
+            "group": f"{group_by}={_label(group['value'])}",
+            "metric": group["key"],
+            "x": group["x"],
+            "mean": group["mean"],
+            "min": group["min"],
+            "max": group["max"],
+            "count": group["count"],
+            "runs": len(group["runs"]),
+        }
+        for group in groups
+        if group["x"]
+    ]
+    return sorted(bands, key=lambda band: (band["group"], metrics.index(band["metric"])))
 
 
 def _summary_runs(panel: Panel, run_set: RunSet) -> list[Run]:
