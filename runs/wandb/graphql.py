@@ -27,9 +27,14 @@ from teams.models import Membership, Team
 
 from .. import jsonvalues, selectors, services
 from ..models import Project, Run, RunLine
-from . import run_by_id
+from . import public_api, run_by_id
 
-SCHEMA = build_schema((Path(__file__).parent / "schema.graphql").read_text())
+# The schema is these SDL files concatenated; a feature adds its own file here with one line.
+SDL_FILES = [
+    Path(__file__).parent / "schema.graphql",
+    Path(__file__).parent / "public_api.graphql",
+]
+SCHEMA = build_schema("\n".join(path.read_text() for path in SDL_FILES))
 UPLOAD_SALT = "sextant.runs.upload"
 
 
@@ -103,7 +108,7 @@ def _resolve_author(caller: Caller, team: Team) -> User | None:
 # --- nodes -------------------------------------------------------------------------
 
 
-class UserNode:
+class UserNode(public_api.UserExtras):
     def __init__(self, user: User):
         self._user = user
         self.id = _opaque_id("User", user.pk)
@@ -121,7 +126,7 @@ class UserNode:
         return {"edges": [{"node": EntityNode(name=name)} for name in names]}
 
 
-class EntityNode:
+class EntityNode(public_api.EntityExtras):
     def __init__(self, name: str, pk: int = 0, is_team: bool = True):
         self.id = _opaque_id("Entity", pk)
         self.name = name
@@ -129,7 +134,7 @@ class EntityNode:
         self.organization = None  # never a CoreWeave organization: the SDK would go looking for it
 
 
-class ProjectNode:
+class ProjectNode(public_api.ProjectExtras):
     def __init__(self, project: Project, caller: Caller):
         self._project = project
         self._caller = caller
@@ -199,7 +204,7 @@ def _cursor_offset(cursor: str | None) -> int:
     raise GraphQLError("Invalid cursor.")
 
 
-class RunNode:
+class RunNode(public_api.RunExtras):
     def __init__(self, run: Run, caller: Caller):
         self._run = run
         self._caller = caller
@@ -350,20 +355,23 @@ class RunNode:
 # --- roots -------------------------------------------------------------------------
 
 
-class QueryRoot:
+class QueryRoot(public_api.PublicApiQueries):
     def __init__(self, caller: Caller):
         self._caller = caller
 
     def viewer(self, info):
-        return UserNode(self._caller.user)
+        node = UserNode(self._caller.user)
+        node.is_viewer = True  # only the caller's own node lists (hints of) keys
+        return node
 
     def serverInfo(self, info):
-        # Every optional feature off: the SDK falls back to the plainest protocol.
-        return {"features": []}
+        return public_api.server_info()
 
     def entity(self, info, name):
         team = _access(self._caller, name, write=False, ingest=True)
-        return EntityNode(team.name, team.pk, not team.is_personal)
+        node = EntityNode(team.name, team.pk, not team.is_personal)
+        node.caller = self._caller
+        return node
 
     def project(self, info, name, entityName=None):
         return self._project(name, entityName, ingest=False)
@@ -379,7 +387,7 @@ class QueryRoot:
         return ProjectNode(project, self._caller) if project else None
 
 
-class MutationRoot:
+class MutationRoot(public_api.PublicApiMutations):
     def __init__(self, caller: Caller):
         self._caller = caller
 

@@ -68,7 +68,9 @@ def upsert_bucket_by_id(caller, input: dict) -> Run:
     run = run_for(caller, input["id"], write=True, ingest=True)
     for field, own in (("name", run.run_id), ("modelName", run.project.name), ("entityName", run.project.team.name)):
         if input.get(field) not in (None, "", own):
-            raise GraphQLError(f"{field} {input[field]!r} does not match run {input['id']!r}; runs cannot be moved or renamed.")
+            raise GraphQLError(
+                f"{field} {input[field]!r} does not match run {input['id']!r}; runs cannot be moved or renamed."
+            )
     notes = input.get("notes") if input.get("notes") is not None else input.get("description")
     try:
         return run_edits.run_edit(
