@@ -11,9 +11,9 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from runs.ingest.wandb import features
+from runs.ingest.wandb.graphql import _opaque_id
 from runs.models import Project, Run, RunFile, RunLine
-from runs.wandb import features
-from runs.wandb.graphql import _opaque_id
 from teams.models import AuditEvent
 from tests.runs.conftest import make_key
 from tests.runs.test_wandb_wire import Wire

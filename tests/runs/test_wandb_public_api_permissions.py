@@ -6,8 +6,8 @@ globex's run (or entity) with acme's owner's key.
 
 import pytest
 
+from runs.ingest.wandb.graphql import _opaque_id
 from runs.models import Project, Run, RunLine
-from runs.wandb.graphql import _opaque_id
 from tests.permissions import GraphQLOperation, admin_of, check_graphql_permission, graphql_cases
 
 pytestmark = pytest.mark.django_db

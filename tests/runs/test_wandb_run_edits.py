@@ -11,8 +11,8 @@ import textwrap
 import pytest
 
 from runs import jsonvalues
+from runs.ingest.wandb.graphql import _opaque_id
 from runs.models import Project, Run
-from runs.wandb.graphql import _opaque_id
 from tests.permissions import admin_of
 from tests.runs.conftest import make_key
 from tests.runs.test_wandb_wire import Wire

@@ -13,9 +13,9 @@ from django.utils import timezone
 from accounts.models import User
 from teams import audit
 
-from . import jsonvalues
-from .models import Run, RunFile
-from .tasks import enqueue_derived_refresh
+from .. import jsonvalues
+from ..derived.tasks import enqueue_derived_refresh
+from ..models import Run, RunFile
 
 EDITABLE_TEXT = {"display_name": 256, "group": 256, "job_type": 128}
 

@@ -16,8 +16,10 @@ from accounts.models import ApiKey, User
 from teams.access import scope_allows
 from teams.models import Membership, Role, Team
 
-from .. import run_edits, selectors, services
-from ..models import Project, RunFile, RunLine
+from ... import selectors
+from ...models import Project, RunFile, RunLine
+from .. import edits
+from ..runs import project_get_or_create
 from . import features, run_by_id
 
 MAX_PAGE = 1000
@@ -102,7 +104,7 @@ class PublicApiMutations:
         team = _access(caller, input.get("entityName") or selectors.default_entity(caller.user), write=True)
         existed = selectors.project_get(team=team, name=name) is not None
         try:
-            project = services.project_get_or_create(team=team, name=name)
+            project = project_get_or_create(team=team, name=name)
         except ValidationError as exc:
             raise GraphQLError("; ".join(exc.messages)) from None
         if input.get("description") is not None and project.description != input["description"]:
@@ -114,13 +116,13 @@ class PublicApiMutations:
     def deleteRun(self, info, input):
         run = run_by_id.run_for(self._caller, input["id"], write=True)
         ip = getattr(self._caller.request, "META", {}).get("REMOTE_ADDR")
-        run_edits.run_delete(actor=self._caller.user, run=run, ip=ip)
+        edits.run_delete(actor=self._caller.user, run=run, ip=ip)
         return {"clientMutationId": input.get("clientMutationId")}
 
     def updateRunState(self, info, input):
         run = run_by_id.run_for(self._caller, input["id"], write=True)
         try:
-            run_edits.run_state_update(actor=self._caller.user, run=run, state=input["state"])
+            edits.run_state_update(actor=self._caller.user, run=run, state=input["state"])
         except ValidationError as exc:
             raise GraphQLError("invalid state transition: " + "; ".join(exc.messages)) from None
         return {"success": True, "clientMutationId": input.get("clientMutationId")}

@@ -14,8 +14,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from graphql import GraphQLError
 
-from .. import jsonvalues, run_edits, selectors
-from ..models import Run
+from ... import jsonvalues, selectors
+from ...models import Run
+from .. import edits
 
 
 def run_pk(opaque_id) -> int | None:
@@ -73,7 +74,7 @@ def upsert_bucket_by_id(caller, input: dict) -> Run:
             )
     notes = input.get("notes") if input.get("notes") is not None else input.get("description")
     try:
-        return run_edits.run_edit(
+        return edits.run_edit(
             run=run,
             display_name=input.get("displayName"),
             notes=notes,
