@@ -26,6 +26,7 @@ class Run(models.Model):
         FINISHED = "finished", "Finished"
         FAILED = "failed", "Failed"
         CRASHED = "crashed", "Crashed"
+        PENDING = "pending", "Pending"  # requeued through wandb.Api()'s run.update_state()
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="runs")
     # The run's id in URLs and in the wandb SDK (its "name"); unique per project.

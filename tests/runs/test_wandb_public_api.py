@@ -5,6 +5,7 @@ One SDK process per test asks many questions and writes what it got to a JSON
 file; the test compares that with the database.
 """
 
+import json
 import textwrap
 
 import pytest
@@ -188,3 +189,33 @@ def test_delete_by_id_is_refused_for_viewers_and_other_teams(team, viewer, outsi
         assert expected in body["errors"][0]["message"], body
     assert Run.objects.filter(pk=run.pk).exists()
     assert not AuditEvent.objects.filter(action="run.deleted").exists()
+
+
+def test_sampled_history_has_exactly_samples_rows_with_first_last_and_extremes(sdk, team, member):
+    run = a_run(team, run_id="long", author=member)
+    rows = []
+    for step in range(1000):
+        row = {"_step": step, "loss": 1.0 / (step + 1), "acc": step / 1000}
+        if step == 537:
+            row["loss"] = 100.0  # a spike an even stride would miss
+        if step % 2:
+            row.pop("acc")  # only every other row has acc
+        rows.append(RunLine(run=run, stream=RunLine.Stream.HISTORY, idx=step, step=step, data=json.dumps(row)))
+    RunLine.objects.bulk_create(rows)
+    out = run_script(
+        sdk,
+        make_key(member),
+        """
+        run = wandb.Api().run("acme/demo/long")
+        out["plain"] = [r["_step"] for r in run.history(samples=50, pandas=False)]
+        out["keys"] = [(r["_step"], r["loss"]) for r in run.history(keys=["loss"], samples=50, pandas=False)]
+        out["acc"] = [r["_step"] for r in run.history(keys=["acc"], samples=20, pandas=False)]
+        out["all"] = len(run.history(samples=5000, pandas=False))
+        """,
+    )
+    assert len(out["plain"]) == 50 and out["plain"][0] == 0 and out["plain"][-1] == 999 and 537 in out["plain"]
+    assert out["plain"] == sorted(set(out["plain"]))
+    assert len(out["keys"]) == 50 and [537, 100.0] in out["keys"] and out["keys"][-1][0] == 999
+    # Sampled among the rows that have the key: 20 of the 500 even steps, the last even one included.
+    assert len(out["acc"]) == 20 and all(step % 2 == 0 for step in out["acc"]) and out["acc"][-1] == 998
+    assert out["all"] == 1000

@@ -263,14 +263,14 @@ class RunNode(public_api.RunExtras):
                 max_step = spec.get("maxStep")  # inclusive in wandb's specs
             except (ValueError, TypeError, AttributeError):
                 raise GraphQLError("Each spec must be a JSON object with keys and samples.") from None
-            raw_lines = selectors.sampled_lines(
+            rows = selectors.sampled_rows_with_keys(
                 self._run,
-                RunLine.Stream.HISTORY,
+                keys,
                 samples=samples,
                 min_step=int(min_step) if min_step is not None else None,
                 max_step=int(max_step) + 1 if max_step is not None else None,
             )
-            answers.append(list(selectors.rows_with_keys(raw_lines, keys)))
+            answers.append(rows)
         return answers
 
     def _uploaded_files(self):
