@@ -151,6 +151,8 @@ def graphql_view(request: HttpRequest):
                 if isinstance(original, OperationalError):
                     raise original
                 logger.error("GraphQL resolver failed", exc_info=original)
+            else:  # the client's mistake, answered with its message: no traceback
+                logger.info("GraphQL %s refused: %s", operation or "request", error.message)
         return _json({"errors": [_public_error(e) for e in result.errors], "data": result.data})
     return _json({"data": result.data})
 
