@@ -219,3 +219,28 @@ def test_sampled_history_has_exactly_samples_rows_with_first_last_and_extremes(s
     # Sampled among the rows that have the key: 20 of the 500 even steps, the last even one included.
     assert len(out["acc"]) == 20 and all(step % 2 == 0 for step in out["acc"]) and out["acc"][-1] == 998
     assert out["all"] == 1000
+
+
+def test_logged_values_read_back_with_their_type_and_value(sdk, team, member):
+    """On PostgreSQL jsonb would turn the float 1e300 into a 301-digit integer; here it stays 1e300."""
+    values = {"huge": 1e300, "big": -1.5e20, "neg0": -0.0, "two": 2.0, "int_big": 10**20, "tiny": 1e-300}
+    out = run_script(
+        sdk,
+        make_key(member),
+        f"""
+        values = {values!r}
+        run = wandb.init(entity="acme", project="types", config={{"c_" + k: v for k, v in values.items()}})
+        run.log(values)
+        run.finish()
+        read = wandb.Api().run(f"acme/types/{{run.id}}")
+        out["summary"] = {{k: [repr(read.summary[k]), type(read.summary[k]).__name__] for k in values}}
+        out["config"] = {{k: [repr(read.config["c_" + k]), type(read.config["c_" + k]).__name__] for k in values}}
+        """,
+    )
+    # The SDK's Go core itself writes 2.0 as 2, -0.0 as 0 and 10**20 as 1e+20: what it sent
+    # (the raw history line) is what must come back, from the jsonb summary and config alike.
+    line = RunLine.objects.get(run__project__name="types", stream=RunLine.Stream.HISTORY).data
+    sent = {key: [repr(value), type(value).__name__] for key, value in json.loads(line).items() if key in values}
+    assert sent["huge"] == ["1e+300", "float"] and sent["big"] == ["-1.5e+20", "float"]
+    assert out["summary"] == sent
+    assert out["config"] == sent
