@@ -172,3 +172,20 @@ def test_summary_edit_keeps_values_typed(team, member):
     stored = jsonvalues.from_db(run.summary)
     assert stored["big"] == 1e300 and isinstance(stored["big"], float) and stored["int"] == 7
     assert stored["nan"] != stored["nan"] and stored["text"] == "1e300"
+
+
+def test_sdk_upsert_with_id_and_name_but_no_place_stays_on_that_run(team, member):
+    """The SDK's own later upserts (resume, config changes) send the id and name; a missing
+    project or entity must not fall back to uncategorized or the caller's personal entity."""
+    run = a_run(team)
+    run.state = Run.State.CRASHED
+    run.save()
+    before = runs_everywhere()
+    query = """mutation UpsertBucket($id: String, $name: String, $host: String) {
+      upsertBucket(input: {id: $id, name: $name, host: $host}) { bucket { name project { name entity { name } } } inserted } }"""
+    answer = Wire(make_key(member)).gql(query, id=_opaque_id("Run", run.pk), name="r1", host="gpu-7").json()
+    bucket = answer["data"]["upsertBucket"]
+    assert bucket["inserted"] is False and bucket["bucket"]["project"] == {"name": "demo", "entity": {"name": "acme"}}
+    assert runs_everywhere() == before
+    run.refresh_from_db()
+    assert run.host == "gpu-7" and run.state == Run.State.RUNNING  # resumed: running again

@@ -359,8 +359,12 @@ class MutationRoot:
 
     def upsertBucket(self, info, input):
         caller = self._caller
-        if input.get("id"):  # wandb.Api()'s edits name the run only by its id
-            return {"bucket": RunNode(run_by_id.upsert_bucket_by_id(caller, input), caller), "inserted": False}
+        if input.get("id"):
+            run = run_by_id.upsert_target(caller, input)
+            if not input.get("name"):  # wandb.Api()'s edits name the run only by its id
+                return {"bucket": RunNode(run_by_id.upsert_bucket_by_id(run, input), caller), "inserted": False}
+            # The SDK's own upserts: the id pins the place, whatever the defaults would say.
+            input = {**input, "entityName": run.project.team.name, "modelName": run.project.name}
         entity = input.get("entityName") or selectors.default_entity(caller.user)
         team = _access(caller, entity, write=True, ingest=True)
         author = _resolve_author(caller, team)
@@ -396,6 +400,8 @@ class MutationRoot:
             )
         except ValidationError as exc:
             raise GraphQLError("; ".join(exc.messages)) from None
+        if input.get("summaryMetrics") is not None:  # a summary sent along is kept too
+            run = run_by_id.upsert_bucket_by_id(run, {"summaryMetrics": input["summaryMetrics"]})
         run.project.team = team
         return {"bucket": RunNode(run, caller), "inserted": inserted}
 

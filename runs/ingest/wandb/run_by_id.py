@@ -60,11 +60,12 @@ def _json_object(text, field: str):
     return value
 
 
-def upsert_bucket_by_id(caller, input: dict) -> Run:
-    """UpsertBucket with an `id`: edit that run. Never creates or moves one.
+def upsert_target(caller, input: dict) -> Run:
+    """The run an UpsertBucket with an `id` writes to. Never creates or moves one.
 
-    A name, project or entity sent along must be the run's own: a write that
-    names one run and another place is refused rather than guessed at.
+    The SDK's own upserts send the id with the run's name, project and entity;
+    wandb.Api()'s edits send the id alone. Whatever is sent along must be the
+    run's own: a write that names one run and another place is refused.
     """
     run = run_for(caller, input["id"], write=True, ingest=True)
     for field, own in (("name", run.run_id), ("modelName", run.project.name), ("entityName", run.project.team.name)):
@@ -72,6 +73,11 @@ def upsert_bucket_by_id(caller, input: dict) -> Run:
             raise GraphQLError(
                 f"{field} {input[field]!r} does not match run {input['id']!r}; runs cannot be moved or renamed."
             )
+    return run
+
+
+def upsert_bucket_by_id(run: Run, input: dict) -> Run:
+    """wandb.Api()'s `run.update()` / `run.summary.update()`: edit the fields sent."""
     notes = input.get("notes") if input.get("notes") is not None else input.get("description")
     try:
         return edits.run_edit(
