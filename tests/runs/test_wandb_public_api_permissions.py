@@ -82,6 +82,16 @@ OPERATIONS = [
         setup=a_run,
     ),
     GraphQLOperation(
+        "RewindRun",
+        "mutation RewindRun($runName: String!, $entity: String, $project: String) { rewindRun(input: "
+        '{runName: $runName, entityName: $entity, projectName: $project, metricName: "_step", metricValue: 1}) '
+        "{ rewoundRun { id historyLineCount } } }",
+        "member",
+        variables=lambda team, made: {"entity": team.name, "project": "demo", "runName": "r1"},
+        setup=a_run,
+        ingest=True,  # part of starting a run
+    ),
+    GraphQLOperation(
         "RunConsoleLogPage",
         "query RunConsoleLogPage($entity: String!, $project: String!, $name: String!) { project(name: $project, "
         "entityName: $entity) { run(name: $name) { logLines(first: 10, useImprovedPagination: true) "

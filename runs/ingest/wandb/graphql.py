@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from graphql import GraphQLError
@@ -25,6 +26,7 @@ from teams.models import Membership, Team
 from ... import jsonvalues, selectors
 from ...models import Project, Run, RunLine
 from ...table.selectors import FilterRejected, runs_filtered
+from .. import branches
 from ..files import run_files_register
 from ..runs import run_upsert
 from . import public_api, run_by_id
@@ -219,7 +221,8 @@ class RunNode(public_api.RunExtras):
         return jsonvalues.dumps(found)
 
     def historyLineCount(self, info):
-        return selectors.line_count(self._run, RunLine.Stream.HISTORY)
+        # Where the SDK continues its own numbering: a fork's copied lines are not its own.
+        return max(0, selectors.line_count(self._run, RunLine.Stream.HISTORY) - self._run.history_base)
 
     def eventsLineCount(self, info):
         return selectors.line_count(self._run, RunLine.Stream.EVENTS)
@@ -377,27 +380,29 @@ class MutationRoot:
             if not isinstance(config, dict):
                 raise GraphQLError("config must be a JSON object.")
         try:
-            run, inserted = run_upsert(
-                actor=caller.user,
-                api_key=caller.api_key,
-                team=team,
-                project_name=input.get("modelName") or "uncategorized",
-                run_id=input.get("name"),
-                author=author,
-                config=config,
-                tags=input.get("tags"),
-                display_name=input.get("displayName"),
-                group=input.get("groupName"),
-                job_type=input.get("jobType"),
-                notes=input.get("notes") if input.get("notes") is not None else input.get("description"),
-                host=input.get("host"),
-                program=input.get("jobProgram"),
-                git_commit=input.get("commit"),
-                git_remote=input.get("jobRepo"),
-                # A process starting (or resuming) the run names its host and program;
-                # the SDK's later config-only upserts leave them null.
-                reopen=input.get("host") is not None or input.get("jobProgram") is not None,
-            )
+            with transaction.atomic():  # a fork is made and filled together, or not at all
+                run, inserted = run_upsert(
+                    actor=caller.user,
+                    api_key=caller.api_key,
+                    team=team,
+                    project_name=input.get("modelName") or "uncategorized",
+                    run_id=input.get("name"),
+                    author=author,
+                    config=config,
+                    tags=input.get("tags"),
+                    display_name=input.get("displayName"),
+                    group=input.get("groupName"),
+                    job_type=input.get("jobType"),
+                    notes=input.get("notes") if input.get("notes") is not None else input.get("description"),
+                    host=input.get("host"),
+                    program=input.get("jobProgram"),
+                    git_commit=input.get("commit"),
+                    git_remote=input.get("jobRepo"),
+                    # A process starting (or resuming) the run names its host and program;
+                    # the SDK's later config-only upserts leave them null.
+                    reopen=input.get("host") is not None or input.get("jobProgram") is not None,
+                )
+                run = branches.fill_if_forked(run, config)
         except ValidationError as exc:
             raise GraphQLError("; ".join(exc.messages)) from None
         if input.get("summaryMetrics") is not None:  # a summary sent along is kept too

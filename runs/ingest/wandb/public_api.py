@@ -17,8 +17,8 @@ from teams.access import scope_allows
 from teams.models import Membership, Role, Team
 
 from ... import selectors
-from ...models import Project, RunFile, RunLine
-from .. import edits
+from ...models import Project, Run, RunFile, RunLine
+from .. import branches, edits
 from ..runs import project_get_or_create
 from . import features, run_by_id
 
@@ -118,6 +118,27 @@ class PublicApiMutations:
         ip = getattr(self._caller.request, "META", {}).get("REMOTE_ADDR")
         edits.run_delete(actor=self._caller.user, run=run, ip=ip)
         return {"clientMutationId": input.get("clientMutationId")}
+
+    def rewindRun(self, info, input):
+        """wandb.init(resume_from="<id>?_step=N"): sent before the run's first upsert."""
+        from .graphql import RunNode, _access
+
+        caller = self._caller
+        team = _access(
+            caller, input.get("entityName") or selectors.default_entity(caller.user), write=True, ingest=True
+        )
+        project, run_id = input.get("projectName") or "uncategorized", input["runName"]
+        run = Run.objects.select_related("project__team").filter(
+            project__team=team, project__name=project, run_id=run_id
+        )
+        run = run.first()
+        if run is None:  # nothing is made here: a rewind needs the run it names
+            raise GraphQLError(f"Run {team.name}/{project}/{run_id} not found; resume_from needs an existing run.")
+        try:
+            run = branches.run_rewind(run=run, step=branches.branch_step(input["metricName"], input["metricValue"]))
+        except ValidationError as exc:
+            raise GraphQLError("; ".join(exc.messages)) from None
+        return {"rewoundRun": RunNode(run, caller), "clientMutationId": input.get("clientMutationId")}
 
     def updateRunState(self, info, input):
         run = run_by_id.run_for(self._caller, input["id"], write=True)
