@@ -1,10 +1,13 @@
-"""JSON values that may hold NaN and ±Infinity.
+"""JSON values that may hold NaN and ±Infinity, and floats jsonb would turn into integers.
 
 The wandb SDK writes bare `NaN`/`Infinity` tokens, which PostgreSQL jsonb
-refuses. History lines are kept as raw text (RunLine.data); for the jsonb
-columns (Run.config, Run.summary) non-finite floats are stored as the tagged
-object {"$float": "NaN" | "Infinity" | "-Infinity"} and turned back into
-floats on the way out, so a client reads back exactly what it logged.
+refuses. And jsonb keeps numbers as numerics and prints them without an
+exponent, so the float 1e300 would read back as a 301-digit integer (and
+-0.0 as 0.0). History lines are kept as raw text (RunLine.data); for the
+jsonb columns (Run.config, Run.summary) such floats are stored as the tagged
+object {"$float": "NaN" | "Infinity" | "-Infinity" | "1e+300" | "-0.0"} and
+turned back into floats on the way out, so a client reads back exactly what
+it logged, with its type, on SQLite and PostgreSQL alike.
 Pure functions, no database.
 """
 
@@ -22,12 +25,24 @@ def _name_of(value: float) -> str:
     return "Infinity" if value > 0 else "-Infinity"
 
 
+# From here on Python writes floats with an exponent, and numeric prints them as integers.
+_EXPONENT_FROM = 1e16
+
+
+def _needs_tag(value: float) -> bool:
+    if not math.isfinite(value):
+        return True
+    if value == 0:
+        return math.copysign(1.0, value) < 0  # numeric has no negative zero
+    return abs(value) >= _EXPONENT_FROM
+
+
 def to_db(value: Any) -> Any:
-    """`value` with every non-finite float replaced by its tagged object.
+    """`value` with every float jsonb cannot keep as a float replaced by its tagged object.
 
     NUL characters, which jsonb cannot hold either, become U+FFFD."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return {TAG: _name_of(value)}
+    if isinstance(value, float) and _needs_tag(value):
+        return {TAG: _name_of(value) if not math.isfinite(value) else repr(value)}
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd")
     if isinstance(value, dict):
@@ -40,8 +55,11 @@ def to_db(value: Any) -> Any:
 def from_db(value: Any) -> Any:
     """The inverse of to_db."""
     if isinstance(value, dict):
-        if len(value) == 1 and TAG in value and value[TAG] in _NAMES:
-            return _NAMES[value[TAG]]
+        if len(value) == 1 and isinstance(value.get(TAG), str):
+            try:
+                return _NAMES[value[TAG]] if value[TAG] in _NAMES else float(value[TAG])
+            except ValueError:
+                pass  # a user's own {"$float": "..."} object: keep it as it is
         return {key: from_db(item) for key, item in value.items()}
     if isinstance(value, list):
         return [from_db(item) for item in value]

@@ -26,6 +26,7 @@ class Run(models.Model):
         FINISHED = "finished", "Finished"
         FAILED = "failed", "Failed"
         CRASHED = "crashed", "Crashed"
+        PENDING = "pending", "Pending"  # requeued through wandb.Api()'s run.update_state()
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="runs")
     # The run's id in URLs and in the wandb SDK (its "name"); unique per project.
@@ -42,6 +43,9 @@ class Run(models.Model):
     # {"loss": {"number": 120}}: the wandb public API's historyKeys, kept up
     # to date on append so reads never scan the history.
     history_keys = models.JSONField(default=dict, blank=True)
+    # A fork's history starts with this many lines copied from its source
+    # (runs.ingest.branches); the SDK's own history line i is stored at idx history_base + i.
+    history_base = models.IntegerField(default=0)
     tags = models.JSONField(default=list, blank=True)
     group = models.CharField(max_length=256, blank=True)
     job_type = models.CharField(max_length=128, blank=True)

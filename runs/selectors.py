@@ -4,17 +4,15 @@ Every entry point resolves the team through teams.access first, so a run of a
 team the caller is not in answers Http404 exactly like a missing one.
 """
 
-import math
 from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Max, QuerySet
-from django.db.models.functions import Mod
+from django.db.models import Max, QuerySet
 from django.http import Http404
 
 from teams.models import Team
 
-from . import jsonvalues
+from . import jsonvalues, sampling
 from .models import Project, Run, RunFile, RunLine
 
 # The wire protocol's history readers ask for pages of this many rows at most.
@@ -88,10 +86,12 @@ def lines(
 def sampled_lines(
     run: Run, stream: int, *, samples: int, min_step: int | None = None, max_step: int | None = None
 ) -> Iterator[str]:
-    """At most about `samples` lines spread evenly over the stream (or the step range), always with the last.
+    """Exactly `samples` lines of the stream (or step range) when there are more, else all of them.
 
-    Sampling happens in the database (index modulo a stride), so a million-row
-    history is never pulled into memory.
+    runs.sampling decides which: the first, the last, each numeric key's
+    smallest and largest value, then evenly spaced rows. One streamed pass
+    finds them (only positions are kept in memory), a second reads those lines.
+    (The series store will answer this from its buckets instead.)
     """
     samples = max(1, min(samples, MAX_PAGE))
     base = lines(run, stream, min_step=min_step, max_step=max_step)
@@ -99,15 +99,29 @@ def sampled_lines(
     if total <= samples:
         yield from base.values_list("data", flat=True).iterator(chunk_size=2000)
         return
-    stride = math.ceil(total / samples)
-    picked = base.annotate(bucket=Mod(F("idx"), stride)).filter(bucket=0)
-    last = base.order_by("-step" if stream == RunLine.Stream.HISTORY else "-idx").values_list("idx", "data").first()
-    seen_last = False
-    for idx, data in picked.values_list("idx", "data").iterator(chunk_size=2000):
-        seen_last = seen_last or idx == last[0]
-        yield data
-    if last and not seen_last:
-        yield last[1]
+    tracker = sampling.ExtremeTracker()
+    indexes = []
+    for position, (idx, text) in enumerate(base.values_list("idx", "data").iterator(chunk_size=2000)):
+        indexes.append(idx)
+        try:
+            tracker.feed(position, jsonvalues.loads(text))
+        except (ValueError, AttributeError):
+            pass  # stored lines are JSON objects; a stray one just is not an extreme
+    keep = [indexes[position] for position in sampling.pick(len(indexes), samples, tracker.positions())]
+    yield from base.filter(idx__in=keep).values_list("data", flat=True).iterator(chunk_size=2000)
+
+
+def sampled_rows_with_keys(
+    run: Run, keys: list[str], *, samples: int, min_step: int | None = None, max_step: int | None = None
+) -> list[dict]:
+    """wandb's sampledHistory: rows that have every key, restricted to them, sampled like sampled_lines."""
+    samples = max(1, min(samples, MAX_PAGE))
+    base = lines(run, RunLine.Stream.HISTORY, min_step=min_step, max_step=max_step)
+    rows = list(rows_with_keys(base.values_list("data", flat=True).iterator(chunk_size=2000), keys))
+    tracker = sampling.ExtremeTracker(keys)
+    for position, row in enumerate(rows):
+        tracker.feed(position, row)
+    return [rows[position] for position in sampling.pick(len(rows), samples, tracker.positions())]
 
 
 def rows_with_keys(raw_lines, keys: list[str]) -> Iterator[dict]:

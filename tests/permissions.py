@@ -243,3 +243,100 @@ def check_permission(row: Endpoint, caller: str, *, people, team, other_team):
         # left an audit event changed something it should not have.
         assert AuditEvent.objects.count() == audited_before, f"{row} as {caller}: refused, yet it wrote"
     return response
+
+
+# --- GraphQL operations (the wandb-compatible /graphql) ------------------------------
+#
+# GraphQL answers 200 with an error message, so a row says what the caller may do
+# and the check reads the message: "not found" for outsiders and foreign objects,
+# a role or scope refusal for too low a role or key. Every caller uses an API key
+# (the endpoint takes nothing else); anonymous callers get 401.
+
+
+@dataclass(frozen=True)
+class GraphQLOperation:
+    name: str
+    document: str
+    role: str  # "viewer" | "member" | "admin" for team objects; "user" | "instance_admin" otherwise
+    variables: Callable  # variables(team, setup_result) -> dict
+    setup: Callable | None = None  # setup(team) -> anything variables() needs
+    ingest: bool = False
+    team_scoped: bool = True
+
+    @property
+    def is_mutation(self) -> bool:
+        return self.document.lstrip().startswith("mutation")
+
+    def __str__(self) -> str:
+        return f"graphql {self.name}"
+
+
+GRAPHQL_CALLERS = (*PEOPLE, "foreign", "anonymous", *KEY_SCOPES)
+
+
+def graphql_cases(rows) -> list:
+    return [
+        pytest.param(row, caller, id=f"{row} as {caller}")
+        for row in rows
+        for caller in GRAPHQL_CALLERS
+        if row.team_scoped or caller != "foreign"
+    ]
+
+
+def _graphql_expected(row: GraphQLOperation, caller: str) -> str:
+    """'ok', 'login', 'not found' or 'refused'."""
+    if caller == "anonymous":
+        return "login"
+    if caller == "foreign":
+        return "not found"
+    if caller in KEY_SCOPES:
+        scope = KEY_SCOPES[caller]
+        if (scope == "read" and row.is_mutation) or (scope == "ingest" and not row.ingest):
+            return "refused"
+        caller = "owner"
+    if not row.team_scoped:
+        if row.role == "instance_admin":
+            return "ok" if caller == "owner" else "refused"
+        return "ok"
+    if caller == "outsider":
+        return "not found"
+    return "ok" if ROLE_RANK[ROLE_OF[caller]] >= ROLE_RANK[row.role] else "refused"
+
+
+def check_graphql_permission(row: GraphQLOperation, caller: str, *, people, team, other_team):
+    import base64
+    import json
+
+    target = other_team if caller == "foreign" else team
+    made = row.setup(target) if row.setup is not None else None
+    variables = row.variables(target, made)
+    client = APIClient()
+    headers = {}
+    if caller != "anonymous":
+        user = people["owner"] if caller in ("foreign", *KEY_SCOPES) else people[caller]
+        key = keys.generate_key("personal")
+        scope = KEY_SCOPES.get(caller, "full")
+        ApiKey.objects.create(user=user, name=caller, key_hash=keys.hash_key(key), hint=keys.display_hint(key), scope=scope)
+        headers["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(f"api:{key}".encode()).decode()
+    audited_before = AuditEvent.objects.count()
+    body = json.dumps({"query": row.document, "operationName": row.name, "variables": variables})
+    response = client.post("/graphql", body, content_type="application/json", **headers)
+    want = _graphql_expected(row, caller)
+    if want == "login":
+        assert response.status_code == 401, f"{row} anonymous: got {response.status_code}"
+        return response
+    assert response.status_code == 200, f"{row} as {caller}: HTTP {response.status_code}"
+    answer = response.json()
+    messages = " ".join(error["message"] for error in answer.get("errors") or [])
+    if want == "ok":
+        assert not messages, f"{row} as {caller}: expected success, got {messages!r}"
+    elif want == "not found":
+        assert "not found" in messages, f"{row} as {caller}: expected 'not found', got {answer!r}"
+    else:
+        assert "role" in messages or "scope" in messages or "instance admin" in messages, (
+            f"{row} as {caller}: expected a refusal, got {answer!r}"
+        )
+    if want != "ok":
+        assert "Internal error" not in messages
+        assert AuditEvent.objects.count() == audited_before, f"{row} as {caller}: refused, yet it wrote"
+    return response

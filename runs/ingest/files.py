@@ -11,15 +11,25 @@ from django.utils import timezone
 from ..models import Run, RunFile
 
 
+def storage_path(name: str) -> str:
+    """The path a run file is stored under: a Windows client's backslashes are folder separators."""
+    return name.replace("\\", "/")
+
+
 def validate_file_name(name: str) -> str:
-    """A run-relative file path, refused when it could escape the run's folder."""
+    """A run-relative file path, refused when it could escape the run's folder.
+
+    The name is kept as the client sent it (the SDK names files the same way
+    later, in file_stream's `uploaded`); checks apply to its storage path.
+    """
     if not isinstance(name, str) or not name or len(name) > 1024:
         raise ValidationError({"name": ["A file name must be 1-1024 characters."]})
-    if "\x00" in name or "\\" in name:
-        raise ValidationError({"name": [f"Invalid file name {name!r}."]})
-    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+    if "\x00" in name:
+        raise ValidationError({"name": [f"Invalid file name {name!r}: no NUL characters."]})
+    path = storage_path(name)
+    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
         raise ValidationError({"name": [f"File names must be relative, got {name!r}."]})
-    parts = name.split("/")
+    parts = path.split("/")
     if any(part in ("", ".", "..") for part in parts):
         raise ValidationError({"name": [f"Invalid file name {name!r}: no empty, '.' or '..' parts."]})
     return name
@@ -40,11 +50,11 @@ def run_files_register(*, run: Run, names: list[str]) -> list[RunFile]:
 def run_file_store(*, run: Run, name: str, content, size: int) -> RunFile:
     """Store an uploaded file's bytes in the default storage, replacing an earlier upload."""
     validate_file_name(name)
-    storage_name = f"runs/{run.project.team_id}/{run.pk}/{name}"
+    storage_name = f"runs/{run.project.team_id}/{run.pk}/{storage_path(name)}"
     # Write first, outside the transaction: a slow upload must not hold a row lock.
     if default_storage.exists(storage_name):
         default_storage.delete(storage_name)
-    saved_name = default_storage.save(storage_name, File(content, name=name.rsplit("/", 1)[-1]))
+    saved_name = default_storage.save(storage_name, File(content, name=storage_path(name).rsplit("/", 1)[-1]))
     with transaction.atomic():
         run_file, _ = RunFile.objects.select_for_update().get_or_create(run=run, name=name)
         old = run_file.storage_name

@@ -272,6 +272,8 @@ def run_file_stream_apply(*, team: Team, project: str, run_id: str, payload: dic
     results = {}
     update_fields = ["heartbeat_at", "state"]
     for stream_id, offset, lines in batches:
+        if stream_id == RunLine.Stream.HISTORY:
+            offset += run.history_base  # a fork's own lines follow those copied from its source
         result, new_rows = _append(run, stream_id, offset, lines)
         results[RunLine.Stream(stream_id).label] = result
         if stream_id == RunLine.Stream.HISTORY and new_rows:

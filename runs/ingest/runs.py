@@ -19,7 +19,10 @@ from ..derived.tasks import enqueue_derived_refresh
 from ..models import Project, Run
 
 PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9_.-][A-Za-z0-9_. -]{0,127}$")
-RUN_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+# W&B's run id rule (wandb.sdk.wandb_settings): none of : ; , # ? / ' and no surrounding
+# whitespace; here also no control characters, and at most 128 characters (the column).
+RUN_ID_RE = re.compile(r"^(?=\S)(?=.*\S$)[^:;,#?/'\x00-\x1f\x7f]{1,128}$", re.S)
+RUN_ID_RULE = "up to 128 characters, none of : ; , # ? / ' or control characters, no leading or trailing space"
 
 
 def project_get_or_create(*, team: Team, name: str) -> Project:
@@ -69,7 +72,7 @@ def run_upsert(
     if run_id is None:
         run_id = _new_run_id(project)
     if not RUN_ID_RE.match(run_id):
-        raise ValidationError({"run_id": [f"Invalid run id {run_id!r}: use up to 128 letters, digits, '-', '_', '.'."]})
+        raise ValidationError({"run_id": [f"Invalid run id {run_id!r}: use {RUN_ID_RULE}."]})
     unknown = set(fields) - set(RUN_TEXT_FIELDS)
     if unknown:
         raise TypeError(f"unknown run fields {sorted(unknown)}")

@@ -14,6 +14,7 @@ from django.core import signing
 from django.test import Client
 
 from runs import jsonvalues
+from runs.ingest.wandb.features import SERVER_FEATURES
 from runs.ingest.wandb.graphql import UPLOAD_SALT
 from runs.models import Project, Run, RunFile, RunLine
 from tests.runs.conftest import make_key, make_service_account
@@ -100,7 +101,8 @@ def test_a_null_entity_resolves_to_the_callers_own_entity(wire, member):
 
 def test_server_features_and_coreweave_probe_answer_plainly(wire):
     features = wire.gql("query ServerFeaturesQuery { serverInfo { features { name isEnabled } } }", "ServerFeaturesQuery")
-    assert features.status_code == 200 and features.json() == {"data": {"serverInfo": {"features": []}}}
+    advertised = [{"name": name, "isEnabled": True} for name in SERVER_FEATURES]
+    assert features.status_code == 200 and features.json() == {"data": {"serverInfo": {"features": advertised}}}
     probe = wire.gql(
         "query OrganizationCoreWeaveOrganizationID($entityName: String!) { entity(name: $entityName) { organization { coreWeaveOrganizationId } } }",
         "OrganizationCoreWeaveOrganizationID",

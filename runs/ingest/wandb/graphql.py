@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from graphql import GraphQLError
@@ -29,8 +30,10 @@ from ...series import sampled as series_sampled
 from ...table.filterlang import parse_order
 from ...table.query import parse_filters_param
 from ...table.selectors import runs_filtered
+from .. import branches
 from ..files import run_files_register
 from ..runs import run_upsert
+from . import public_api, run_by_id
 
 UPLOAD_SALT = "sextant.runs.upload"
 
@@ -81,7 +84,7 @@ def _resolve_author(caller: Caller, team: Team) -> User | None:
 # --- nodes -------------------------------------------------------------------------
 
 
-class UserNode:
+class UserNode(public_api.UserExtras):
     def __init__(self, user: User):
         self._user = user
         self.id = _opaque_id("User", user.pk)
@@ -99,7 +102,7 @@ class UserNode:
         return {"edges": [{"node": EntityNode(name=name)} for name in names]}
 
 
-class EntityNode:
+class EntityNode(public_api.EntityExtras):
     def __init__(self, name: str, pk: int = 0, is_team: bool = True):
         self.id = _opaque_id("Entity", pk)
         self.name = name
@@ -107,7 +110,7 @@ class EntityNode:
         self.organization = None  # never a CoreWeave organization: the SDK would go looking for it
 
 
-class ProjectNode:
+class ProjectNode(public_api.ProjectExtras):
     def __init__(self, project: Project, caller: Caller):
         self._project = project
         self._caller = caller
@@ -173,7 +176,7 @@ def _cursor_offset(cursor: str | None) -> int:
     raise GraphQLError("Invalid cursor.")
 
 
-class RunNode:
+class RunNode(public_api.RunExtras):
     def __init__(self, run: Run, caller: Caller):
         self._run = run
         self._caller = caller
@@ -222,7 +225,8 @@ class RunNode:
         return jsonvalues.dumps(found)
 
     def historyLineCount(self, info):
-        return selectors.line_count(self._run, RunLine.Stream.HISTORY)
+        # Where the SDK continues its own numbering: a fork's copied lines are not its own.
+        return max(0, selectors.line_count(self._run, RunLine.Stream.HISTORY) - self._run.history_base)
 
     def eventsLineCount(self, info):
         return selectors.line_count(self._run, RunLine.Stream.EVENTS)
@@ -270,14 +274,14 @@ class RunNode:
             if from_store is not None:  # the series store keeps spikes and answers exactly `samples` rows
                 answers.append(from_store)
                 continue
-            raw_lines = selectors.sampled_lines(
+            rows = selectors.sampled_rows_with_keys(
                 self._run,
-                RunLine.Stream.HISTORY,
+                keys,
                 samples=samples,
                 min_step=int(min_step) if min_step is not None else None,
                 max_step=int(max_step) + 1 if max_step is not None else None,
             )
-            answers.append(list(selectors.rows_with_keys(raw_lines, keys)))
+            answers.append(rows)
         return answers
 
     def _uploaded_files(self):
@@ -333,15 +337,18 @@ class QueryRoot:
         self._caller = caller
 
     def viewer(self, info):
-        return UserNode(self._caller.user)
+        node = UserNode(self._caller.user)
+        node.is_viewer = True  # only the caller's own node lists (hints of) keys
+        return node
 
     def serverInfo(self, info):
-        # Every optional feature off: the SDK falls back to the plainest protocol.
-        return {"features": []}
+        return public_api.server_info()
 
     def entity(self, info, name):
         team = _access(self._caller, name, Need.LOOKUP)
-        return EntityNode(team.name, team.pk, not team.is_personal)
+        node = EntityNode(team.name, team.pk, not team.is_personal)
+        node.caller = self._caller
+        return node
 
     def project(self, info, name, entityName=None):
         return self._project(name, entityName, Need.READ)
@@ -363,6 +370,12 @@ class MutationRoot:
 
     def upsertBucket(self, info, input):
         caller = self._caller
+        if input.get("id"):
+            run = run_by_id.upsert_target(caller, input)
+            if not input.get("name"):  # wandb.Api()'s edits name the run only by its id
+                return {"bucket": RunNode(run_by_id.upsert_bucket_by_id(run, input), caller), "inserted": False}
+            # The SDK's own upserts: the id pins the place, whatever the defaults would say.
+            input = {**input, "entityName": run.project.team.name, "modelName": run.project.name}
         entity = input.get("entityName") or selectors.default_entity(caller.user)
         team = _access(caller, entity, Need.INGEST)
         author = _resolve_author(caller, team)
@@ -375,29 +388,33 @@ class MutationRoot:
             if not isinstance(config, dict):
                 raise GraphQLError("config must be a JSON object.")
         try:
-            run, inserted = run_upsert(
-                actor=caller.user,
-                api_key=caller.api_key,
-                team=team,
-                project_name=input.get("modelName") or "uncategorized",
-                run_id=input.get("name"),
-                author=author,
-                config=config,
-                tags=input.get("tags"),
-                display_name=input.get("displayName"),
-                group=input.get("groupName"),
-                job_type=input.get("jobType"),
-                notes=input.get("notes") if input.get("notes") is not None else input.get("description"),
-                host=input.get("host"),
-                program=input.get("jobProgram"),
-                git_commit=input.get("commit"),
-                git_remote=input.get("jobRepo"),
-                # A process starting (or resuming) the run names its host and program;
-                # the SDK's later config-only upserts leave them null.
-                reopen=input.get("host") is not None or input.get("jobProgram") is not None,
-            )
+            with transaction.atomic():  # a fork is made and filled together, or not at all
+                run, inserted = run_upsert(
+                    actor=caller.user,
+                    api_key=caller.api_key,
+                    team=team,
+                    project_name=input.get("modelName") or "uncategorized",
+                    run_id=input.get("name"),
+                    author=author,
+                    config=config,
+                    tags=input.get("tags"),
+                    display_name=input.get("displayName"),
+                    group=input.get("groupName"),
+                    job_type=input.get("jobType"),
+                    notes=input.get("notes") if input.get("notes") is not None else input.get("description"),
+                    host=input.get("host"),
+                    program=input.get("jobProgram"),
+                    git_commit=input.get("commit"),
+                    git_remote=input.get("jobRepo"),
+                    # A process starting (or resuming) the run names its host and program;
+                    # the SDK's later config-only upserts leave them null.
+                    reopen=input.get("host") is not None or input.get("jobProgram") is not None,
+                )
+                run = branches.fill_if_forked(run, config)
         except ValidationError as exc:
             raise GraphQLError("; ".join(exc.messages)) from None
+        if input.get("summaryMetrics") is not None:  # a summary sent along is kept too
+            run = run_by_id.upsert_bucket_by_id(run, {"summaryMetrics": input["summaryMetrics"]})
         run.project.team = team
         return {"bucket": RunNode(run, caller), "inserted": inserted}
 

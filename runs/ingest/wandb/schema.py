@@ -15,12 +15,14 @@ from graphql.language import DocumentNode
 
 from ... import jsonvalues
 from . import graphql as core
+from . import public_api
 
 SDL_FILES: list[Path] = [
     Path(__file__).parent / "schema.graphql",
+    Path(__file__).parent / "public_api.graphql",
 ]
-QUERY_MIXINS: list[type] = []
-MUTATION_MIXINS: list[type] = []
+QUERY_MIXINS: list[type] = [public_api.PublicApiQueries]
+MUTATION_MIXINS: list[type] = [public_api.PublicApiMutations]
 
 
 class Query(*QUERY_MIXINS, core.QueryRoot):
