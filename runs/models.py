@@ -235,3 +235,4 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+from .artifacts.models import *  # noqa: E402,F401,F403

@@ -26,9 +26,13 @@ from accounts.models import ApiKey, User
 from teams.models import Membership, Team
 
 from .. import jsonvalues, selectors, services
+from ..artifacts import graphql as artifacts
 from ..models import Project, Run, RunLine
 
-SCHEMA = build_schema((Path(__file__).parent / "schema.graphql").read_text())
+# The schema is this folder's SDL plus each feature's (`extend type Query { … }`).
+SDL_PARTS = [(Path(__file__).parent / "schema.graphql").read_text(), artifacts.SDL]
+SCHEMA = build_schema("\n".join(SDL_PARTS))
+artifacts.configure(SCHEMA)
 UPLOAD_SALT = "sextant.runs.upload"
 
 
@@ -128,7 +132,7 @@ class EntityNode:
         self.organization = None  # never a CoreWeave organization: the SDK would go looking for it
 
 
-class ProjectNode:
+class ProjectNode(artifacts.ProjectArtifactFields):
     def __init__(self, project: Project, caller: Caller):
         self._project = project
         self._caller = caller
@@ -198,7 +202,7 @@ def _cursor_offset(cursor: str | None) -> int:
     raise GraphQLError("Invalid cursor.")
 
 
-class RunNode:
+class RunNode(artifacts.RunArtifactFields):
     def __init__(self, run: Run, caller: Caller):
         self._run = run
         self._caller = caller
@@ -349,7 +353,7 @@ class RunNode:
 # --- roots -------------------------------------------------------------------------
 
 
-class QueryRoot:
+class QueryRoot(artifacts.ArtifactQueries):
     def __init__(self, caller: Caller):
         self._caller = caller
 
@@ -357,8 +361,9 @@ class QueryRoot:
         return UserNode(self._caller.user)
 
     def serverInfo(self, info):
-        # Every optional feature off: the SDK falls back to the plainest protocol.
-        return {"features": []}
+        # Only what is implemented is on: the SDK falls back to the plainest protocol for the rest.
+        enabled = [*artifacts.SERVER_FEATURES]
+        return {"features": [{"name": name, "isEnabled": True} for name in enabled]}
 
     def entity(self, info, name):
         team = _access(self._caller, name, write=False, ingest=True)
@@ -378,7 +383,7 @@ class QueryRoot:
         return ProjectNode(project, self._caller) if project else None
 
 
-class MutationRoot:
+class MutationRoot(artifacts.ArtifactMutations):
     def __init__(self, caller: Caller):
         self._caller = caller
 

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from graphql import ExecutionResult, execute
+from graphql import ExecutionResult, GraphQLError, execute
 from rest_framework import exceptions as drf_exceptions
 
 from accounts.authentication import ApiKeyAuthentication
@@ -27,7 +27,7 @@ from . import graphql as gql
 
 logger = logging.getLogger(__name__)
 # Raised by resolvers on bad input or access; anything else is a bug, logged and hidden.
-EXPECTED_ERRORS = (Http404, PermissionDenied, ValidationError)
+EXPECTED_ERRORS = (Http404, PermissionDenied, ValidationError, GraphQLError)
 
 
 def _json(data, status=200, **headers) -> JsonResponse:
