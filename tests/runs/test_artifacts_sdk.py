@@ -5,11 +5,12 @@ hundred uploads one blob; versions, aliases, models, tables and references
 behave as the SDK's users expect.
 """
 
+import sys
 import textwrap
 
 import pytest
 
-from runs.artifacts.models import Artifact, ArtifactBlob, ArtifactFile, ArtifactUse
+from runs.artifacts.models import Artifact, ArtifactAlias, ArtifactBlob, ArtifactFile, ArtifactUse
 from tests.runs.conftest import make_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,7 +56,7 @@ def write_files(root, count: int, changed: int | None = None) -> dict[str, bytes
     root.mkdir(parents=True, exist_ok=True)
     files = {}
     for i in range(count):
-        body = f"file {i}\\n".encode() * (i + 1)
+        body = f"file {i}\n".encode() * (i + 1)
         if i == changed:
             body += b"changed"
         (root / f"f{i:03}.txt").write_bytes(body)
@@ -82,3 +83,116 @@ def test_log_use_and_download_byte_exact(sdk, team, member, server_log):
     assert {name: bytes.fromhex(body) for name, body in used["files"].items()} == files
     assert used["version"] == "v0" and used["metadata"] == {"rows": 3} and used["description"] == "first"
     assert ArtifactUse.objects.filter(artifact=artifact, run__run_id=used["id"]).exists()
+
+
+def blob_puts(log_path, since: int) -> int:
+    return log_path.read_text()[since:].count('"PUT /artifacts-upload/blob/')
+
+
+def test_second_version_with_one_file_changed_uploads_one_file(sdk, team, member, server_log):
+    key = make_key(member)
+    write_files(sdk.home / "src", 100)
+    start = len(server_log.read_text())
+    sdk.python(LOG, key=key, OUT="first.json")
+    assert blob_puts(server_log, start) == 100
+    stored_first = sum(ArtifactBlob.objects.filter(team=team).values_list("size", flat=True))
+
+    write_files(sdk.home / "src", 100, changed=42)
+    start = len(server_log.read_text())
+    sdk.python(LOG, key=key, OUT="second.json")
+    assert sdk.read_json("first.json")["version"] == "v0" and sdk.read_json("second.json")["version"] == "v1"
+    assert blob_puts(server_log, start) == 1
+    assert ArtifactBlob.objects.filter(team=team).count() == 101
+    second = Artifact.objects.get(version_index=1)
+    assert second.file_count == 100
+    changed = ArtifactFile.objects.get(artifact=second, name="f042.txt")
+    body = b"file 42\n" * 43 + b"changed"
+    assert changed.blob.size == len(body)
+    stored_second = sum(ArtifactBlob.objects.filter(team=team).values_list("size", flat=True))
+    assert stored_second - stored_first == len(body)
+    # Logging the same content again makes no new version.
+    sdk.python(LOG, key=key, OUT="third.json")
+    assert sdk.read_json("third.json")["version"] == "v1"
+    assert Artifact.objects.filter(collection__name="dataset").count() == 2
+
+
+def test_two_runs_logging_at_once_get_distinct_versions_and_aliases_move(sdk, team, member, server_log):
+    import subprocess
+
+    key = make_key(member)
+    procs = []
+    for i in range(2):
+        src = sdk.home / f"src{i}"
+        write_files(src, 5, changed=i)
+        script = sdk.home / f"log{i}.py"
+        script.write_text(LOG)
+        env = sdk.env(key, SRC=str(src), OUT=f"out{i}.json", ALIASES="best")
+        procs.append(subprocess.Popen([sys.executable, str(script)], env=env, cwd=sdk.home))
+    assert [p.wait(timeout=180) for p in procs] == [0, 0]
+    versions = sorted(sdk.read_json(f"out{i}.json")["version"] for i in range(2))
+    assert versions == ["v0", "v1"]
+    newest = Artifact.objects.get(collection__name="dataset", version_index=1)
+    assert {a.alias: a.artifact_id for a in ArtifactAlias.objects.all()} == {"latest": newest.pk, "best": newest.pk}
+
+    reader = textwrap.dedent(
+        """
+        import json, wandb
+        api = wandb.Api()
+        best = api.artifact("acme/arts/dataset:best")
+        v0 = api.artifact("acme/arts/dataset:v0")
+        v0.aliases.append("golden")
+        v0.save()
+        out = {"best": best.version, "v0": v0.version, "v0_aliases": sorted(v0.aliases),
+               "types": [t.name for t in api.artifact_types("acme/arts")],
+               "collections": [c.name for c in api.artifact_collections("acme/arts", "dataset")],
+               "versions": sorted(a.version for a in api.artifacts("dataset", "acme/arts/dataset")),
+               "producer": best.logged_by().id}
+        open("read.json", "w").write(json.dumps(out))
+        """
+    )
+    sdk.python(reader, key=key)
+    read = sdk.read_json("read.json")
+    assert read["best"] == "v1" and read["v0"] == "v0" and "golden" in read["v0_aliases"]
+    assert read["types"] == ["dataset"] and read["collections"] == ["dataset"] and read["versions"] == ["v0", "v1"]
+    assert read["producer"] == newest.created_by.run_id
+    assert ArtifactAlias.objects.get(alias="golden").artifact.version_index == 0
+
+
+def test_log_model_use_model_table_and_references(sdk, team, member, server_log):
+    key = make_key(member)
+    (sdk.home / "model.bin").write_bytes(b"\x00weights" * 1000)
+    script = textwrap.dedent(
+        """
+        import json, os, wandb
+        run = wandb.init(entity="acme", project="arts")
+        run.log_model(path="model.bin", name="mlp")
+        table = wandb.Table(columns=["a", "b"], data=[[1, "x"], [2, "y"]])
+        run.log({"preds": table})
+        refs = wandb.Artifact("remote", type="dataset")
+        refs.add_reference("s3://bucket/data/train.csv", checksum=False)
+        refs.add_reference("https://example.com/data/test.csv", checksum=False)
+        run.log_artifact(refs)
+        run.finish()
+        api = wandb.Api()
+        logged = api.run(f"acme/arts/{run.id}").logged_artifacts()
+        by_type = {a.type: a for a in logged}
+        table_back = by_type["run_table"].get("preds")
+        remote = api.artifact("acme/arts/remote:latest")
+        out = {"types": sorted(by_type), "table": table_back.data, "columns": table_back.columns,
+               "refs": sorted(e.ref for e in remote.manifest.entries.values())}
+        user = wandb.init(entity="acme", project="arts")
+        path = user.use_model("mlp:latest")
+        out["model"] = open(path, "rb").read() == b"\\x00weights" * 1000
+        out["used"] = [a.name for a in api.run(f"acme/arts/{user.id}").used_artifacts()]
+        user.finish()
+        open("out.json", "w").write(json.dumps(out))
+        """
+    )
+    sdk.python(script, key=key, timeout=240)
+    out = sdk.read_json("out.json")
+    assert out["types"] == ["dataset", "model", "run_table"]
+    assert out["table"] == [[1, "x"], [2, "y"]] and out["columns"] == ["a", "b"]
+    assert out["refs"] == ["https://example.com/data/test.csv", "s3://bucket/data/train.csv"]
+    assert out["model"] is True and out["used"] == ["mlp:v0"]
+    refs = ArtifactFile.objects.filter(artifact__collection__name="remote")
+    assert all(f.blob_id is None and f.ref for f in refs) and refs.count() == 2
