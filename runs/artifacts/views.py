@@ -16,6 +16,9 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from teams.access import access_team
+from teams.models import Role
+
 from .. import conf, selectors
 from ..wandb import views as wandb_views
 from . import graphql as artifacts_gql
@@ -106,11 +109,15 @@ def download_view(request: HttpRequest, token: str):
     return JsonResponse(artifact.manifest)
 
 
-def _team_for_key(request: HttpRequest, entity: str):
-    api_key, refused = wandb_views._authenticate(request)
-    if refused is not None:
-        return None, refused
+def _team_for_caller(request: HttpRequest, entity: str):
+    """The entity's team if the caller may read it: a console session, or an API key (basic or bearer)."""
     try:
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            team, _ = access_team(request.user, entity, need=Role.VIEWER, request=request)
+            return team, None
+        api_key, refused = wandb_views._authenticate(request)
+        if refused is not None:
+            return None, refused
         team, _ = selectors.team_for(user=api_key.user, api_key=api_key, entity=entity, write=False)
     except Http404:
         return None, _error("Not found.", 404)
@@ -120,7 +127,7 @@ def _team_for_key(request: HttpRequest, entity: str):
 
 
 def _by_hexhash(request: HttpRequest, entity: str, hexhash: str):
-    team, refused = _team_for_key(request, entity)
+    team, refused = _team_for_caller(request, entity)
     if refused is not None:
         return refused
     try:
