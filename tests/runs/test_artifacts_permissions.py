@@ -24,8 +24,8 @@ from tests.permissions import Endpoint, check_permission, permission_cases
 pytestmark = pytest.mark.django_db
 
 BODY = b"weights of team acme\n" * 10
-DIGEST = base64.b64encode(hashlib.md5(BODY).digest()).decode()
-HEX = hashlib.md5(BODY).hexdigest()
+DIGEST = base64.b64encode(hashlib.md5(BODY, usedforsecurity=False).digest()).decode()
+HEX = hashlib.md5(BODY, usedforsecurity=False).hexdigest()
 
 
 def an_artifact(team, name="model"):
