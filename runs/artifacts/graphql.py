@@ -17,30 +17,49 @@ from django.urls import reverse
 from graphql import GraphQLError
 
 from .. import conf, selectors
+from ..ingest.runs import project_get_or_create
+from ..ingest.wandb import graphql as core
 from ..models import Run
 from . import services
 from .models import Artifact, ArtifactAlias, ArtifactBlob, ArtifactCollection, ArtifactFile, ArtifactType
 
-SDL = (Path(__file__).parent / "schema.graphql").read_text()
+SDL_FILE = Path(__file__).parent / "schema.graphql"
 BLOB_UPLOAD_SALT = "sextant.artifacts.blob-upload"
 MANIFEST_UPLOAD_SALT = "sextant.artifacts.manifest-upload"
 DOWNLOAD_SALT = "sextant.artifacts.download"
 DOWNLOAD_URL_SECONDS = 3600
 # What ServerFeaturesQuery reports as enabled for artifacts (nothing else is claimed).
-SERVER_FEATURES = ["ARTIFACT_V2_DOWNLOAD_HANDLER_SUPPORTS_ARTIFACT_ID"]
+SERVER_FEATURES = [
+    "ARTIFACT_V2_DOWNLOAD_HANDLER_SUPPORTS_ARTIFACT_ID",  # /artifactsV2/…/<artifact id>/<birth id>/<md5>/<name>
+    "ARTIFACT_DIGEST_ALGORITHM",  # Artifact.digestAlgorithm
+    "USE_ARTIFACT_WITH_ENTITY_AND_PROJECT_INFORMATION",  # UseArtifactInput.artifactEntityName/ProjectName
+    "TOTAL_COUNT_IN_FILE_CONNECTION",  # an artifact's files connection counts them
+]
 
 
 def _gql():
-    from ..wandb import graphql  # the shared module imports this one
+    return core
 
-    return graphql
+
+def _field_resolver(method):
+    return lambda source, info, **kwargs: method(source, info, **kwargs)
 
 
 def configure(schema) -> None:
-    """Type resolution for the abstract types (called once the schema is built)."""
+    """Resolvers of the fields this SDL adds to the core Project and Run types, and of the abstract types.
+
+    Set on the schema (graphql-core calls them with the core node as `source`), so
+    the core node classes need not know about artifacts.
+    """
+    for type_name, mixin in (("Project", ProjectArtifactFields), ("Run", RunArtifactFields)):
+        fields = schema.type_map[type_name].fields
+        for name in fields:
+            method = getattr(mixin, name, None)
+            if method is not None and not name.startswith("_"):
+                fields[name].resolve = _field_resolver(method)
     schema.type_map["ArtifactCollection"].resolve_type = lambda value, info, abstract: "ArtifactSequence"
     schema.type_map["ArtifactCreator"].resolve_type = lambda value, info, abstract: (
-        "Run" if isinstance(value, _gql().RunNode) else "User"
+        "Run" if isinstance(value, core.RunNode) else "User"
     )
 
 
@@ -388,36 +407,39 @@ class ProjectArtifactFields:
         queryset = ArtifactCollection.objects.filter(project=self._project).order_by("-updated_at", "pk")
         return _collection_connection(queryset, self._caller, after, first)
 
-    def _membership_target(self, name):
-        collection_name, _, alias = name.partition(":")
-        collection = ArtifactCollection.objects.filter(project=self._project, name=collection_name).first()
-        return resolve_version(collection, alias) if collection else None
-
     def artifactCollectionMembership(self, info, name):
-        artifact = self._membership_target(name)
+        artifact = _membership_target(self._project, name)
         return MembershipNode(artifact, self._caller) if artifact else None
 
     def artifact(self, info, name):
-        artifact = self._membership_target(name)
+        artifact = _membership_target(self._project, name)
         return ArtifactNode(artifact, self._caller) if artifact else None
 
 
-class RunArtifactFields:
-    def _artifact_connection(self, queryset, after, first):
-        rows, cursors, page_info = _page(queryset, after, first)
-        return {
-            "totalCount": queryset.count(),
-            "edges": [{"node": ArtifactNode(a, self._caller), "cursor": c} for a, c in zip(rows, cursors, strict=True)],
-            "pageInfo": page_info,
-        }
+def _membership_target(project, name: str) -> Artifact | None:
+    """`name:alias` or `name:v3` (or a bare name, meaning latest) in a project."""
+    collection_name, _, alias = name.partition(":")
+    collection = ArtifactCollection.objects.filter(project=project, name=collection_name).first()
+    return resolve_version(collection, alias) if collection else None
 
+
+def _artifact_connection(queryset, caller, after, first):
+    rows, cursors, page_info = _page(queryset, after, first)
+    return {
+        "totalCount": queryset.count(),
+        "edges": [{"node": ArtifactNode(a, caller), "cursor": c} for a, c in zip(rows, cursors, strict=True)],
+        "pageInfo": page_info,
+    }
+
+
+class RunArtifactFields:
     def outputArtifacts(self, info, after=None, first=None):
         queryset = _committed(Artifact.objects.filter(created_by=self._run)).select_related("collection__type")
-        return self._artifact_connection(queryset.order_by("pk"), after, first)
+        return _artifact_connection(queryset.order_by("pk"), self._caller, after, first)
 
     def inputArtifacts(self, info, after=None, first=None):
         queryset = _committed(Artifact.objects.filter(uses__run=self._run)).select_related("collection__type")
-        return self._artifact_connection(queryset.order_by("uses__pk"), after, first)
+        return _artifact_connection(queryset.order_by("uses__pk"), self._caller, after, first)
 
 
 # --- roots ------------------------------------------------------------------------
@@ -457,9 +479,7 @@ class ArtifactMutations:
         if project is None:
             if run is None and input.get("runName"):
                 raise GraphQLError(f"Project {input['projectName']!r} not found.")
-            from .. import services as run_services
-
-            project = run_services.project_get_or_create(team=team, name=input["projectName"])
+            project = project_get_or_create(team=team, name=input["projectName"])
         collection_name = input.get("artifactCollectionName") or (input.get("artifactCollectionNames") or [None])[0]
         if not collection_name:
             raise GraphQLError("artifactCollectionName is required.")

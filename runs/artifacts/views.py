@@ -20,7 +20,7 @@ from teams.access import access_team
 from teams.models import Role
 
 from .. import conf, selectors
-from ..wandb import views as wandb_views
+from ..ingest.wandb import views as wandb_views
 from . import graphql as artifacts_gql
 from . import services
 from .models import Artifact, ArtifactBlob
