@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import Http404
 from django.urls import reverse
 from graphql import GraphQLError
@@ -21,7 +22,7 @@ from ..ingest.runs import project_get_or_create
 from ..ingest.wandb import graphql as core
 from ..models import Run
 from . import services
-from .models import Artifact, ArtifactAlias, ArtifactBlob, ArtifactCollection, ArtifactFile, ArtifactType
+from .models import Artifact, ArtifactAlias, ArtifactBlob, ArtifactCollection, ArtifactFile, ArtifactLink, ArtifactType
 
 SDL_FILE = Path(__file__).parent / "schema.graphql"
 BLOB_UPLOAD_SALT = "sextant.artifacts.blob-upload"
@@ -57,7 +58,7 @@ def configure(schema) -> None:
             method = getattr(mixin, name, None)
             if method is not None and not name.startswith("_"):
                 fields[name].resolve = _field_resolver(method)
-    schema.type_map["ArtifactCollection"].resolve_type = lambda value, info, abstract: "ArtifactSequence"
+    schema.type_map["ArtifactCollection"].resolve_type = lambda value, info, abstract: value.typename
     schema.type_map["ArtifactCreator"].resolve_type = lambda value, info, abstract: (
         "Run" if isinstance(value, core.RunNode) else "User"
     )
@@ -189,15 +190,24 @@ def _committed(queryset):
     return queryset.filter(state=Artifact.State.COMMITTED)
 
 
+def members(collection: ArtifactCollection):
+    """The committed versions a collection holds, each with its number there (`member_index`)."""
+    related = Artifact.objects.select_related("collection__project__team", "collection__type")
+    if collection.kind == ArtifactCollection.Kind.PORTFOLIO:
+        found = related.filter(links__portfolio=collection).annotate(member_index=F("links__version_index"))
+    else:
+        found = related.filter(collection=collection).annotate(member_index=F("version_index"))
+    return _committed(found).order_by("-member_index")
+
+
 def resolve_version(collection: ArtifactCollection, alias: str | None) -> Artifact | None:
     """`v3`, an alias such as `latest`, or a digest, within one collection."""
-    versions = _committed(collection.versions.select_related("collection__project__team", "collection__type"))
+    versions = members(collection)
     alias = alias or "latest"
     if services.VERSION_RE.match(alias):
-        return versions.filter(version_index=int(alias[1:])).first()
-    found = (
-        ArtifactAlias.objects.filter(collection=collection, alias=alias).values_list("artifact_id", flat=True).first()
-    )
+        return versions.filter(member_index=int(alias[1:])).first()
+    aliased = ArtifactAlias.objects.filter(collection=collection, alias=alias)
+    found = aliased.values_list("artifact_id", flat=True).first()
     if found is not None:
         return versions.filter(pk=found).first()
     return versions.filter(digest=alias).first()
@@ -214,6 +224,8 @@ class CollectionNode:
         self.updatedAt = collection.updated_at
         self.tags = {"edges": []}
         self.digestAlgorithm = "MANIFEST_MD5"
+        portfolio = collection.kind == ArtifactCollection.Kind.PORTFOLIO
+        self.typename = "ArtifactPortfolio" if portfolio else "ArtifactSequence"
 
     def project(self, info):
         return _gql().ProjectNode(self._collection.project, self._caller)
@@ -234,25 +246,25 @@ class CollectionNode:
 
     def artifactMembership(self, info, aliasName):
         artifact = resolve_version(self._collection, aliasName)
-        return MembershipNode(artifact, self._caller) if artifact else None
+        return MembershipNode(artifact, self._caller, self._collection) if artifact else None
 
     def artifactMemberships(self, info, after=None, first=None):
-        queryset = _committed(self._collection.versions).order_by("-version_index")
-        rows, cursors, page_info = _page(queryset, after, first)
+        rows, cursors, page_info = _page(members(self._collection), after, first)
         return {
             "edges": [
-                {"node": MembershipNode(a, self._caller), "cursor": c} for a, c in zip(rows, cursors, strict=True)
+                {"node": MembershipNode(a, self._caller, self._collection), "cursor": c}
+                for a, c in zip(rows, cursors, strict=True)
             ],
             "pageInfo": page_info,
         }
 
     def artifacts(self, info, after=None, first=None, order=None, filters=None):
-        queryset = _committed(self._collection.versions).order_by("-version_index")
+        queryset = members(self._collection)
         rows, cursors, page_info = _page(queryset, after, first)
         return {
             "totalCount": queryset.count(),
             "edges": [
-                {"node": ArtifactNode(a, self._caller), "version": f"v{a.version_index}", "cursor": c}
+                {"node": ArtifactNode(a, self._caller), "version": f"v{a.member_index}", "cursor": c}
                 for a, c in zip(rows, cursors, strict=True)
             ],
             "pageInfo": page_info,
@@ -264,18 +276,23 @@ class CollectionNode:
 
 
 class MembershipNode:
-    def __init__(self, artifact: Artifact, caller):
+    """A version as a member of one collection: its own sequence, or a portfolio it is linked into."""
+
+    def __init__(self, artifact: Artifact, caller, collection: ArtifactCollection | None = None):
         self._artifact = artifact
         self._caller = caller
+        self._collection = collection or artifact.collection
         self.id = _gql()._opaque_id("ArtifactCollectionMembership", artifact.pk)
-        self.versionIndex = artifact.version_index
+        self.versionIndex = getattr(artifact, "member_index", artifact.version_index)
         self.createdAt = artifact.created_at
 
     def aliases(self, info):
-        return ArtifactNode(self._artifact, self._caller).aliases(info)
+        collection = CollectionNode(self._collection, self._caller)
+        found = ArtifactAlias.objects.filter(collection=self._collection, artifact=self._artifact).order_by("alias")
+        return [collection._alias(a) for a in found]
 
     def artifactCollection(self, info):
-        return CollectionNode(self._artifact.collection, self._caller)
+        return CollectionNode(self._collection, self._caller)
 
     def artifact(self, info):
         return ArtifactNode(self._artifact, self._caller)
@@ -314,8 +331,8 @@ class ArtifactNode:
         return ArtifactTypeNode(self._artifact.collection.type, self._caller)
 
     def aliases(self, info):
-        collection = CollectionNode(self._artifact.collection, self._caller)
-        return [collection._alias(a) for a in self._artifact.aliases.order_by("alias")]
+        found = self._artifact.aliases.select_related("collection__project__team", "collection__type")
+        return [CollectionNode(a.collection, self._caller)._alias(a) for a in found.order_by("collection_id", "alias")]
 
     def currentManifest(self, info):
         if self._artifact.manifest is None:
@@ -375,8 +392,18 @@ class ArtifactNode:
     def artifactMemberships(self, info, after=None, first=None):
         if self._artifact.state != Artifact.State.COMMITTED:
             return {"edges": [], "pageInfo": _page([], None, 1)[2]}
-        node = MembershipNode(self._artifact, self._caller)
-        return {"edges": [{"node": node, "cursor": _gql()._offset_cursor(1)}], "pageInfo": _page([node], None, 1)[2]}
+        nodes = [MembershipNode(self._artifact, self._caller)]
+        links = ArtifactLink.objects.filter(artifact=self._artifact).select_related(
+            "portfolio__project__team", "portfolio__type"
+        )
+        for link in links.order_by("pk"):
+            linked = Artifact.objects.select_related("collection__project__team", "collection__type").get(
+                pk=link.artifact_id
+            )
+            linked.member_index = link.version_index
+            nodes.append(MembershipNode(linked, self._caller, link.portfolio))
+        rows, cursors, page_info = _page(nodes, after, first)
+        return {"edges": [{"node": n, "cursor": c} for n, c in zip(rows, cursors, strict=True)], "pageInfo": page_info}
 
 
 # --- fields added to the shared Project and Run nodes ------------------------------
@@ -408,19 +435,19 @@ class ProjectArtifactFields:
         return _collection_connection(queryset, self._caller, after, first)
 
     def artifactCollectionMembership(self, info, name):
-        artifact = _membership_target(self._project, name)
-        return MembershipNode(artifact, self._caller) if artifact else None
+        collection, artifact = _membership_target(self._project, name)
+        return MembershipNode(artifact, self._caller, collection) if artifact else None
 
     def artifact(self, info, name):
-        artifact = _membership_target(self._project, name)
+        _, artifact = _membership_target(self._project, name)
         return ArtifactNode(artifact, self._caller) if artifact else None
 
 
-def _membership_target(project, name: str) -> Artifact | None:
+def _membership_target(project, name: str) -> tuple[ArtifactCollection | None, Artifact | None]:
     """`name:alias` or `name:v3` (or a bare name, meaning latest) in a project."""
     collection_name, _, alias = name.partition(":")
     collection = ArtifactCollection.objects.filter(project=project, name=collection_name).first()
-    return resolve_version(collection, alias) if collection else None
+    return collection, (resolve_version(collection, alias) if collection else None)
 
 
 def _artifact_connection(queryset, caller, after, first):
@@ -604,7 +631,9 @@ class ArtifactMutations:
     def deleteArtifact(self, info, input):
         artifact = _artifact_or_error(self._caller, input["artifactID"], ingest=False)
         try:
-            services.artifact_delete(artifact=artifact, delete_aliases=bool(input.get("deleteAliases")))
+            services.artifact_delete(
+                actor=self._caller.user, artifact=artifact, delete_aliases=bool(input.get("deleteAliases"))
+            )
         except ValidationError as exc:
             raise _validation(exc) from None
         return {"artifact": ArtifactNode(artifact, self._caller)}
@@ -612,15 +641,63 @@ class ArtifactMutations:
     def addAliases(self, info, input):
         artifact = _artifact_or_error(self._caller, input["artifactID"], ingest=False)
         try:
-            services.aliases_add(artifact=artifact, aliases=[a["alias"] for a in input["aliases"]])
+            services.aliases_add(actor=self._caller.user, artifact=artifact, aliases=_alias_pairs(input))
         except ValidationError as exc:
             raise _validation(exc) from None
         return {"success": True}
 
     def deleteAliases(self, info, input):
         artifact = _artifact_or_error(self._caller, input["artifactID"], ingest=False)
-        services.aliases_delete(artifact=artifact, aliases=[a["alias"] for a in input["aliases"]])
+        try:
+            services.aliases_delete(actor=self._caller.user, artifact=artifact, aliases=_alias_pairs(input))
+        except ValidationError as exc:
+            raise _validation(exc) from None
         return {"success": True}
+
+    def linkArtifact(self, info, input):
+        caller = self._caller
+        if input.get("artifactID"):
+            artifact = artifact_for(caller, input["artifactID"], write=False, ingest=True)
+        else:
+            found = Artifact.objects.filter(client_id=input.get("clientID") or "-").first()
+            artifact = artifact_for(caller, core._opaque_id("Artifact", found.pk), ingest=True) if found else None
+        if artifact is None:
+            raise GraphQLError("Artifact not found.")
+        entity = input.get("entityName") or artifact.collection.project.team.name
+        team = core._access(caller, entity, write=True, ingest=True)
+        project_name = input.get("projectName") or artifact.collection.project.name
+        try:
+            project = project_get_or_create(team=team, name=project_name)
+            link = services.artifact_link(
+                actor=caller.user,
+                artifact=artifact,
+                project=project,
+                portfolio_name=input.get("artifactPortfolioName") or "",
+                aliases=[a["alias"] for a in input.get("aliases") or []],
+            )
+        except ValidationError as exc:
+            raise _validation(exc) from None
+        artifact.member_index = link.version_index
+        return {
+            "versionIndex": link.version_index,
+            "artifactMembership": MembershipNode(artifact, caller, link.portfolio),
+        }
+
+    def unlinkArtifact(self, info, input):
+        artifact = _artifact_or_error(self._caller, input["artifactID"], ingest=False)
+        pk = _pk_of(input["artifactPortfolioID"], "ArtifactCollection")
+        portfolio = ArtifactCollection.objects.filter(pk=pk, project__team=artifact.collection.project.team).first()
+        if portfolio is None:
+            raise GraphQLError("Registered collection not found.")
+        try:
+            services.artifact_unlink(actor=self._caller.user, artifact=artifact, portfolio=portfolio)
+        except ValidationError as exc:
+            raise _validation(exc) from None
+        return {"success": True}
+
+
+def _alias_pairs(input) -> list[tuple[str, str]]:
+    return [(a["artifactCollectionName"], a["alias"]) for a in input["aliases"]]
 
 
 def upload_claims(token: str, salt: str) -> dict | None:

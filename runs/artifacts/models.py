@@ -19,6 +19,7 @@ __all__ = [
     "ArtifactBlob",
     "ArtifactCollection",
     "ArtifactFile",
+    "ArtifactLink",
     "ArtifactType",
     "ArtifactUse",
 ]
@@ -39,7 +40,15 @@ class ArtifactType(models.Model):
 
 
 class ArtifactCollection(models.Model):
+    """A sequence holds the versions one artifact name logged; a portfolio (a registered
+    model, say) holds links to versions of any sequence of the team, numbered on its own."""
+
+    class Kind(models.TextChoices):
+        SEQUENCE = "SEQUENCE"
+        PORTFOLIO = "PORTFOLIO"
+
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="artifact_collections")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SEQUENCE)
     type = models.ForeignKey(ArtifactType, on_delete=models.PROTECT, related_name="collections")
     name = models.CharField(max_length=128)
     description = models.TextField(blank=True)
@@ -141,6 +150,25 @@ class ArtifactAlias(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collection}:{self.alias}"
+
+
+class ArtifactLink(models.Model):
+    """A version linked into a portfolio, with the portfolio's own version number."""
+
+    portfolio = models.ForeignKey(ArtifactCollection, on_delete=models.CASCADE, related_name="links")
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="links")
+    version_index = models.IntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["portfolio", "version_index"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "artifact"], name="unique_artifact_link"),
+            models.UniqueConstraint(fields=["portfolio", "version_index"], name="unique_artifact_link_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.portfolio}:v{self.version_index} -> {self.artifact}"
 
 
 class ArtifactUse(models.Model):

@@ -17,8 +17,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from teams import audit
+
 from ..models import Project, Run
-from .models import Artifact, ArtifactAlias, ArtifactBlob, ArtifactCollection, ArtifactFile, ArtifactType, ArtifactUse
+from .models import (
+    Artifact,
+    ArtifactAlias,
+    ArtifactBlob,
+    ArtifactCollection,
+    ArtifactFile,
+    ArtifactLink,
+    ArtifactType,
+    ArtifactUse,
+)
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 VERSION_RE = re.compile(r"^v\d+$")
@@ -80,6 +91,8 @@ def artifact_create(
         collection, created = ArtifactCollection.objects.get_or_create(
             project=project, name=collection_name, defaults={"type": artifact_type}
         )
+        if collection.kind != ArtifactCollection.Kind.SEQUENCE:
+            raise ValidationError(f"{collection_name!r} is a registered collection: link versions to it instead.")
         if collection.type_id != artifact_type.pk:
             raise ValidationError(f"Artifact {collection_name!r} has type {collection.type.name!r}, not {type_name!r}.")
         collection = ArtifactCollection.objects.select_for_update().get(pk=collection.pk)
@@ -225,19 +238,41 @@ def artifact_update(
     return artifact
 
 
-def aliases_add(*, artifact: Artifact, aliases: list[str]) -> None:
+def _alias_collection(artifact: Artifact, name: str) -> ArtifactCollection:
+    """The artifact's own collection, or a portfolio of its team it is linked into."""
+    if name == artifact.collection.name:
+        return artifact.collection
+    link = artifact.links.select_related("portfolio").filter(portfolio__name=name).first()
+    if link is None:
+        raise ValidationError(f"This version is not in a collection named {name!r}.")
+    return link.portfolio
+
+
+def aliases_add(*, actor, artifact: Artifact, aliases: list[tuple[str, str]]) -> None:
+    """(collection name, alias) pairs; an alias moves to this version."""
     with transaction.atomic():
-        for alias in aliases:
-            _move_alias(artifact.collection, artifact, validate_alias(alias) if alias != "latest" else alias)
+        for collection_name, alias in aliases:
+            collection = _alias_collection(artifact, collection_name)
+            _move_alias(collection, artifact, validate_alias(alias) if alias != "latest" else alias)
+            if collection.kind == ArtifactCollection.Kind.PORTFOLIO:
+                _audit("artifact.alias_added", actor, artifact, portfolio=collection.name, alias=alias)
 
 
-def aliases_delete(*, artifact: Artifact, aliases: list[str]) -> None:
-    ArtifactAlias.objects.filter(artifact=artifact, alias__in=list(aliases)).delete()
+def aliases_delete(*, actor, artifact: Artifact, aliases: list[tuple[str, str]]) -> None:
+    with transaction.atomic():
+        for collection_name, alias in aliases:
+            collection = _alias_collection(artifact, collection_name)
+            deleted, _ = ArtifactAlias.objects.filter(collection=collection, artifact=artifact, alias=alias).delete()
+            if deleted and collection.kind == ArtifactCollection.Kind.PORTFOLIO:
+                _audit("artifact.alias_removed", actor, artifact, portfolio=collection.name, alias=alias)
 
 
-def artifact_delete(*, artifact: Artifact, delete_aliases: bool = False) -> None:
+def artifact_delete(*, actor, artifact: Artifact, delete_aliases: bool = False) -> None:
     """Soft delete: the version keeps its number (v-numbers are never reused); its files go."""
     with transaction.atomic():
+        if artifact.links.exists() and not delete_aliases:
+            raise ValidationError("This version is linked into a registry: unlink it first, or pass deleteAliases.")
+        artifact.links.all().delete()
         artifact = Artifact.objects.select_for_update().get(pk=artifact.pk)
         if artifact.aliases.exclude(alias="latest").exists() and not delete_aliases:
             raise ValidationError("This version has aliases: remove them first, or pass deleteAliases.")
@@ -248,3 +283,70 @@ def artifact_delete(*, artifact: Artifact, delete_aliases: bool = False) -> None
         latest = _latest(artifact.collection)
         if latest is not None:
             _move_alias(artifact.collection, latest, "latest")
+        _audit("artifact.deleted", actor, artifact)
+
+
+def _audit(action: str, actor, artifact: Artifact, **data) -> None:
+    collection = artifact.collection
+    target = f"{collection.project.name}/{collection.name}:v{artifact.version_index}"
+    audit.record(action=action, actor=actor, team=collection.project.team, target=target, **data)
+
+
+def artifact_link(
+    *, actor, artifact: Artifact, project: Project, portfolio_name: str, aliases: list[str] = ()
+) -> ArtifactLink:
+    """Link a committed version into a portfolio of the same team (made on first use); idempotent."""
+    validate_name(portfolio_name, "Registered collection")
+    aliases = [validate_alias(a) for a in aliases if a != "latest"]
+    if artifact.state != Artifact.State.COMMITTED:
+        raise ValidationError("Only a committed version can be linked.")
+    if project.team_id != artifact.collection.project.team_id:
+        raise ValidationError("A version can be linked only within its own team.")
+    with transaction.atomic():
+        portfolio, _ = ArtifactCollection.objects.get_or_create(
+            project=project,
+            name=portfolio_name,
+            defaults={
+                "type": _type_in(project, artifact.collection.type.name),
+                "kind": ArtifactCollection.Kind.PORTFOLIO,
+            },
+        )
+        if portfolio.kind != ArtifactCollection.Kind.PORTFOLIO:
+            raise ValidationError(f"{portfolio_name!r} is an artifact's own collection, not a registered one.")
+        portfolio = ArtifactCollection.objects.select_for_update().get(pk=portfolio.pk)
+        link = ArtifactLink.objects.filter(portfolio=portfolio, artifact=artifact).first()
+        created = link is None
+        if created:
+            last = portfolio.links.aggregate(m=Max("version_index"))["m"]
+            link = ArtifactLink.objects.create(
+                portfolio=portfolio, artifact=artifact, version_index=0 if last is None else last + 1
+            )
+        for alias in ["latest", *aliases]:
+            _move_alias(portfolio, artifact, alias)
+        portfolio.save(update_fields=["updated_at"])
+        if created or aliases:
+            _audit(
+                "artifact.linked",
+                actor,
+                artifact,
+                portfolio=portfolio.name,
+                version=link.version_index,
+                aliases=aliases,
+            )
+    return link
+
+
+def _type_in(project: Project, name: str) -> ArtifactType:
+    return ArtifactType.objects.get_or_create(project=project, name=name)[0]
+
+
+def artifact_unlink(*, actor, artifact: Artifact, portfolio: ArtifactCollection) -> None:
+    with transaction.atomic():
+        deleted, _ = ArtifactLink.objects.filter(portfolio=portfolio, artifact=artifact).delete()
+        if not deleted:
+            raise ValidationError("This version is not linked there.")
+        ArtifactAlias.objects.filter(collection=portfolio, artifact=artifact).delete()
+        newest = portfolio.links.order_by("-version_index").first()
+        if newest is not None:
+            _move_alias(portfolio, newest.artifact, "latest")
+        _audit("artifact.unlinked", actor, artifact, portfolio=portfolio.name)

@@ -37,7 +37,7 @@ def an_artifact(team, name="model"):
     )
     manifest = {"version": 1, "contents": {"w.bin": {"digest": DIGEST, "size": len(BODY)}}}
     services.manifest_store(artifact=artifact, manifest=manifest)
-    services.artifact_commit(artifact_id=artifact.pk)
+    artifact = services.artifact_commit(artifact_id=artifact.pk)
     return {"artifact": artifact, "blob": blob, "run": run, "hexhash": HEX, "project": "arts", "name": name}
 
 

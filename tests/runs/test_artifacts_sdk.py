@@ -196,3 +196,44 @@ def test_log_model_use_model_table_and_references(sdk, team, member, server_log)
     assert out["model"] is True and out["used"] == ["mlp:v0"]
     refs = ArtifactFile.objects.filter(artifact__collection__name="remote")
     assert all(f.blob_id is None and f.ref for f in refs) and refs.count() == 2
+
+
+def test_model_registry_links_versions_with_moving_aliases_audited(sdk, team, member, server_log):
+    from runs.artifacts.models import ArtifactLink
+    from teams.models import AuditEvent
+
+    key = make_key(member)
+    script = textwrap.dedent(
+        """
+        import json, wandb
+        out = {}
+        for i, alias in enumerate(["staging", "production"]):
+            open("model.bin", "wb").write(b"weights %d" % i)
+            run = wandb.init(entity="acme", project="arts")
+            art = wandb.Artifact("mlp", type="model")
+            art.add_file("model.bin")
+            logged = run.log_artifact(art).wait()
+            linked = run.link_artifact(logged, "acme/model-registry/classifier", aliases=[alias])
+            out[alias] = linked.version if linked else None
+            run.finish()
+        api = wandb.Api()
+        prod = api.artifact("acme/model-registry/classifier:production")
+        staging = api.artifact("acme/model-registry/classifier:staging")
+        out["prod"] = [prod.version, prod.source_version, sorted(prod.aliases)]
+        out["staging"] = [staging.version, staging.source_version]
+        out["bytes"] = open(prod.download(root="dl") + "/model.bin", "rb").read().decode()
+        out["linked"] = [a.name for a in api.artifact("acme/arts/mlp:v1").linked_artifacts]
+        staging.unlink()
+        out["after_unlink"] = [a.version for a in api.artifacts("model", "acme/model-registry/classifier")]
+        open("out.json", "w").write(json.dumps(out))
+        """
+    )
+    sdk.python(script, key=key, timeout=240)
+    out = sdk.read_json("out.json")
+    assert out["staging"] == ["v0", "v0"] and out["production"] == "v1"
+    assert out["prod"] == ["v1", "v1", ["latest", "production"]]
+    assert out["bytes"] == "weights 1" and out["linked"] == ["classifier:v1"]
+    assert out["after_unlink"] == ["v1"]
+    assert ArtifactLink.objects.count() == 1
+    actions = list(AuditEvent.objects.filter(team=team).values_list("action", flat=True).order_by("id"))
+    assert actions.count("artifact.linked") == 2 and actions.count("artifact.unlinked") == 1
