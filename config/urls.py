@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("teams.urls")),
     path("", include("reports.urls")),
+    path("", include("runs.artifacts.urls")),
     # runs last: its wandb-compatible routes (/graphql, /files/…, /<entity>/<project>) are the widest.
     path("", include("runs.urls")),
 ]

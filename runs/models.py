@@ -241,5 +241,6 @@ class SavedView(models.Model):
         return self.name
 
 
-# The series store's models live in runs/series (one line, so Django finds them).
+# The artifacts' and the series store's models live in their packages (imported here so Django finds them).
+from .artifacts.models import *  # noqa: E402,F401,F403
 from .series.models import SeriesBlock, SeriesChunk, SeriesKey, SeriesState  # noqa: E402,F401

@@ -177,3 +177,10 @@ def sdk(live_sextant, tmp_path):
 
 def dump_json(value) -> str:
     return json.dumps(value)
+
+
+@pytest.fixture
+def server_log(live_sextant):
+    """On failure, the live server's log tail is printed (pytest shows captured output)."""
+    yield live_sextant.log
+    print(live_sextant.log.read_text()[-6000:])

@@ -10,4 +10,9 @@ SERVER_FEATURES: list[str] = [
     # wandb.init(resume_from=...) and (fork_from=...); no SDK release switches on these names yet.
     "RUN_REWIND",
     "RUN_FORK",
+    # runs/artifacts
+    "ARTIFACT_V2_DOWNLOAD_HANDLER_SUPPORTS_ARTIFACT_ID",  # /artifactsV2/…/<artifact id>/<birth id>/<md5>/<name>
+    "ARTIFACT_DIGEST_ALGORITHM",  # Artifact.digestAlgorithm
+    "USE_ARTIFACT_WITH_ENTITY_AND_PROJECT_INFORMATION",  # UseArtifactInput.artifactEntityName/ProjectName
+    "TOTAL_COUNT_IN_FILE_CONNECTION",  # an artifact's files connection counts them
 ]

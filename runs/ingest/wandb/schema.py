@@ -14,15 +14,17 @@ from graphql import GraphQLError, build_schema, parse, validate
 from graphql.language import DocumentNode
 
 from ... import jsonvalues
+from ...artifacts import graphql as artifacts
 from . import graphql as core
 from . import public_api
 
 SDL_FILES: list[Path] = [
     Path(__file__).parent / "schema.graphql",
     Path(__file__).parent / "public_api.graphql",
+    artifacts.SDL_FILE,
 ]
-QUERY_MIXINS: list[type] = [public_api.PublicApiQueries]
-MUTATION_MIXINS: list[type] = [public_api.PublicApiMutations]
+QUERY_MIXINS: list[type] = [public_api.PublicApiQueries, artifacts.ArtifactQueries]
+MUTATION_MIXINS: list[type] = [public_api.PublicApiMutations, artifacts.ArtifactMutations]
 
 
 class Query(*QUERY_MIXINS, core.QueryRoot):
@@ -34,6 +36,7 @@ class Mutation(*MUTATION_MIXINS, core.MutationRoot):
 
 
 SCHEMA = build_schema("\n\n".join(path.read_text() for path in SDL_FILES))
+artifacts.configure(SCHEMA)  # resolvers of the fields artifacts adds to Project and Run, abstract types
 
 
 def _json_string(value):

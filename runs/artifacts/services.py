@@ -1,0 +1,352 @@
+"""Writes to artifacts: keyword-only, each inside one transaction.
+
+The flow the wandb SDK drives: `artifact_create` (PENDING, or the existing
+version when the content is unchanged) → `blob_store` for each file the team
+does not hold yet → `manifest_store` → `artifact_commit`, which checks every
+stored entry's bytes are the team's, numbers the version and moves aliases.
+"""
+
+import base64
+import hashlib
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from teams import audit
+
+from ..models import Project, Run
+from .models import (
+    Artifact,
+    ArtifactAlias,
+    ArtifactBlob,
+    ArtifactCollection,
+    ArtifactFile,
+    ArtifactLink,
+    ArtifactType,
+    ArtifactUse,
+)
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
+VERSION_RE = re.compile(r"^v\d+$")
+REFERENCE_SCHEMES = ("s3://", "gs://", "file://", "http://", "https://", "az://", "wandb-artifact://")
+
+
+def validate_name(value: str, what: str) -> str:
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        raise ValidationError(f"{what} {value!r} must be 1-128 letters, digits, '-', '_' or '.'.")
+    return value
+
+
+def validate_alias(alias: str) -> str:
+    validate_name(alias, "Alias")
+    if VERSION_RE.match(alias):
+        raise ValidationError(f"Alias {alias!r} is reserved: versions are named v0, v1, … by the server.")
+    return alias
+
+
+def hex_digest_to_b64(hexhash: str) -> str:
+    try:
+        return base64.b64encode(bytes.fromhex(hexhash)).decode()
+    except ValueError:
+        raise ValidationError("Not a hex digest.") from None
+
+
+def blob_storage_name(team_id: int, digest: str) -> str:
+    hexhash = base64.b64decode(digest).hex()
+    return f"artifacts/{team_id}/{hexhash[:2]}/{hexhash}"
+
+
+def artifact_create(
+    *,
+    project: Project,
+    run: Run | None,
+    type_name: str,
+    collection_name: str,
+    digest: str,
+    description: str = "",
+    metadata: dict | None = None,
+    aliases: list[str] = (),
+    client_id: str = "",
+    sequence_client_id: str = "",
+    history_step: int | None = None,
+    ttl_seconds: int | None = None,
+) -> tuple[Artifact, Artifact | None]:
+    """A new PENDING version, or the committed one with this digest; and the collection's latest."""
+    validate_name(type_name, "Artifact type")
+    validate_name(collection_name, "Artifact name")
+    aliases = [validate_alias(a) for a in aliases if a != "latest"]
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ValidationError("metadata must be a JSON object.")
+    with transaction.atomic():
+        if client_id:
+            existing = Artifact.objects.filter(client_id=client_id, collection__project=project).first()
+            if existing is not None:  # a retried CreateArtifact: the same version
+                return existing, _latest(existing.collection)
+        artifact_type, _ = ArtifactType.objects.get_or_create(project=project, name=type_name)
+        collection, created = ArtifactCollection.objects.get_or_create(
+            project=project, name=collection_name, defaults={"type": artifact_type}
+        )
+        if collection.kind != ArtifactCollection.Kind.SEQUENCE:
+            raise ValidationError(f"{collection_name!r} is a registered collection: link versions to it instead.")
+        if collection.type_id != artifact_type.pk:
+            raise ValidationError(f"Artifact {collection_name!r} has type {collection.type.name!r}, not {type_name!r}.")
+        collection = ArtifactCollection.objects.select_for_update().get(pk=collection.pk)
+        latest = _latest(collection)
+        same = (
+            collection.versions.filter(state=Artifact.State.COMMITTED, digest=digest).order_by("-version_index").first()
+        )
+        if same is not None:
+            for alias in aliases:
+                _move_alias(collection, same, alias)
+            return same, latest
+        artifact = Artifact.objects.create(
+            collection=collection,
+            digest=digest,
+            description=description or "",
+            metadata=metadata or {},
+            client_id=client_id or "",
+            sequence_client_id=sequence_client_id or "",
+            created_by=run,
+            history_step=history_step,
+            ttl_seconds=ttl_seconds,
+            pending_aliases=aliases,
+        )
+    return artifact, latest
+
+
+def _latest(collection: ArtifactCollection) -> Artifact | None:
+    return collection.versions.filter(state=Artifact.State.COMMITTED).order_by("-version_index").first()
+
+
+def _move_alias(collection: ArtifactCollection, artifact: Artifact, alias: str) -> None:
+    updated = ArtifactAlias.objects.filter(collection=collection, alias=alias).update(artifact=artifact)
+    if not updated:
+        ArtifactAlias.objects.create(collection=collection, alias=alias, artifact=artifact)
+
+
+def blob_store(*, team_id: int, digest: str, content, size: int) -> ArtifactBlob:
+    """Keep uploaded bytes if their md5 is `digest`; the same content twice is stored once."""
+    found = ArtifactBlob.objects.filter(team_id=team_id, digest=digest).first()
+    if found is not None:
+        return found
+    md5 = hashlib.md5(usedforsecurity=False)
+    while chunk := content.read(1024 * 1024):
+        md5.update(chunk)
+    if base64.b64encode(md5.digest()).decode() != digest:
+        raise ValidationError("The uploaded bytes do not match the file's digest.")
+    content.seek(0)
+    name = blob_storage_name(team_id, digest)
+    # Write outside the transaction; a concurrent upload of the same content is harmless.
+    saved = default_storage.save(name, File(content, name=name.rsplit("/", 1)[-1]))
+    try:
+        with transaction.atomic():
+            return ArtifactBlob.objects.create(team_id=team_id, digest=digest, size=size, storage_name=saved)
+    except IntegrityError:
+        if saved != name:
+            default_storage.delete(saved)
+        return ArtifactBlob.objects.get(team_id=team_id, digest=digest)
+
+
+def manifest_store(*, artifact: Artifact, manifest: dict) -> None:
+    if artifact.state != Artifact.State.PENDING:
+        raise ValidationError("This artifact version is already committed.")
+    contents = manifest.get("contents") if isinstance(manifest, dict) else None
+    if not isinstance(contents, dict):
+        raise ValidationError("The manifest must be a JSON object with `contents`.")
+    for name, entry in contents.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("digest"), str):
+            raise ValidationError(f"Manifest entry {name!r} needs a digest.")
+    Artifact.objects.filter(pk=artifact.pk).update(manifest=manifest)
+
+
+def artifact_commit(*, artifact_id: int) -> Artifact:
+    """Number the version, list its files, move `latest` and the requested aliases. Idempotent."""
+    with transaction.atomic():
+        artifact = Artifact.objects.select_related("collection__project").get(pk=artifact_id)
+        collection = ArtifactCollection.objects.select_for_update().get(pk=artifact.collection_id)
+        artifact = Artifact.objects.select_for_update().get(pk=artifact_id)
+        if artifact.state == Artifact.State.COMMITTED:
+            return artifact
+        if artifact.state != Artifact.State.PENDING or artifact.manifest is None:
+            raise ValidationError("Upload the manifest before committing this artifact.")
+        team_id = collection.project.team_id
+        contents = artifact.manifest["contents"]
+        blobs = {
+            b.digest: b
+            for b in ArtifactBlob.objects.filter(
+                team_id=team_id, digest__in=[e["digest"] for e in contents.values() if not e.get("ref")]
+            )
+        }
+        files, total = [], 0
+        for name, entry in contents.items():
+            ref = entry.get("ref") or ""
+            blob = None
+            if not ref:
+                blob = blobs.get(entry["digest"])
+                if blob is None:
+                    raise ValidationError(f"File {name!r} was not uploaded.")
+            size = entry.get("size")
+            total += size if isinstance(size, int) else 0
+            files.append(
+                ArtifactFile(artifact=artifact, name=name, digest=entry["digest"], size=size, blob=blob, ref=ref)
+            )
+        ArtifactFile.objects.filter(artifact=artifact).delete()
+        ArtifactFile.objects.bulk_create(files)
+        last = collection.versions.aggregate(m=Max("version_index"))["m"]
+        artifact.version_index = 0 if last is None else last + 1
+        artifact.state = Artifact.State.COMMITTED
+        artifact.size = total
+        artifact.file_count = len(files)
+        artifact.committed_at = timezone.now()
+        artifact.save()
+        for alias in ["latest", *artifact.pending_aliases]:
+            _move_alias(collection, artifact, alias)
+        collection.save(update_fields=["updated_at"])
+    return artifact
+
+
+def artifact_use(*, run: Run, artifact: Artifact, used_as: str = "") -> None:
+    ArtifactUse.objects.get_or_create(run=run, artifact=artifact, defaults={"used_as": (used_as or "")[:128]})
+
+
+def artifact_update(
+    *,
+    artifact: Artifact,
+    description: str | None = None,
+    metadata: dict | None = None,
+    aliases: list[str] | None = None,
+) -> Artifact:
+    with transaction.atomic():
+        artifact = Artifact.objects.select_for_update().get(pk=artifact.pk)
+        if description is not None:
+            artifact.description = description
+        if metadata is not None:
+            if not isinstance(metadata, dict):
+                raise ValidationError("metadata must be a JSON object.")
+            artifact.metadata = metadata
+        artifact.save()
+        if aliases is not None:
+            wanted = {validate_alias(a) if a != "latest" else a for a in aliases}
+            ArtifactAlias.objects.filter(artifact=artifact).exclude(alias__in=wanted).delete()
+            for alias in wanted:
+                _move_alias(artifact.collection, artifact, alias)
+    return artifact
+
+
+def _alias_collection(artifact: Artifact, name: str) -> ArtifactCollection:
+    """The artifact's own collection, or a portfolio of its team it is linked into."""
+    if name == artifact.collection.name:
+        return artifact.collection
+    link = artifact.links.select_related("portfolio").filter(portfolio__name=name).first()
+    if link is None:
+        raise ValidationError(f"This version is not in a collection named {name!r}.")
+    return link.portfolio
+
+
+def aliases_add(*, actor, artifact: Artifact, aliases: list[tuple[str, str]]) -> None:
+    """(collection name, alias) pairs; an alias moves to this version."""
+    with transaction.atomic():
+        for collection_name, alias in aliases:
+            collection = _alias_collection(artifact, collection_name)
+            _move_alias(collection, artifact, validate_alias(alias) if alias != "latest" else alias)
+            if collection.kind == ArtifactCollection.Kind.PORTFOLIO:
+                _audit("artifact.alias_added", actor, artifact, portfolio=collection.name, alias=alias)
+
+
+def aliases_delete(*, actor, artifact: Artifact, aliases: list[tuple[str, str]]) -> None:
+    with transaction.atomic():
+        for collection_name, alias in aliases:
+            collection = _alias_collection(artifact, collection_name)
+            deleted, _ = ArtifactAlias.objects.filter(collection=collection, artifact=artifact, alias=alias).delete()
+            if deleted and collection.kind == ArtifactCollection.Kind.PORTFOLIO:
+                _audit("artifact.alias_removed", actor, artifact, portfolio=collection.name, alias=alias)
+
+
+def artifact_delete(*, actor, artifact: Artifact, delete_aliases: bool = False) -> None:
+    """Soft delete: the version keeps its number (v-numbers are never reused); its files go."""
+    with transaction.atomic():
+        if artifact.links.exists() and not delete_aliases:
+            raise ValidationError("This version is linked into a registry: unlink it first, or pass deleteAliases.")
+        artifact.links.all().delete()
+        artifact = Artifact.objects.select_for_update().get(pk=artifact.pk)
+        if artifact.aliases.exclude(alias="latest").exists() and not delete_aliases:
+            raise ValidationError("This version has aliases: remove them first, or pass deleteAliases.")
+        artifact.aliases.all().delete()
+        artifact.files.all().delete()
+        artifact.state = Artifact.State.DELETED
+        artifact.save(update_fields=["state", "updated_at"])
+        latest = _latest(artifact.collection)
+        if latest is not None:
+            _move_alias(artifact.collection, latest, "latest")
+        _audit("artifact.deleted", actor, artifact)
+
+
+def _audit(action: str, actor, artifact: Artifact, **data) -> None:
+    collection = artifact.collection
+    target = f"{collection.project.name}/{collection.name}:v{artifact.version_index}"
+    audit.record(action=action, actor=actor, team=collection.project.team, target=target, **data)
+
+
+def artifact_link(
+    *, actor, artifact: Artifact, project: Project, portfolio_name: str, aliases: list[str] = ()
+) -> ArtifactLink:
+    """Link a committed version into a portfolio of the same team (made on first use); idempotent."""
+    validate_name(portfolio_name, "Registered collection")
+    aliases = [validate_alias(a) for a in aliases if a != "latest"]
+    if artifact.state != Artifact.State.COMMITTED:
+        raise ValidationError("Only a committed version can be linked.")
+    if project.team_id != artifact.collection.project.team_id:
+        raise ValidationError("A version can be linked only within its own team.")
+    with transaction.atomic():
+        portfolio, _ = ArtifactCollection.objects.get_or_create(
+            project=project,
+            name=portfolio_name,
+            defaults={
+                "type": _type_in(project, artifact.collection.type.name),
+                "kind": ArtifactCollection.Kind.PORTFOLIO,
+            },
+        )
+        if portfolio.kind != ArtifactCollection.Kind.PORTFOLIO:
+            raise ValidationError(f"{portfolio_name!r} is an artifact's own collection, not a registered one.")
+        portfolio = ArtifactCollection.objects.select_for_update().get(pk=portfolio.pk)
+        link = ArtifactLink.objects.filter(portfolio=portfolio, artifact=artifact).first()
+        created = link is None
+        if created:
+            last = portfolio.links.aggregate(m=Max("version_index"))["m"]
+            link = ArtifactLink.objects.create(
+                portfolio=portfolio, artifact=artifact, version_index=0 if last is None else last + 1
+            )
+        for alias in ["latest", *aliases]:
+            _move_alias(portfolio, artifact, alias)
+        portfolio.save(update_fields=["updated_at"])
+        if created or aliases:
+            _audit(
+                "artifact.linked",
+                actor,
+                artifact,
+                portfolio=portfolio.name,
+                version=link.version_index,
+                aliases=aliases,
+            )
+    return link
+
+
+def _type_in(project: Project, name: str) -> ArtifactType:
+    return ArtifactType.objects.get_or_create(project=project, name=name)[0]
+
+
+def artifact_unlink(*, actor, artifact: Artifact, portfolio: ArtifactCollection) -> None:
+    with transaction.atomic():
+        deleted, _ = ArtifactLink.objects.filter(portfolio=portfolio, artifact=artifact).delete()
+        if not deleted:
+            raise ValidationError("This version is not linked there.")
+        ArtifactAlias.objects.filter(collection=portfolio, artifact=artifact).delete()
+        newest = portfolio.links.order_by("-version_index").first()
+        if newest is not None:
+            _move_alias(portfolio, newest.artifact, "latest")
+        _audit("artifact.unlinked", actor, artifact, portfolio=portfolio.name)

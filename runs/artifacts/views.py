@@ -1,0 +1,148 @@
+"""HTTP endpoints for artifact bytes: signed uploads, signed downloads, and the SDK's download paths.
+
+Uploads and signed downloads carry no credentials (the SDK PUTs and GETs the
+URLs GraphQL handed out); /artifactsV2/… and /artifacts/… take the API key as
+HTTP basic auth and are scoped to the entity in the path, so a digest or storage
+path of another team's file answers 404.
+"""
+
+import base64
+import json
+import tempfile
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from teams.access import Need, resolve
+
+from .. import conf
+from ..ingest.wandb import views as wandb_views
+from . import graphql as artifacts_gql
+from . import services
+from .models import Artifact, ArtifactBlob
+
+
+def _error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"errors": [{"message": message}], "error": message}, status=status)
+
+
+def _spooled_body(request: HttpRequest, limit: int):
+    """(spool, size), or (None, the 413 answer)."""
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    size = 0
+    while chunk := request.read(1024 * 1024):
+        size += len(chunk)
+        if size > limit:
+            spool.close()
+            return None, _error(f"File over the {limit}-byte limit.", 413)
+        spool.write(chunk)
+    spool.seek(0)
+    return spool, size
+
+
+@csrf_exempt
+def upload_blob_view(request: HttpRequest, token: str):
+    if request.method != "PUT":
+        return _error("Not found.", 404)
+    claims = artifacts_gql.upload_claims(token, artifacts_gql.BLOB_UPLOAD_SALT)
+    if not claims:
+        return _error("This upload URL is invalid or has expired.", 403)
+    limit = conf.get("SEXTANT_MAX_UPLOAD_BYTES")
+    spool, size = _spooled_body(request, limit)
+    if spool is None:
+        return size
+    with spool:
+        try:
+            blob = services.blob_store(team_id=claims["t"], digest=claims["d"], content=spool, size=size)
+        except ValidationError as exc:
+            return _error("; ".join(exc.messages), 400)
+    return JsonResponse({"digest": blob.digest, "size": blob.size})
+
+
+@csrf_exempt
+def upload_manifest_view(request: HttpRequest, token: str):
+    if request.method != "PUT":
+        return _error("Not found.", 404)
+    claims = artifacts_gql.upload_claims(token, artifacts_gql.MANIFEST_UPLOAD_SALT)
+    artifact = Artifact.objects.filter(pk=(claims or {}).get("a")).first()
+    if artifact is None:
+        return _error("This upload URL is invalid or has expired.", 403)
+    spool, size = _spooled_body(request, conf.max_request_bytes())
+    if spool is None:
+        return size
+    with spool:
+        try:
+            manifest = json.loads(spool.read())
+            services.manifest_store(artifact=artifact, manifest=manifest)
+        except ValueError:
+            return _error("The manifest is not valid JSON.", 400)
+        except ValidationError as exc:
+            return _error("; ".join(exc.messages), 400)
+    return JsonResponse({"size": size})
+
+
+def _blob_response(blob: ArtifactBlob, filename: str = ""):
+    try:
+        handle = default_storage.open(blob.storage_name, "rb")
+    except FileNotFoundError:
+        return _error("Not found.", 404)
+    return FileResponse(
+        handle, as_attachment=bool(filename), filename=filename or None, content_type="application/octet-stream"
+    )
+
+
+def download_view(request: HttpRequest, token: str):
+    try:
+        claims = signing.loads(token, salt=artifacts_gql.DOWNLOAD_SALT, max_age=artifacts_gql.DOWNLOAD_URL_SECONDS)
+    except signing.BadSignature:
+        return _error("This download URL is invalid or has expired.", 403)
+    if claims.get("b") is not None:
+        blob = ArtifactBlob.objects.filter(pk=claims["b"]).first()
+        return _blob_response(blob) if blob else _error("Not found.", 404)
+    artifact = Artifact.objects.filter(pk=claims.get("m")).first()
+    if artifact is None or artifact.manifest is None:
+        return _error("Not found.", 404)
+    return JsonResponse(artifact.manifest)
+
+
+def _team_for_caller(request: HttpRequest, entity: str):
+    """The entity's team if the caller may read it: a console session, or an API key (basic or bearer)."""
+    try:
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            return resolve(request, entity).require(Need.READ).team, None
+        api_key, refused = wandb_views._authenticate(request)
+        if refused is not None:
+            return None, refused
+        team = resolve(api_key, entity).require(Need.READ).team
+    except Http404:
+        return None, _error("Not found.", 404)
+    except PermissionDenied as exc:
+        return None, _error(str(exc), 403)
+    return team, None
+
+
+def _by_hexhash(request: HttpRequest, entity: str, hexhash: str):
+    team, refused = _team_for_caller(request, entity)
+    if refused is not None:
+        return refused
+    try:
+        digest = base64.b64encode(bytes.fromhex(hexhash)).decode()
+    except ValueError:
+        return _error("Not found.", 404)
+    blob = ArtifactBlob.objects.filter(team=team, digest=digest).first()  # only this team's bytes
+    return _blob_response(blob) if blob else _error("Not found.", 404)
+
+
+def download_v1_view(request: HttpRequest, entity: str, hexhash: str):
+    return _by_hexhash(request, entity, hexhash)
+
+
+def download_v2_view(request: HttpRequest, region: str, entity: str, project: str, rest: str):
+    # …/<collection>/[<artifact id>/]<birth artifact id>/<hex md5>/<file name>
+    parts = rest.split("/")
+    if len(parts) < 4:
+        return _error("Not found.", 404)
+    return _by_hexhash(request, entity, parts[-2])
