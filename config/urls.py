@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("teams.urls")),
     path("", include("reports.urls")),
+    # The project workspace before runs' wide routes: it answers BASE/<entity>/<project>/.
+    path("", include("runs.workspace.urls")),
     # runs last: its wandb-compatible routes (/graphql, /files/…, /<entity>/<project>) are the widest.
     path("", include("runs.urls")),
 ]
