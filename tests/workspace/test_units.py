@@ -49,3 +49,14 @@ def test_define_metric_gives_the_step_metric_as_x_axis_and_no_panel_of_its_own()
     assert steps == {"val/acc": "epoch"}
     sections = workspace_sections({"epoch": {"number"}, "val/acc": {"number"}}, [], steps)
     assert sections == [{"name": "val", "panels": [{"kind": "line", "key": "val/acc", "x": "epoch"}]}]
+
+
+def test_a_glob_definition_applies_to_every_matching_key():
+    config = {"_wandb": {"value": {"m": [{"2": "val/*", "5": 2}, {"1": "epoch"}]}}}
+    steps = step_metrics(config)
+    assert steps == {"val/*": "epoch"}
+    sections = workspace_sections({"epoch": {"number"}, "val/acc": {"number"}, "train/x": {"number"}}, [], steps)
+    assert [p for s in sections for p in s["panels"]] == [
+        {"kind": "line", "key": "train/x", "x": "_step"},
+        {"kind": "line", "key": "val/acc", "x": "epoch"},
+    ]

@@ -252,8 +252,9 @@
                           hoverinfo: "skip", showlegend: false, meta: { run: s.run, raw: true } });
           }
           traces.push({
-            type: "scatter", mode: "lines", x, y: smoothed || s.y, name: run.name,
-            line: { color: run.colour, width: 1.6 }, meta: { run: s.run },
+            // A line of a few points (a short run's system metrics) shows its points too.
+            type: "scatter", mode: s.x.length <= 30 ? "lines+markers" : "lines", x, y: smoothed || s.y, name: run.name,
+            line: { color: run.colour, width: 1.6 }, marker: { color: run.colour, size: 5 }, meta: { run: s.run },
             hovertemplate: `${run.name}<br>%{y:.4g}<br>%{x}<extra></extra>`,
           });
           allY.push(...(banded ? s.min.concat(s.max) : s.y));
@@ -288,6 +289,9 @@
       this.el.dataset.groups = String(traces.filter((tr) => tr.meta && tr.meta.group !== undefined).length);
       this.el.dataset.buckets = String(Math.max(0, ...shown.map((s) => s.x.length)));
       this.el.dataset.mode = shown.some((s) => s.mode === "buckets") ? "buckets" : "raw";
+      // The most points one bucket stands for: it falls as a zoom re-buckets finer.
+      this.el.dataset.pointsPerBucket = String(Math.max(0, ...shown.map((s) => (s.count.length ? Math.max(...s.count) : 0))));
+      this.el.dataset.x = view.xKey;
       if (!this.listening) {
         this.listening = true;
         this.chart.on("plotly_relayout", (e) => this.relayout(e, view));
