@@ -6,6 +6,7 @@ import pytest
 
 from runs import derived
 from runs.models import Project, Run, RunLine
+from tests.runs.conftest import live_sextant, sdk  # noqa: F401  (fixtures of the live server)
 
 
 def log_history(run, rows):

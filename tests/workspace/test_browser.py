@@ -16,7 +16,7 @@ import pytest
 from accounts.models import UserSettings
 from runs import derived, jsonvalues
 from runs.models import Run
-from tests.runs.conftest import live_sextant, make_key, sdk  # noqa: F401  (fixtures of the live server)
+from tests.runs.conftest import make_key
 from tests.runs_table.test_console import _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
