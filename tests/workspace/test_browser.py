@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from accounts.models import UserSettings
-from runs import derived, jsonvalues
+from runs import jsonvalues
+from runs.derived import aggregates as derived
 from runs.models import Run
 from tests.runs.conftest import make_key
 from tests.runs_table.test_console import _login
