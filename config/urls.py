@@ -5,6 +5,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("teams.api.urls")),
     path("", include("runs.ingest.rest.urls")),
+    path("", include("runs.series.urls")),
     path("", include("runs.workspace.api_urls")),
     path("", include("reports.api.urls")),
 ]
