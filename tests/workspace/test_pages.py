@@ -17,7 +17,6 @@ def with_runs(team):
 
 ROWS = [
     Endpoint("GET", "/api/v1/teams/{team}/projects/", "viewer"),
-    Endpoint("GET", "/{team}/{project}/workspace/series/?runs=run0&keys=train/loss", "viewer", setup=with_runs),
     Endpoint("GET", "/{team}/{project}/workspace/media/?runs=run0&key=samples", "viewer", setup=with_runs),
     Endpoint("GET", "/{team}/{project}/", "viewer", setup=with_runs),
 ]
@@ -40,6 +39,7 @@ def test_the_workspace_lists_a_panel_per_metric_in_sections(client, owner, visio
         ("System", ["system.cpu"]),
     ]
     assert response.context["config"]["runUrl"] == "/acme/vision/runs/{run}"
+    assert response.context["config"]["seriesUrl"] == "/api/v1/teams/acme/projects/vision/series/"
 
 
 def test_another_teams_project_is_404_for_every_role(client, people, team, other_team):
@@ -51,39 +51,8 @@ def test_another_teams_project_is_404_for_every_role(client, people, team, other
             assert client.get("/acme/secret/").status_code == 404
             continue
         assert client.get("/globex/secret/").status_code == 404, name
-        assert client.get("/globex/secret/workspace/series/?runs=run0&keys=lr").status_code == 404, name
+        assert client.get("/globex/secret/workspace/media/?runs=run0&key=samples").status_code == 404, name
         assert client.get("/acme/secret/").status_code == 404, name
-
-
-def test_series_buckets_and_zoom(client, owner, team):
-    make_project(team, owner, steps=3000, runs=1)
-    client.force_login(owner)
-    url = "/acme/vision/workspace/series/?runs=run0&keys=train/loss&buckets=100"
-    whole = client.get(url).json()["series"][0]
-    assert whole["mode"] == "buckets" and len(whole["x"]) == 100 and whole["extent"] == [0, 2999]
-    zoomed = client.get(url + "&x_min=0&x_max=199").json()["series"][0]
-    assert zoomed["mode"] == "buckets" and max(zoomed["count"]) < max(whole["count"])
-    raw = client.get(url + "&x_min=0&x_max=49").json()["series"][0]
-    assert raw["mode"] == "raw" and raw["x"] == list(range(50))
-    cpu = client.get("/acme/vision/workspace/series/?runs=run0&keys=system.cpu&stream=events&x=_runtime").json()
-    assert len(cpu["series"][0]["x"]) == 20
-
-
-@pytest.mark.parametrize(
-    "query, message",
-    [
-        ("keys=lr", "at least one run"),
-        ("runs=run0&keys=lr&buckets=1", "buckets must be between"),
-        ("runs=run0&keys=lr&buckets=lots", "buckets"),
-        ("runs=run0&keys=lr&x_min=abc", "x_min must be a number"),
-        ("runs=run0&keys=lr&stream=nope", "stream must be"),
-    ],
-)
-def test_bad_series_requests_say_what_to_fix(client, owner, vision, query, message):
-    client.force_login(owner)
-    response = client.get(f"/acme/vision/workspace/series/?{query}")
-    assert response.status_code == 400
-    assert message in response.json()["detail"]
 
 
 def test_media_lists_each_runs_images_by_step(client, owner, vision):

@@ -1,30 +1,6 @@
-"""Pure parts of the workspace: buckets and the automatic panels."""
+"""Pure parts of the workspace: the automatic panels."""
 
-from runs.workspace.buckets import bucketed
 from runs.workspace.panels import step_metrics, workspace_sections
-
-
-def test_a_short_line_is_sent_raw():
-    line = bucketed([(0, 1.0), (1, 2.0), (2, float("nan"))], buckets=10, x_min=None, x_max=None)
-    assert line["mode"] == "raw"
-    assert line["y"] == [1.0, 2.0] and line["extent"] == [0, 1]
-
-
-def test_buckets_keep_every_spike_in_their_band_and_the_last_value():
-    points = [(x, 1000.0 if x == 4321 else float(x % 7)) for x in range(10_000)]
-    line = bucketed(points, buckets=100, x_min=None, x_max=None)
-    assert line["mode"] == "buckets" and len(line["x"]) == 100
-    assert max(line["max"]) == 1000.0  # the one spike survives
-    assert sum(line["count"]) == 10_000
-    assert line["y"][-1] == float(9999 % 7) and line["x"][-1] == 9999
-
-
-def test_a_narrower_range_gives_finer_buckets():
-    points = [(float(x), float(x)) for x in range(10_000)]
-    wide = bucketed(points, buckets=100, x_min=None, x_max=None)
-    narrow = bucketed(points, buckets=100, x_min=0, x_max=999)
-    assert max(wide["count"]) > 50 and max(narrow["count"]) <= 10
-    assert narrow["extent"] == [0.0, 9999.0]  # the whole line's extent, for the reset
 
 
 def test_sections_by_prefix_with_system_metrics_apart():
