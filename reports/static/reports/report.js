@@ -143,7 +143,7 @@
       const lo = Math.min(...d.values), hi = Math.max(...d.values);
       return (v) => (hi === lo ? (pad.t + height - pad.b) / 2 : height - pad.b - ((v - lo) / (hi - lo)) * (height - pad.t - pad.b));
     });
-    const ids = data.names.map((name, i) => `${data.set_index[i]}/${name}`);
+    const ids = data.runs || data.names.map((name, i) => `${data.set_index[i]}/${name}`);
     const colours = runColours(ids);
     const lines = svgEl("g", { class: "parallel-lines" });
     data.names.forEach((name, row) => {

@@ -407,7 +407,7 @@
     if (id === "new") id = (await post(config.reportsApi, { title: `${spec.key} · workspace` })).id;
     const base = `${config.reportsApi}${id}/`;
     const block = await post(`${base}blocks/`, { kind: "panel_grid" });
-    await post(`${base}blocks/${block.id}/run-sets/`, { name: "Workspace runs" });
+    // A new panel grid starts with one run set of every run in the project.
     const c = layout.controls;
     const x = { _step: "step", _runtime: "relative_time", _timestamp: "wall_time" }[xKeyOf(spec)] || "step";
     await post(`${base}blocks/${block.id}/panels/`, {
