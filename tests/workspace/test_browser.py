@@ -22,6 +22,7 @@ from tests.runs_table.test_console import _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 TRAIN = textwrap.dedent(
     """
@@ -83,6 +84,7 @@ def test_workspace_from_the_sdk_link(sdk, live_sextant, browser_context, team, o
     project_url = link.split("View project at", 1)[1].strip().split()[-1]
     assert project_url.rstrip("/").endswith("/acme/vision")
 
+    DOCS.mkdir(parents=True, exist_ok=True)
     page = _login(browser_context, live_sextant, owner)
     page.add_init_script(WATCH)
     page.set_default_timeout(30_000)  # two cores shared with the rest of the suite
@@ -114,6 +116,8 @@ def test_workspace_from_the_sdk_link(sdk, live_sextant, browser_context, team, o
     swatches = page.eval_on_selector_all("#rt-table .ws-swatch", "els => els.map(e => e.style.background)")
     assert len(set(swatches)) == 2
     shot(page, "workspace-light.png")
+    # The README's picture of the workspace (committed documentation): the first screen only.
+    page.screenshot(path=str(DOCS / "workspace.png"), clip={"x": 0, "y": 0, "width": 1500, "height": 1000})
 
     # Hide one run: its line leaves every chart.
     page.locator("#rt-table .ws-eye").first.click()
