@@ -6,6 +6,7 @@ api_v1 = [
     path("", include("teams.api.urls")),
     path("", include("runs.ingest.rest.urls")),
     path("", include("runs.series.urls")),
+    path("", include("runs.workspace.api_urls")),
     path("", include("reports.api.urls")),
 ]
 
@@ -18,6 +19,8 @@ urlpatterns = [
     path("", include("teams.urls")),
     path("", include("reports.urls")),
     path("", include("runs.artifacts.urls")),
+    # The project workspace before runs' wide routes: it answers BASE/<entity>/<project>/.
+    path("", include("runs.workspace.urls")),
     # runs last: its wandb-compatible routes (/graphql, /files/…, /<entity>/<project>) are the widest.
     path("", include("runs.urls")),
 ]

@@ -437,10 +437,10 @@ def _parallel(panel: Panel) -> dict:
             values = [run_value(run, key) for key in keys]
             usable = all(series.is_finite(v) or isinstance(v, (str, bool)) for v in values)
             if usable:
-                rows.append((index, run.display_name or run.run_id, values))
+                rows.append((index, run.display_name or run.run_id, values, run.run_id))
     dimensions = []
     for position, key in enumerate(keys):
-        column = [values[position] for _, _, values in rows]
+        column = [row[2][position] for row in rows]
         if all(series.is_finite(v) for v in column):
             dimensions.append({"label": key, "values": column})
         else:
@@ -458,8 +458,9 @@ def _parallel(panel: Panel) -> dict:
         "kind": "parallel",
         "keys": keys,
         "run_sets": [{"name": rs.name, "colour": rs.colour} for rs in run_sets],
-        "set_index": [index for index, _, _ in rows],
-        "names": [name for _, name, _ in rows],
+        "set_index": [row[0] for row in rows],
+        "names": [row[1] for row in rows],
+        "runs": [row[3] for row in rows],  # run ids: a run's colour is the same as in its line plots
         "dimensions": dimensions,
     }
 

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from runs.models import Project, Run
+from runs.models import Project, ProjectKey, Run
 from teams.models import Team
 
 from .models import Block, Panel, Report, RunSet
@@ -58,3 +58,17 @@ def run_set_runs(run_set: RunSet, *, project_id: int) -> QuerySet[Run]:
     from runs.table.filters import apply_filters
 
     return apply_filters(Run.objects.filter(project_id=project_id), parse_filters(run_set.filters or None))
+
+
+def key_catalogue(project: Project) -> dict:
+    """The project's keys to pick from when building a panel: numeric history keys, config and summary keys."""
+    rows = ProjectKey.objects.filter(project=project).values_list("source", "key", "type")
+    found: dict[str, set] = {"history": set(), "config": set(), "summary": set()}
+    for source, key, kind in rows:
+        if source == ProjectKey.Source.HISTORY and kind == "number" and not key.startswith("_"):
+            found["history"].add(key)
+        elif source == ProjectKey.Source.CONFIG:
+            found["config"].add(key)
+        elif source == ProjectKey.Source.SUMMARY and kind == "number" and not key.startswith("_"):
+            found["summary"].add(key)
+    return {name: sorted(keys) for name, keys in found.items()}

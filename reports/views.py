@@ -125,6 +125,7 @@ def report_detail(request, access: Access, team, project, report_id):
             "panel_kinds": Panel.Kind.choices,
             "x_axes": X_AXES,
             "smoothings": SMOOTHINGS,
+            "catalogue": selectors.key_catalogue(report.project),
             "share_url": request.session.pop(f"report-share-{report.pk}", None),
             **_chart_context(),
         },
@@ -236,6 +237,11 @@ def report_edit(request, access: Access, team, project, report_id):
             kind=post.get("kind", ""),
             config=_panel_config_from_form(post.get("kind", ""), post),
         ),
+        "edit_panel": lambda: services.panel_update(
+            actor=actor,
+            panel=(p := selectors.panel_get(report=report, panel_id=_int(post.get("panel")))),
+            config=_panel_config_from_form(p.kind, post),
+        ),
         "remove_panel": lambda: services.panel_remove(
             actor=actor, panel=selectors.panel_get(report=report, panel_id=_int(post.get("panel")))
         ),
@@ -335,6 +341,10 @@ def report_export(request, access: Access, team, project, report_id):
             "plotly_js": _inline_script(plotly_js_path().read_text(encoding="utf-8")),
             "report_js": _inline_script(
                 (Path(__file__).parent / "static" / "reports" / "report.js").read_text(encoding="utf-8")
+            ),
+            # The shared chart module: run colours the same as in the workspace.
+            "charts_js": _inline_script(
+                (Path(__file__).parents[1] / "runs" / "static" / "runs" / "charts.js").read_text(encoding="utf-8")
             ),
             "report_css": (Path(__file__).parent / "static" / "reports" / "report.css").read_text(encoding="utf-8"),
         },

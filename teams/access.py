@@ -7,7 +7,8 @@
 - `credential` is REQUIRED: the DRF or Django request, or the ApiKey a view
   authenticated itself (accounts.access.Caller.of); `Caller.trusted(user)` for
   code outside any request. `resolve(credential)` with no team gives the
-  caller's own access (keys, settings, the instance).
+  caller's own access (keys, settings, the instance); `resolve_all(credential,
+  need)` lists the caller's access to every team where it may do `need`.
 - `Access` is immutable: caller (user, api_key, key_scope, instance_admin),
   team, role, sso_satisfied. Resolved once per request.
 - `Need` (accounts.access): LOOKUP, READ, WRITE, INGEST, OWN, READ_ADMIN, ADMIN,
@@ -39,7 +40,17 @@ from accounts.access import Caller, Need
 from .models import ROLE_RANK, Membership, Role, Team
 from .sso import grants as sso_grants
 
-__all__ = ["Access", "Caller", "Need", "NeedPermission", "SSORequired", "caller_page", "resolve", "team_page"]
+__all__ = [
+    "Access",
+    "Caller",
+    "Need",
+    "NeedPermission",
+    "SSORequired",
+    "caller_page",
+    "resolve",
+    "resolve_all",
+    "team_page",
+]
 
 # The least role each team need asks for; needs absent here are not about a team.
 ROLES: dict[Need, str] = {
@@ -118,6 +129,25 @@ def _sso_satisfied(caller: Caller, team: Team) -> bool:
     return sso_grants.holds(caller.session, config)  # through today's settings
 
 
+def _membership_access(caller: Caller, membership: Membership | None) -> Access | None:
+    if membership is not None and caller.is_service_account and membership.team_id != caller.user.service_team_id:
+        membership = None  # a service account acts only in its own team, whatever rows say otherwise
+    if membership is None:
+        return None
+    team = membership.team
+    return Access(caller=caller, team=team, role=membership.role, sso_satisfied=_sso_satisfied(caller, team))
+
+
+def resolve_all(credential, need: Need) -> list[Access]:
+    """The caller's access to every team where it may do `need` (lists of projects, reports…)."""
+    caller = Caller.of(credential)
+    if not caller.is_authenticated:
+        return []
+    memberships = Membership.objects.select_related("team", "team__sso_config").filter(user=caller.user)
+    found = (_membership_access(caller, membership) for membership in memberships.order_by("team__name"))
+    return [access for access in found if access is not None and access.allows(need)]
+
+
 def resolve(credential, team_name: str | None = None) -> Access:
     """The caller behind `credential` in team `team_name` (or outside any team when None).
 
@@ -134,12 +164,10 @@ def resolve(credential, team_name: str | None = None) -> Access:
             .filter(team__name=team_name, user=caller.user)
             .first()
         )
-    if membership is not None and caller.is_service_account and membership.team_id != caller.user.service_team_id:
-        membership = None  # a service account acts only in its own team, whatever rows say otherwise
-    if membership is None:
+    access = _membership_access(caller, membership)
+    if access is None:
         raise Http404("No such team.")
-    team = membership.team
-    return Access(caller=caller, team=team, role=membership.role, sso_satisfied=_sso_satisfied(caller, team))
+    return access
 
 
 # --- DRF -----------------------------------------------------------------------------------

@@ -170,7 +170,7 @@ def test_share_link_reads_until_revoked(client, people, project, build_report):
     client.force_login(people["member"])
     edit = f"/reports/acme/vision/{report.pk}/edit/"
     page = client.post(edit, {"action": "share"}, follow=True).content.decode()
-    url = re.search(r'id="share-url">([^<]+)<', page).group(1)
+    url = re.search(r'id="share-url" value="([^"]+)"', page).group(1)
     path = "/" + url.split("://", 1)[1].split("/", 1)[1]
     assert "share-url" not in client.get(f"/reports/acme/vision/{report.pk}/").content.decode()  # shown once
     client.logout()

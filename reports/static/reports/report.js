@@ -16,13 +16,11 @@
     return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
   }
 
-  // Runs of one run set share its colour, each in its own shade.
-  const SHADES = [0, 0.35, -0.3, 0.55, -0.5, 0.2, -0.15];
-  function shade(hex, index) {
-    const f = SHADES[index % SHADES.length];
-    const n = parseInt(hex.slice(1), 16);
-    const mix = (c) => Math.round(f >= 0 ? c + (255 - c) * f : c * (1 + f));
-    return `rgb(${mix((n >> 16) & 255)},${mix((n >> 8) & 255)},${mix(n & 255)})`;
+  // Every run its own colour (runs/static/runs/charts.js: the same colour a run has in the workspace).
+  const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7"];
+  function runColours(ids) {
+    if (window.SextantCharts) return window.SextantCharts.colours(ids);
+    return new Map([...new Set(ids)].sort().map((id, i) => [id, PALETTE[i % PALETTE.length]]));
   }
 
   const X_TITLES = { step: "Step", wall_time: "Wall time", relative_time: "Relative time (s)" };
@@ -34,16 +32,11 @@
   function traces(data) {
     if (data.kind === "line") {
       const dashes = ["solid", "dash", "dot", "dashdot"];
-      const runIndex = new Map();
-      const shadeOf = (s) => {
-        const key = `${s.run_set}\u0000${s.run}`;
-        if (!runIndex.has(key)) runIndex.set(key, [...runIndex.keys()].filter((k) => k.startsWith(`${s.run_set}\u0000`)).length);
-        return shade(s.colour, runIndex.get(key));
-      };
+      const colours = runColours(data.series.map((s) => s.run));
       const out = data.series.map((s) => ({
         type: "scatter", mode: "lines", x: xs(data, s.x), y: s.y,
         name: `${s.name} · ${s.metric}`,
-        line: { color: shadeOf(s), width: 1.5, dash: dashes[data.metrics.indexOf(s.metric) % dashes.length] },
+        line: { color: colours.get(s.run), width: 1.5, dash: dashes[data.metrics.indexOf(s.metric) % dashes.length] },
         hovertemplate: `${s.run_set} / ${s.name}<br>${s.metric}: %{y}<br>%{x}<extra></extra>`,
       }));
       for (const b of data.bands) {
@@ -67,16 +60,6 @@
     if (data.kind === "bar") {
       return data.sets.map((s) => ({ type: "bar", x: s.names, y: s.values, name: s.run_set, marker: { color: s.colour } }));
     }
-    if (data.kind === "parallel") {
-      const n = Math.max(data.run_sets.length - 1, 1);
-      const scale = data.run_sets.map((rs, i) => [i / n, rs.colour]);
-      if (scale.length === 1) scale.push([1, data.run_sets[0].colour]);
-      return [{
-        type: "parcoords",
-        line: { color: data.set_index, colorscale: scale, cmin: 0, cmax: n },
-        dimensions: data.dimensions.map((d) => ({ label: d.label, values: d.values, tickvals: d.tickvals, ticktext: d.ticktext })),
-      }];
-    }
     return [];
   }
 
@@ -99,13 +82,88 @@
     };
   }
 
+  // Metrics of a line panel that no run of its run sets has: said in words, not drawn as empty axes.
+  function missingMetrics(data) {
+    if (data.kind !== "line") return [];
+    const seen = new Set([...data.series.map((s) => s.metric), ...data.bands.map((b) => b.metric)]);
+    return data.metrics.filter((m) => !seen.has(m));
+  }
+
   function draw(el, data) {
     const chart = el.querySelector(".chart");
+    el._data = data;
+    const missing = missingMetrics(data);
+    let note = el.querySelector(".panel-note");
+    if (!note) { note = document.createElement("p"); note.className = "panel-note muted"; el.insertBefore(note, chart); }
+    note.textContent = missing.length ? `No run here has logged ${missing.map((m) => `“${m}”`).join(", ")}.` : "";
+    note.hidden = !missing.length;
+    if (data.kind === "parallel") {
+      parallelSvg(chart, data, el.dataset.title || "");
+      el.dataset.traces = String(data.names.length);
+      el.dataset.drawn = "true";
+      return;
+    }
     const t = traces(data);
     el._data = data;
-    Plotly.react(chart, t, layout(el, data), { responsive: true, displaylogo: false });
+    const shape = layout(el, data);
+    if (missing.length === data.metrics.length && data.kind === "line") {
+      shape.annotations = [{ text: "No data: see the note above", showarrow: false, font: { color: shape.font.color } }];
+    }
+    Plotly.react(chart, t, shape, { responsive: true, displaylogo: false });
     el.dataset.traces = String(t.length);
     el.dataset.drawn = "true";
+  }
+
+  // Parallel coordinates in plain SVG: plotly's parcoords needs WebGL, whose shader code
+  // plotly compiles with eval — refused by the console's CSP (script-src without 'unsafe-eval').
+  const SVG = "http://www.w3.org/2000/svg";
+  function svgEl(name, attrs, text) {
+    const node = document.createElementNS(SVG, name);
+    Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function parallelSvg(chart, data, title) {
+    chart.replaceChildren();
+    const dims = data.dimensions;
+    const width = Math.max(chart.clientWidth || 600, 320), height = 320;
+    const pad = { l: 40, r: 40, t: title ? 46 : 30, b: 26 };
+    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", height, role: "img",
+                               "aria-label": `Parallel coordinates of ${data.keys.join(", ")}`, class: "parallel" });
+    if (title) svg.appendChild(svgEl("text", { x: 8, y: 18, class: "parallel-title" }, title));
+    if (!dims.length || !data.names.length) {
+      svg.appendChild(svgEl("text", { x: width / 2, y: height / 2, "text-anchor": "middle", class: "parallel-empty" },
+        "No run here has every one of these keys."));
+      chart.appendChild(svg);
+      return;
+    }
+    const step = dims.length > 1 ? (width - pad.l - pad.r) / (dims.length - 1) : 0;
+    const xAt = (i) => pad.l + i * step;
+    const scales = dims.map((d) => {
+      const lo = Math.min(...d.values), hi = Math.max(...d.values);
+      return (v) => (hi === lo ? (pad.t + height - pad.b) / 2 : height - pad.b - ((v - lo) / (hi - lo)) * (height - pad.t - pad.b));
+    });
+    const ids = data.runs || data.names.map((name, i) => `${data.set_index[i]}/${name}`);
+    const colours = runColours(ids);
+    const lines = svgEl("g", { class: "parallel-lines" });
+    data.names.forEach((name, row) => {
+      const points = dims.map((d, i) => `${xAt(i).toFixed(1)},${scales[i](d.values[row]).toFixed(1)}`).join(" ");
+      const line = svgEl("polyline", { points, fill: "none", stroke: colours.get(ids[row]), "stroke-width": 1.6, "data-run": name });
+      const setName = data.run_sets[data.set_index[row]] ? data.run_sets[data.set_index[row]].name : "";
+      line.appendChild(svgEl("title", {}, `${setName} / ${name}\n` + dims.map((d, i) => `${d.label}: ${d.ticktext ? d.ticktext[d.values[row]] : d.values[row]}`).join("\n")));
+      lines.appendChild(line);
+    });
+    svg.appendChild(lines);
+    dims.forEach((d, i) => {
+      const axis = svgEl("g", { class: "parallel-axis" });
+      axis.appendChild(svgEl("line", { x1: xAt(i), x2: xAt(i), y1: pad.t, y2: height - pad.b }));
+      axis.appendChild(svgEl("text", { x: xAt(i), y: pad.t - 8, "text-anchor": "middle", class: "parallel-label" }, d.label));
+      const ticks = d.tickvals ? d.tickvals.map((v, k) => [v, d.ticktext[k]])
+        : [[Math.min(...d.values)], [Math.max(...d.values)]].map(([v]) => [v, Number(v.toPrecision(4)).toString()]);
+      ticks.forEach(([v, label]) => axis.appendChild(svgEl("text", { x: xAt(i) + 4, y: scales[i](v) + 4, class: "parallel-tick" }, label)));
+      svg.appendChild(axis);
+    });
+    chart.appendChild(svg);
   }
 
   function setStatus(el, text) {
