@@ -6,6 +6,7 @@ api_v1 = [
     path("", include("teams.api.urls")),
     path("", include("runs.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("runs.pages.api_urls")),
 ]
 
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("teams.urls")),
     path("", include("reports.urls")),
+    path("", include("runs.pages.urls")),  # run page and compare, before the runs table
     # runs last: its wandb-compatible routes (/graphql, /files/…, /<entity>/<project>) are the widest.
     path("", include("runs.urls")),
 ]
