@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("teams.urls")),
     path("", include("reports.urls")),
     path("", include("runs.pages.urls")),  # run page and compare, before the runs table
+    # The project workspace before runs' wide routes: it answers BASE/<entity>/<project>/.
+    path("", include("runs.workspace.urls")),
     # runs last: its wandb-compatible routes (/graphql, /files/…, /<entity>/<project>) are the widest.
     path("", include("runs.urls")),
 ]

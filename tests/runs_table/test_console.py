@@ -70,7 +70,9 @@ def _login(browser_context, live_server, user):
     session.save()
     context = browser_context()
     host = live_server.url.split("//")[1].split(":")[0]
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "domain": host, "path": "/"}])
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "domain": host, "path": "/"}]
+    )
     return context.new_page()
 
 
@@ -126,17 +128,23 @@ def test_filter_sort_group_columns_and_saved_views_in_the_browser(live_server, b
     page.select_option("#rt-group", "config.optimizer")
     page.select_option("#rt-agg", "summary_metrics.acc")
     page.wait_for_function("() => document.querySelectorAll('#rt-table thead th').length === 5")
-    cells = page.locator("#rt-table tbody tr").evaluate_all("rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    cells = page.locator("#rt-table tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
+    )
     assert sorted(cells) == [["adam", "2", "0.88", "0.85", "0.91"], ["sgd", "2", "0.65", "0.6", "0.7"]]
 
     # Save the view, reload, and load it again.
     page.once("dialog", lambda dialog: dialog.accept("by optimizer"))
+    page.click("#rt-views-box summary")  # the workspace keeps views and export folded
     page.click("#rt-save-view")
-    page.wait_for_function("() => [...document.querySelectorAll('#rt-views option')].some(o => o.text === 'by optimizer')")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#rt-views option')].some(o => o.text === 'by optimizer')"
+    )
     view = SavedView.objects.get(user=owner, project=project)
     assert (view.group_by, view.agg) == ("config.optimizer", "summary_metrics.acc")
     page.reload()
     page.wait_for_selector("#rt-table tbody tr")
+    page.click("#rt-views-box summary")
     page.select_option("#rt-views", label="by optimizer")
     page.wait_for_function("() => document.querySelectorAll('#rt-table thead th').length === 5")
 
