@@ -5,6 +5,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("teams.api.urls")),
     path("", include("runs.api.urls")),
+    path("", include("runs.series.urls")),
     path("", include("reports.api.urls")),
     path("", include("runs.pages.api_urls")),
 ]

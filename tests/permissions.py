@@ -15,6 +15,8 @@ Every endpoint is a row::
   (``user`` is the caller, None when anonymous; ``kwargs`` what setup returned).
   API rows send JSON, console rows send a form.
 - ``ingest=True`` says ingest-scoped API keys may use the endpoint.
+- ``read_only=True`` marks a POST that only reads (a query too long for a
+  URL): read keys may use it, as they may a GET.
 - ``api`` (default: the URL starts with ``/api/``) marks an API-style row:
   JSON body, API key callers, 401/403 for anonymous callers. Set it for
   key-authenticated routes outside /api/ (the wandb-compatible ones).
@@ -71,6 +73,7 @@ class Endpoint:
     setup: Callable | None = None
     ingest: bool = False
     api: bool | None = None
+    read_only: bool = False
 
     def __post_init__(self):
         allowed = TEAM_ROLES if self.team_scoped else OTHER_ROLES
@@ -111,7 +114,7 @@ def expected(row: Endpoint, caller: str) -> str | int:
         return 404
     if caller in KEY_SCOPES:
         scope = KEY_SCOPES[caller]
-        safe = row.method in ("GET", "HEAD", "OPTIONS")
+        safe = row.method in ("GET", "HEAD", "OPTIONS") or row.read_only
         if row.role != "anyone" and ((scope == "read" and not safe) or (scope == "ingest" and not row.ingest)):
             return 403
         caller = "owner"
