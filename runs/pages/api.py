@@ -68,35 +68,6 @@ class RunConsole(RunPageAPIView):
         return Response(selectors.console_lines(self.get_run(), offset=offset, limit=limit))
 
 
-class RunMetricSeries(RunPageAPIView):
-    @extend_schema(
-        summary="Sampled points of one history key, or of every system metric",
-        description=(
-            "`stream=history&key=loss`: about `samples` points of that key, x = _step. `stream=system`: every "
-            "system metric as columns, x = seconds since the run started. Non-finite values are null."
-        ),
-        parameters=[
-            OpenApiParameter("stream", str, enum=["history", "system"], required=True),
-            OpenApiParameter("key", str, description="History only: the key to draw"),
-            OpenApiParameter(
-                "samples", int, description=f"About this many points (default 1500, max {selectors.MAX_SAMPLES})"
-            ),
-        ],
-        responses=OpenApiTypes.OBJECT,
-    )
-    def get(self, request, team, project, run_id):
-        stream = request.query_params.get("stream", "")
-        samples = _int(request, "samples", 1500, low=2, high=selectors.MAX_SAMPLES)
-        if stream == "system":
-            return Response(selectors.system_series(self.get_run(), samples=samples))
-        if stream != "history":
-            raise exceptions.ValidationError({"stream": ["Use history or system."]})
-        key = request.query_params.get("key", "")
-        if not key or len(key) > 512:
-            raise exceptions.ValidationError({"key": ["Name the history key to draw (1-512 characters)."]})
-        return Response(selectors.history_series(self.get_run(), key=key, samples=samples))
-
-
 class RunMedia(RunPageAPIView):
     @extend_schema(
         summary="A run's logged images by key, with the step each was logged at",

@@ -1,15 +1,10 @@
 """Reads behind the run page and the compare page. Every entry point takes a run (or a
 project) already resolved through the access layer; nothing here widens what the caller sees."""
 
-import functools
-import json
-import math
-import operator
 from collections.abc import Iterator
 
 from django.core.files.storage import default_storage
-from django.db.models import F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Q
 from django.utils import timezone
 
 from .. import jsonvalues
@@ -17,7 +12,6 @@ from ..models import Project, Run, RunFile, RunLine
 from ..selectors import line_count
 from . import overview
 
-MAX_SAMPLES = 5_000
 CONSOLE_PAGE = 5_000
 METADATA_FILE = "wandb-metadata.json"
 METADATA_MAX_BYTES = 256 * 1024
@@ -102,6 +96,8 @@ def run_status(run: Run) -> dict:
         "history_lines": line_count(run, RunLine.Stream.HISTORY),
         "files": RunFile.objects.filter(run=run, uploaded_at__isnull=False).count(),
         "summary": overview.plain({k: v for k, v in jsonvalues.from_db(run.summary).items() if k != "_wandb"}),
+        "history_keys": numeric_history_keys(run),
+        "system_keys": system_keys(run),
     }
 
 
@@ -129,64 +125,21 @@ def console_text(run: Run) -> Iterator[str]:
         yield overview.console_line(text)["text"] + "\n"
 
 
-def _number(value):
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return value if math.isfinite(value) else None
-
-
-def history_series(run: Run, *, key: str, samples: int = 1500) -> dict:
-    """About `samples` points of one history key, spread evenly over the steps that have it (x: _step).
-
-    Only lines whose text names the key are read, numbered in the database
-    (ROW_NUMBER over the step) and thinned by a stride, so sparse keys keep
-    their points and a long history is never read whole.
-    """
-    samples = max(2, min(samples, MAX_SAMPLES))
-    # The key as JSON writes it, escaped or not (the SDK writes UTF-8 as is); `"key":` also matches `"key": 1`.
-    named = {json.dumps(key) + ":", json.dumps(key, ensure_ascii=False) + ":"}
-    base = RunLine.objects.filter(run=run, stream=RunLine.Stream.HISTORY).filter(
-        functools.reduce(operator.or_, (Q(data__contains=text) for text in named))
+def system_keys(run: Run) -> list[str]:
+    """The system metrics the run reports (the keys of its latest events line, less the SDK's `_` keys)."""
+    text = (
+        RunLine.objects.filter(run=run, stream=RunLine.Stream.EVENTS)
+        .order_by("-idx")
+        .values_list("data", flat=True)
+        .first()
     )
-    total = base.count()
-    rows = base.order_by("step")
-    if total > samples:
-        stride = math.ceil(total / samples)
-        numbered = base.annotate(n=Window(RowNumber(), order_by=F("step").asc()))
-        rows = numbered.annotate(m=(F("n") - 1) % stride).filter(Q(m=0) | Q(n=total)).order_by("step")
-    xs, ys = [], []
-    for step, text in rows.values_list("step", "data").iterator(chunk_size=2000):
+    if not text:
+        return []
+    try:
         row = jsonvalues.loads(text)
-        if key in row:
-            xs.append(step)
-            ys.append(_number(row[key]))
-    return {"key": key, "x": xs, "y": ys, "total": total}
-
-
-def system_series(run: Run, *, samples: int = 1000) -> dict:
-    """System metrics (the events stream), about `samples` lines, as columns by key (x: seconds since start)."""
-    samples = max(2, min(samples, MAX_SAMPLES))
-    base = RunLine.objects.filter(run=run, stream=RunLine.Stream.EVENTS)
-    total = base.count()
-    rows = base.order_by("idx")
-    if total > samples:
-        stride = math.ceil(total / samples)
-        numbered = base.annotate(n=Window(RowNumber(), order_by=F("idx").asc()))
-        rows = numbered.annotate(m=(F("n") - 1) % stride).filter(Q(m=0) | Q(n=total)).order_by("idx")
-    xs: list = []
-    series: dict[str, list] = {}
-    for count, text in enumerate(rows.values_list("data", flat=True).iterator(chunk_size=2000)):
-        row = jsonvalues.loads(text)
-        xs.append(_number(row.get("_runtime")))
-        for name, value in row.items():
-            if name.startswith("_"):
-                continue
-            column = series.setdefault(name, [None] * count)
-            column.append(_number(value))
-        for column in series.values():
-            if len(column) < count + 1:
-                column.append(None)
-    return {"x": xs, "series": series, "total": total}
+    except ValueError:
+        return []
+    return sorted(key for key, value in row.items() if not key.startswith("_") and isinstance(value, int | float))
 
 
 def media_images(run: Run, *, limit: int = 2000) -> dict:

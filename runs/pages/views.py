@@ -36,7 +36,11 @@ def run_page(request, team: str, project: str, run_id: str):
         "can_edit": has_role(role, Role.MEMBER),
         "overview": selectors.run_overview(run),
         "status": selectors.run_status(run),
+        "run_id": run.run_id,
+        "run_name": run.display_name,
         "history_keys": selectors.numeric_history_keys(run),
+        "system_keys": selectors.system_keys(run),
+        "series_url": f"/api/v1/teams/{team_obj.name}/projects/{run.project.name}/series/",
         "plotly": _plotly_url(),
     }
     return render(

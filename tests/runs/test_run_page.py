@@ -203,30 +203,14 @@ def test_console_download_is_the_printed_text(client, viewer, run):
     )
 
 
-def test_sampled_history_keeps_sparse_keys_and_bounds_the_points(api, viewer, run):
-    api.force_login(viewer)
-    url = "/api/v1/teams/acme/projects/vision/runs/abc123/sampled/"
-    sparse = api.get(url, {"stream": "history", "key": "val/acc", "samples": 3}).json()
-    # Four points at steps that a stride over all rows would skip; thinned to about three, the last kept.
-    assert sparse["total"] == 4 and sparse["x"][-1] == 199 and len(sparse["x"]) <= 3
-    dense = api.get(url, {"stream": "history", "key": "loss", "samples": 50}).json()
-    assert dense["total"] == 200 and 45 <= len(dense["x"]) <= 51 and dense["x"][0] == 0 and dense["x"][-1] == 199
-    every = api.get(url, {"stream": "history", "key": "loss", "samples": 500}).json()
-    assert every["x"] == list(range(200)) and every["y"][3] is None and every["y"][1] == 0.5  # NaN drawn as a gap
-    assert api.get(url, {"stream": "history"}).status_code == 400
-    assert api.get(url, {"stream": "nope"}).status_code == 400
-    assert api.get(url, {"stream": "system", "samples": 1}).status_code == 400
-
-
-def test_system_metrics_come_as_columns(api, viewer, run):
-    api.force_login(viewer)
-    data = api.get(
-        "/api/v1/teams/acme/projects/vision/runs/abc123/sampled/", {"stream": "system", "samples": 10}
-    ).json()
-    assert data["total"] == 30 and len(data["x"]) <= 11 and data["x"][0] == 0.0 and data["x"][-1] == 58.0
-    assert set(data["series"]) == {"system.cpu", "system.memory_percent"}
-    assert all(len(column) == len(data["x"]) for column in data["series"].values())
-    assert data["series"]["system.cpu"][-1] == 39.0
+def test_the_page_names_the_metrics_its_charts_draw(client, viewer, run):
+    client.force_login(viewer)
+    page = client.get("/acme/vision/runs/abc123").content.decode()
+    data = json.loads(page.split('id="run-page-data" type="application/json">')[1].split("</script>")[0])
+    assert data["history_keys"] == ["loss", "val/acc"]  # numbers only; not the image key, not _step
+    assert data["system_keys"] == ["system.cpu", "system.memory_percent"]
+    assert data["series_url"] == "/api/v1/teams/acme/projects/vision/series/" and data["run_id"] == "abc123"
+    assert "runs/charts.js" in page  # the workspace's chart module draws them
 
 
 def test_media_lists_logged_images_by_step(api, viewer, run):
@@ -243,6 +227,10 @@ def test_status_counts_what_a_live_page_polls(api, viewer, run):
     data = api.get("/api/v1/teams/acme/projects/vision/runs/abc123/status/").json()
     assert data["state"] == "running" and data["console_lines"] == 3 and data["history_lines"] == 200
     assert data["system_lines"] == 30 and data["summary"] == {"loss": 0.25, "best": "NaN"}
+    assert data["history_keys"] == ["loss", "val/acc"] and data["system_keys"] == [
+        "system.cpu",
+        "system.memory_percent",
+    ]
     services.run_finish(run=run, exit_code=1)
     assert api.get("/api/v1/teams/acme/projects/vision/runs/abc123/status/").json()["state"] == "failed"
 

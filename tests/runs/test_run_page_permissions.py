@@ -26,8 +26,6 @@ def a_run(team):
 ROWS = [
     Endpoint("GET", RUN_API + "status/", "viewer", setup=a_run),
     Endpoint("GET", RUN_API + "console/", "viewer", setup=a_run),
-    Endpoint("GET", RUN_API + "sampled/?stream=history&key=loss", "viewer", setup=a_run),
-    Endpoint("GET", RUN_API + "sampled/?stream=system", "viewer", setup=a_run),
     Endpoint("GET", RUN_API + "media/", "viewer", setup=a_run),
     Endpoint("GET", RUN_PAGE, "viewer", setup=a_run),
     Endpoint("GET", RUN_PAGE + "/", "viewer", setup=a_run),

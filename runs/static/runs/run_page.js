@@ -352,95 +352,85 @@
     loadLogs();
   };
 
-  // --- charts (plotly, served from the pinned package; no WebGL, so no eval) --------------------
-  function isDark() { return document.documentElement.dataset.theme === "dark"; }
-  function chartLayout(title, xTitle) {
-    const dark = isDark();
-    const fg = dark ? "#e6e9ef" : "#1d2330", grid = dark ? "#2c3340" : "#e3e6ec";
-    return {
-      title: { text: title, font: { size: 13, color: fg }, x: 0.02 },
-      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { color: fg, size: 11 },
-      margin: { l: 50, r: 12, t: 32, b: 36 }, height: 240, showlegend: false,
-      xaxis: { title: { text: xTitle }, gridcolor: grid, zerolinecolor: grid },
-      yaxis: { gridcolor: grid, zerolinecolor: grid },
-    };
+  // --- charts: the workspace's panels (runs/static/runs/charts.js) for this one run -----------
+  // Lines come from the series API: per x bucket the min–max band and the last value, re-bucketed
+  // when a chart is zoomed; the run has the colour it has in every workspace chart.
+  const Charts = window.SextantCharts;
+  const runView = () => ({
+    runs: [{ id: page.run_id, name: page.run_name, colour: Charts.colours([page.run_id]).get(page.run_id), hidden: false }],
+    smoothing: { kind: "none" }, logY: false, robust: false, groups: null,
+  });
+  function globMatch(pattern, key) {
+    const re = new RegExp("^" + pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$");
+    return re.test(key);
   }
-  const LINE = () => (isDark() ? "#5b8def" : "#2f6fdf");
-  function drawChart(node, title, xTitle, x, y) {
-    if (!window.Plotly) { node.textContent = "The chart library did not load."; return; }
-    const trace = { x, y, type: "scatter", mode: x.length < 2 ? "markers" : "lines", line: { color: LINE(), width: 1.6 }, marker: { color: LINE() }, name: title, connectgaps: false };
-    window.Plotly.react(node, [trace], chartLayout(title, xTitle), { responsive: true, displaylogo: false });
-    node.dataset.drawn = "true";
-    node.dataset.points = String(x.length);
+  // A key's x axis: the step metric define_metric gave it (exact name first, then globs), else _step.
+  function xAxisOf(key) {
+    const defined = page.overview.metrics.filter((m) => m.step_metric);
+    const exact = defined.find((m) => m.name === key);
+    const glob = exact || defined.find((m) => m.name.includes("*") && globMatch(m.name, key));
+    return glob && glob.step_metric !== key ? glob.step_metric : "_step";
+  }
+  const panels = new Map(); // "history:key" or "events:key" -> {panel, node, query}
+  async function drawPanel(entry) {
+    const zoom = entry.panel.zoom;
+    try {
+      const series = await Charts.fetchSeries(page.series_url, {
+        runs: [page.run_id], keys: [entry.key], stream: entry.stream, x: entry.x, buckets: 1000,
+        xMin: zoom ? zoom[0] : null, xMax: zoom ? zoom[1] : null,
+      });
+      entry.panel.draw(series, { ...runView(), xKey: entry.x });
+    } catch (error) {
+      entry.node.querySelector(".chart-error").textContent = entry.key + ": " + error.message;
+    }
+  }
+  function addPanel(grid, stream, key, title, x) {
+    const id = stream + ":" + key;
+    if (panels.has(id)) return;
+    const node = el("div", { className: "panel card", dataset: { key, stream }, role: "figure", "aria-label": "Chart of " + title }, [
+      el("div", { className: "chart" }), el("p", { className: "chart-error error", role: "alert" }),
+    ]);
+    grid.append(node);
+    const entry = { key, stream, x, node, panel: null };
+    entry.panel = new Charts.LinePanel(node, { title, onZoom: () => drawPanel(entry) });
+    panels.set(id, entry);
+    if (chartObserver) chartObserver.observe(node);
+    else { node.dataset.requested = "1"; drawPanel(entry); }
+  }
+  const chartObserver = "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
+    for (const seen of entries) {
+      if (!seen.isIntersecting || seen.target.dataset.requested) continue;
+      seen.target.dataset.requested = "1";
+      drawPanel(panels.get(seen.target.dataset.stream + ":" + seen.target.dataset.key));
+    }
+  }, { rootMargin: "200px" }) : null;
+  function redrawPanels(stream) {
+    for (const entry of panels.values()) if (entry.stream === stream && entry.node.dataset.requested) drawPanel(entry);
   }
   function resizeCharts(container) {
     if (!window.Plotly) return;
-    for (const node of container.querySelectorAll(".chart[data-drawn]")) window.Plotly.Plots.resize(node);
+    for (const node of container.querySelectorAll(".panel[data-drawn] .chart")) window.Plotly.Plots.resize(node);
   }
-  const historyCharts = new Map();
-  async function drawHistoryChart(key) {
-    const node = historyCharts.get(key);
-    try {
-      const data = await api("sampled/?stream=history&samples=1500&key=" + encodeURIComponent(key));
-      drawChart(node, key, "step", data.x, data.y);
-    } catch (error) {
-      node.textContent = key + ": " + error.message;
-    }
-  }
-  let chartObserver = null;
   openers.charts = () => {
     const keys = page.history_keys;
-    const grid = $("charts");
-    $("charts-status").textContent = keys.length ? keys.length + " logged metrics" : "No metrics logged yet: every number passed to wandb.log gets a chart here.";
-    chartObserver = "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
-      for (const entry of entries) {
-        if (entry.isIntersecting && !entry.target.dataset.requested) {
-          entry.target.dataset.requested = "1";
-          drawHistoryChart(entry.target.dataset.key);
-        }
-      }
-    }, { rootMargin: "200px" }) : null;
-    for (const key of keys) addHistoryChart(grid, key);
+    $("charts-status").textContent = keys.length
+      ? keys.length + " logged metrics. Drag across a chart to zoom in (finer buckets are fetched); double-click to zoom out."
+      : "No metrics logged yet: every number passed to wandb.log gets a chart here.";
+    for (const key of keys) addPanel($("charts"), "history", key, key, xAxisOf(key));
   };
-  function addHistoryChart(grid, key) {
-    const node = el("div", { className: "chart card", dataset: { key }, role: "img", "aria-label": "Chart of " + key });
-    grid.append(node);
-    historyCharts.set(key, node);
-    if (chartObserver) chartObserver.observe(node);
-    else { node.dataset.requested = "1"; drawHistoryChart(key); }
-  }
-  const SYSTEM_UNITS = [["system.cpu", "CPU"], ["system.gpu", "GPU"], ["system.memory", "Memory"], ["system.proc", "Process"], ["system.disk", "Disk"], ["system.network", "Network"]];
-  function systemTitle(key) {
-    return key.replace(/^system\./, "").replace(/\./g, " · ");
-  }
+  const SYSTEM_ORDER = ["system.cpu", "system.gpu", "system.memory", "system.proc", "system.disk", "system.network"];
   function systemOrder(key) {
-    const i = SYSTEM_UNITS.findIndex(([prefix]) => key.startsWith(prefix));
-    return i < 0 ? SYSTEM_UNITS.length : i;
+    const i = SYSTEM_ORDER.findIndex((prefix) => key.startsWith(prefix));
+    return i < 0 ? SYSTEM_ORDER.length : i;
   }
-  async function drawSystem() {
-    try {
-      const data = await api("sampled/?stream=system&samples=1000");
-      const grid = $("system-charts");
-      const keys = Object.keys(data.series).sort((a, b) => systemOrder(a) - systemOrder(b) || a.localeCompare(b));
-      $("system-status").textContent = keys.length
-        ? keys.length + " system metrics over " + data.total.toLocaleString() + " samples (CPU, memory, disk, network; GPU where the machine has one)"
-        : "No system metrics yet: the SDK samples them every few seconds while the run runs.";
-      for (const key of keys) {
-        let node = grid.querySelector('.chart[data-key="' + CSS.escape(key) + '"]');
-        if (!node) { node = el("div", { className: "chart card", dataset: { key }, role: "img", "aria-label": "Chart of " + systemTitle(key) }); grid.append(node); }
-        drawChart(node, systemTitle(key), "seconds", data.x, data.series[key]);
-      }
-    } catch (error) {
-      $("system-status").textContent = error.message;
-    }
+  function showSystemKeys(keys) {
+    keys = keys.slice().sort((a, b) => systemOrder(a) - systemOrder(b) || a.localeCompare(b));
+    $("system-status").textContent = keys.length
+      ? keys.length + " system metrics, against seconds since the run started (CPU, memory, disk, network; GPU where the machine has one)."
+      : "No system metrics yet: the SDK samples them every few seconds while the run runs.";
+    for (const key of keys) addPanel($("system-charts"), "events", key, key.replace(/^system\./, ""), "_runtime");
   }
-  openers.system = drawSystem;
-  new MutationObserver(() => {
-    for (const node of root.querySelectorAll(".chart[data-drawn]")) {
-      const trace = node.data && node.data[0];
-      if (trace) window.Plotly.react(node, [{ ...trace, line: { ...trace.line, color: LINE() }, marker: { color: LINE() } }], chartLayout(trace.name, node.layout.xaxis.title.text));
-    }
-  }).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+  openers.system = () => showSystemKeys(page.system_keys);
 
   // --- files --------------------------------------------------------------------------------------
   const IMAGE = /\.(png|jpe?g|gif|webp|bmp|svg)$/i;
@@ -562,15 +552,16 @@
     trees.summary.data = status.summary;
     if (JSON.stringify(before.summary) !== JSON.stringify(status.summary)) renderTree(trees.summary.container, trees.summary.data, trees.summary.search.value);
     if (opened.has("logs") && status.console_lines !== before.console_lines) loadLogs();
-    if (opened.has("system") && status.system_lines !== before.system_lines) drawSystem();
+    if (opened.has("system") && status.system_lines !== before.system_lines) {
+      showSystemKeys(status.system_keys);
+      redrawPanels("events");
+    }
     if (opened.has("files") && status.files !== before.files) loadFiles();
     if (opened.has("media") && status.history_lines !== before.history_lines) loadMedia();
     if (opened.has("charts") && status.history_lines !== before.history_lines && Date.now() - lastRefresh.charts > 5000) {
       lastRefresh.charts = Date.now();
-      for (const key of Object.keys(status.summary)) {
-        if (!historyCharts.has(key) && typeof status.summary[key] === "number" && !key.startsWith("_")) addHistoryChart($("charts"), key);
-      }
-      for (const [key, node] of historyCharts) if (node.dataset.requested) drawHistoryChart(key);
+      for (const key of status.history_keys) addPanel($("charts"), "history", key, key, xAxisOf(key));
+      redrawPanels("history");
     }
     if (status.state === "running") setTimeout(poll, POLL_MS);
   }
