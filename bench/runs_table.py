@@ -161,7 +161,8 @@ def seed(count: int) -> tuple[str, str]:
         Run.objects.bulk_create(batch)
         print(f"seeded {count} runs in {time.perf_counter() - t0:.1f}s", flush=True)
     # The catalogue (as the derived-data task builds it), then the hot-key indexes its periodic job makes.
-    from runs import derived, indexes
+    from runs.derived import aggregates as derived
+    from runs.derived import indexes
 
     derived.refresh_run(run_id=Run.objects.filter(project=project).values_list("pk", flat=True).first())
     t0 = time.perf_counter()

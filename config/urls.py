@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("teams.api.urls")),
-    path("", include("runs.api.urls")),
+    path("", include("runs.ingest.rest.urls")),
     path("", include("runs.series.urls")),
     path("", include("reports.api.urls")),
     path("", include("runs.pages.api_urls")),

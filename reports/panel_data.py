@@ -64,7 +64,7 @@ class StoredFilterError(ValueError):
 
 
 def _runs(panel: Panel, run_set: RunSet, limit: int):
-    from runs.filters import FilterError
+    from runs.table.filters import FilterError
 
     try:
         runs = run_set_runs(run_set, project_id=panel.grid.report.project_id)

@@ -54,6 +54,6 @@ def run_set_get(*, report: Report, run_set_id: int) -> RunSet:
 
 def run_set_runs(run_set: RunSet, *, project_id: int) -> QuerySet[Run]:
     """The project's runs that the run set's filter selects (evaluated in the database)."""
-    from runs.filters import apply_filters
+    from runs.table.filters import apply_filters
 
     return apply_filters(Run.objects.filter(project_id=project_id), run_set.filters or None)

@@ -27,7 +27,7 @@ def hash_share_token(token: str) -> str:
 
 def clean_filters(filters) -> dict:
     """The filter document if the runs-table filter language accepts it, else ValidationError."""
-    from runs.filters import FilterError, apply_filters
+    from runs.table.filters import FilterError, apply_filters
 
     if filters in (None, ""):
         return {}

@@ -6,8 +6,9 @@ class RunsConfig(AppConfig):
     name = "runs"
 
     def ready(self) -> None:
-        from . import crash  # noqa: F401  (registers the task with Celery)
-        from .tasks import SWEEP_EVERY_SECONDS
+        # Celery's autodiscovery looks for runs.tasks only: the tasks live in runs.derived.
+        from .derived import crash, tasks  # noqa: F401
+        from .derived.tasks import SWEEP_EVERY_SECONDS
 
         settings.CELERY_BEAT_SCHEDULE.setdefault(
             "runs-mark-crashed", {"task": "runs.crash.mark_crashed_runs", "schedule": 60.0}

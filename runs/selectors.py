@@ -7,7 +7,7 @@ team the caller is not in answers Http404 exactly like a missing one.
 import math
 from collections.abc import Iterator
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, Max, QuerySet
 from django.db.models.functions import Mod
 from django.http import Http404
@@ -133,26 +133,6 @@ def rows_with_keys(raw_lines, keys: list[str]) -> Iterator[dict]:
 
 def run_files(run: Run) -> QuerySet[RunFile]:
     return RunFile.objects.filter(run=run).order_by("name")
-
-
-class FilterRejected(ValidationError):
-    """A filter or order the server cannot evaluate; str() is the message naming the problem."""
-
-    def __str__(self) -> str:
-        return "; ".join(self.messages)
-
-
-def runs_filtered(runs: QuerySet[Run], *, filters: dict | None, order: str | None) -> QuerySet[Run]:
-    """The one place where the wandb filter language and ordering apply (runs.filters compiles them to SQL).
-
-    A filter or order the server cannot evaluate is a ValidationError naming the problem.
-    """
-    from .filters import FilterError, apply_filters, apply_order
-
-    try:
-        return apply_order(apply_filters(runs, filters or {}), order or "-created_at")
-    except FilterError as exc:
-        raise FilterRejected(str(exc)) from None
 
 
 def author_for(*, actor, team: Team, username: str | None):

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
-from . import views
-from .wandb import views as wandb_views
+from .ingest.wandb import views as wandb_views
+from .table import pages
 
 app_name = "runs"
 urlpatterns = [
@@ -11,5 +11,5 @@ urlpatterns = [
     path("wandb-upload/<str:token>", wandb_views.upload_view, name="wandb-upload"),
     re_path(r"^sdk/otel/(?P<rest>.*)$", wandb_views.otel_view, name="wandb-otel"),
     # The runs table, at the link the wandb SDK prints (BASE/<entity>/<project>).
-    path("<str:team>/<str:project>/", views.runs_table, name="table"),
+    path("<str:team>/<str:project>/", pages.runs_table, name="table"),
 ]

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from teams.access import TeamPermission
 
 from .. import selectors as run_selectors
-from ..ratelimit import ApiKeyRateThrottle
+from ..ingest.ratelimit import ApiKeyRateThrottle
 from . import selectors
 
 

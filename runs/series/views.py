@@ -16,7 +16,7 @@ from accounts.permissions import scope_allows
 from teams.access import TeamPermission, access_team, key_scope
 from teams.models import Role
 
-from ..ratelimit import ApiKeyRateThrottle
+from ..ingest.ratelimit import ApiKeyRateThrottle
 from . import selectors
 from .query import MAX_BUCKETS, MAX_KEYS, MAX_RUNS, QueryError, parse
 

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET
 from teams.access import access_team, has_role
 from teams.models import Role
 
-from .. import table, table_services
 from ..models import Project
+from ..table import services as table_services
+from ..table import table
 from . import buckets as bucketing
 from . import selectors
 

@@ -6,7 +6,7 @@ member through WANDB_USERNAME is in tests/runs too.)
 
 import pytest
 
-from runs import services as run_services
+from runs.ingest import runs as run_services
 from runs.models import Run, RunLine
 from teams import service_accounts
 

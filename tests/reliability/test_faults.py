@@ -147,7 +147,7 @@ def test_celery_worker_killed_and_redis_restarted_during_ingestion(fresh, traini
     worker = stack.celery("worker")
     wait_for_log(worker, " ready.", 60)
     # What beat sends every minute: find the runs whose derived data lags and requeue them.
-    stack.django("from runs.tasks import sweep_stale_derived\nout['sent'] = sweep_stale_derived.delay() and 1")
+    stack.django("from runs.derived.tasks import sweep_stale_derived\nout['sent'] = sweep_stale_derived.delay() and 1")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         loss = derived_loss(stack, "faults-celery", "celery1")

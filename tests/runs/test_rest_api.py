@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from runs.crash import mark_crashed_runs
+from runs.derived.crash import mark_crashed_runs
 from runs.models import Run, RunLine
 from tests.runs.conftest import make_key, make_service_account
 

@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 
 from accounts import keys
 from accounts.models import ApiKey
-from runs import services
+from runs.ingest.files import run_file_store
+from runs.ingest.runs import run_finish
 from runs.models import Project, Run, RunLine
 from runs.pages import overview
 from tests.runs.conftest import make_service_account
@@ -231,15 +232,13 @@ def test_status_counts_what_a_live_page_polls(api, viewer, run):
         "system.cpu",
         "system.memory_percent",
     ]
-    services.run_finish(run=run, exit_code=1)
+    run_finish(run=run, exit_code=1)
     assert api.get("/api/v1/teams/acme/projects/vision/runs/abc123/status/").json()["state"] == "failed"
 
 
 def test_metadata_falls_back_to_the_uploaded_file(client, member, project):
     run = Run.objects.create(project=project, run_id="old", display_name="old-sdk-1", config={"lr": {"value": 1}})
-    services.run_file_store(
-        run=run, name="wandb-metadata.json", content=ContentFile(json.dumps(METADATA).encode()), size=10
-    )
+    run_file_store(run=run, name="wandb-metadata.json", content=ContentFile(json.dumps(METADATA).encode()), size=10)
     client.force_login(member)
     page = client.get("/acme/vision/runs/old").content.decode()
     assert "CPython 3.11.7" in page and "Linux-6.1" in page

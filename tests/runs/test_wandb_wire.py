@@ -14,8 +14,8 @@ from django.core import signing
 from django.test import Client
 
 from runs import jsonvalues
+from runs.ingest.wandb.graphql import UPLOAD_SALT
 from runs.models import Project, Run, RunFile, RunLine
-from runs.wandb.graphql import UPLOAD_SALT
 from tests.runs.conftest import make_key, make_service_account
 
 UPSERT = """mutation UpsertBucket($name: String, $project: String, $entity: String, $config: JSONString, $displayName: String) {
@@ -176,7 +176,7 @@ def test_file_stream_streams_console_summary_events_and_completion(wire):
 
 
 def test_summary_keys_pinned_by_hand_survive_the_sdks_summary(wire, member):
-    from runs import services
+    from runs.ingest import runs as services
 
     wire.upsert()
     services.run_summary_set(run=Run.objects.get(), values={"best_acc": 0.97})

@@ -1,6 +1,6 @@
 """An independent, in-Python evaluation of the wandb filter language.
 
-Written from the documented semantics (runs/filterlang.py's docstring), not
+Written from the documented semantics (runs/table/filterlang.py's docstring), not
 from the compiler: the tests run the same filter through the database and
 through this, over the same runs, and compare. It works on plain dicts:
 {"id", "run_id", "display_name", "state", "group", "job_type", "notes",

@@ -9,7 +9,8 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 
-from runs import derived, tasks
+from runs.derived import aggregates as derived
+from runs.derived import tasks
 from runs.models import Project, ProjectKey, Run, RunDerivedState, RunLine, RunMetric
 
 HISTORY, EVENTS = RunLine.Stream.HISTORY, RunLine.Stream.EVENTS

@@ -2,7 +2,7 @@
 
 import pytest
 
-from runs.filterlang import (
+from runs.table.filterlang import (
     EQ,
     GT,
     IN,

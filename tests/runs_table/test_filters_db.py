@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runs.filters import FilterError, apply_filters, apply_order
 from runs.models import Project, Run
+from runs.table.filters import FilterError, apply_filters, apply_order
 from teams.services import user_create
 
 from . import reference

@@ -3,8 +3,9 @@
 import pytest
 from django.db import connection
 
-from runs import indexes, table, tasks
+from runs.derived import indexes, tasks
 from runs.models import Project, ProjectKey, Run
+from runs.table import table
 
 pytestmark = pytest.mark.django_db(transaction=True)  # CREATE INDEX CONCURRENTLY cannot run in a transaction
 

@@ -19,8 +19,9 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runs import filterlang, services
+from runs.ingest import lines as services
 from runs.models import Project, Run, RunFile, RunLine
+from runs.table import filterlang
 from tests.runs.conftest import make_key
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)

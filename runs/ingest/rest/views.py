@@ -1,4 +1,4 @@
-"""The runs REST API: thin views over runs.services (writes) and runs.selectors (reads).
+"""The runs REST API: thin views over runs.ingest services (writes) and runs.selectors (reads).
 
 The team comes from the URL and the credential (TeamPermission): viewers read,
 members write, and a key's scope narrows that (read keys only read, ingest keys
@@ -22,9 +22,13 @@ from rest_framework.views import APIView
 
 from teams.access import TeamPermission
 
-from .. import conf, jsonvalues, selectors, services
-from ..models import Run, RunFile, RunLine
+from ... import conf, jsonvalues, selectors
+from ...models import Run, RunFile, RunLine
+from ...table.selectors import runs_filtered
+from ..files import run_file_store, validate_file_name
+from ..lines import STREAMS, LineError, run_lines_append
 from ..ratelimit import ApiKeyRateThrottle
+from ..runs import run_config_update, run_finish, run_summary_set, run_upsert
 from . import serializers as s
 
 
@@ -38,7 +42,7 @@ class BadLine(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "bad_line"
 
-    def __init__(self, error: services.LineError):
+    def __init__(self, error: LineError):
         super().__init__(f"Nothing of the batch was stored: {error}.")
         self.detail = {"detail": self.detail, "line": error.index}  # the index stays a number
 
@@ -113,7 +117,7 @@ class RunListCreate(RunsAPIView):
         found = selectors.project_get(team=request.team, name=project)
         if found is None:
             raise exceptions.NotFound("No such project.")
-        runs = selectors.runs_filtered(
+        runs = runs_filtered(
             selectors.project_runs(project=found).select_related("project__team", "created_by"),
             filters=None,
             order=request.query_params.get("order"),
@@ -133,7 +137,7 @@ class RunListCreate(RunsAPIView):
         fields = dict(data.validated_data)
         author = selectors.author_for(actor=request.user, team=request.team, username=fields.pop("author", None))
         config = fields.pop("config", None)
-        run, _ = services.run_upsert(
+        run, _ = run_upsert(
             actor=request.user,
             api_key=request.auth if hasattr(request.auth, "scope") else None,
             team=request.team,
@@ -158,7 +162,7 @@ class RunDetail(RunsAPIView):
         data.is_valid(raise_exception=True)
         run = self.get_run()
         fields = dict(data.validated_data)
-        run, _ = services.run_upsert(
+        run, _ = run_upsert(
             actor=request.user, team=request.team, project_name=project, run_id=run.run_id,
             tags=fields.pop("tags", None), **fields,
         )
@@ -181,13 +185,13 @@ class RunLines(RunsAPIView):
         data.is_valid(raise_exception=True)
         batch = data.validated_data
         try:
-            services.run_lines_append(
+            run_lines_append(
                 team=request.team, project=project, run_id=run_id,
                 stream=batch["stream"], offset=batch["offset"], lines=batch["lines"],
             )
         except Run.DoesNotExist:
             raise exceptions.NotFound("No such run.") from None
-        except services.LineError as error:
+        except LineError as error:
             raise BadLine(error) from None
         count = len(batch["lines"])
         return Response({"stream": batch["stream"], "offset": batch["offset"], "count": count, "next_offset": batch["offset"] + count})
@@ -208,7 +212,7 @@ class RunLines(RunsAPIView):
         offset, limit = _int_param(request, "offset", 0), _limit(request)
         run = self.get_run()
         rows = list(
-            selectors.lines(run, services.STREAMS[stream_name], min_index=offset, limit=limit + 1).values_list("idx", "data")
+            selectors.lines(run, STREAMS[stream_name], min_index=offset, limit=limit + 1).values_list("idx", "data")
         )
         more = len(rows) > limit
         rows = rows[:limit]
@@ -270,7 +274,7 @@ class RunConfig(RunsAPIView):
     def patch(self, request, team, project, run_id):
         data = s.ValuesIn(data=request.data)
         data.is_valid(raise_exception=True)
-        run = services.run_config_update(run=self.get_run(), values=data.validated_data["values"], replace=data.validated_data["replace"])
+        run = run_config_update(run=self.get_run(), values=data.validated_data["values"], replace=data.validated_data["replace"])
         return Response(s.RunOut().get_config(run))
 
 
@@ -288,7 +292,7 @@ class RunSummary(RunsAPIView):
     def patch(self, request, team, project, run_id):
         data = s.ValuesIn(data=request.data)
         data.is_valid(raise_exception=True)
-        run = services.run_summary_set(run=self.get_run(), values=data.validated_data["values"])
+        run = run_summary_set(run=self.get_run(), values=data.validated_data["values"])
         return Response(jsonvalues.from_db(run.summary))
 
 
@@ -297,7 +301,7 @@ class RunFinish(RunsAPIView):
     def post(self, request, team, project, run_id):
         data = s.FinishIn(data=request.data)
         data.is_valid(raise_exception=True)
-        run = services.run_finish(run=self.get_run(), exit_code=data.validated_data["exit_code"])
+        run = run_finish(run=self.get_run(), exit_code=data.validated_data["exit_code"])
         return Response(s.RunOut(run).data)
 
 
@@ -335,7 +339,7 @@ class RunFileDetail(RunsAPIView):
     )
     def put(self, request, team, project, run_id, name):
         run = self.get_run()
-        services.validate_file_name(name)
+        validate_file_name(name)
         limit = self.body_limit()
         with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
             size = 0
@@ -345,6 +349,6 @@ class RunFileDetail(RunsAPIView):
                     raise PayloadTooLarge(f"File over the {limit}-byte limit.")
                 spool.write(chunk)
             spool.seek(0)
-            run_file = services.run_file_store(run=run, name=name, content=spool, size=size)
+            run_file = run_file_store(run=run, name=name, content=spool, size=size)
         return Response(s.RunFileOut(run_file).data, status=status.HTTP_201_CREATED)
 

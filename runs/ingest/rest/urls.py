@@ -13,6 +13,6 @@ urlpatterns = [
     path(f"{RUN}/finish/", views.RunFinish.as_view(), name="runs-api-finish"),
     path(f"{RUN}/files/", views.RunFileList.as_view(), name="runs-api-files"),
     path(f"{RUN}/files/<path:name>", views.RunFileDetail.as_view(), name="runs-api-file"),
-    # The runs table (filter, search, sort, group, CSV, saved views) at …/runs-table/: runs.api.table_views.
-    path("", include("runs.api.table_urls")),
+    # The runs table (filter, search, sort, group, CSV, saved views) at …/runs-table/: runs.table.views.
+    path("", include("runs.table.urls")),
 ]

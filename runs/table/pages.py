@@ -6,8 +6,9 @@ from django.shortcuts import render
 
 from teams.access import access_team
 
-from . import table, table_services
-from .models import Project
+from ..models import Project
+from . import services as table_services
+from . import table
 
 
 @login_required

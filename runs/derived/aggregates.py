@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
 
-from .models import ProjectKey, Run, RunDerivedState, RunLine, RunMetric
+from ..models import ProjectKey, Run, RunDerivedState, RunLine, RunMetric
 
 logger = logging.getLogger(__name__)
 

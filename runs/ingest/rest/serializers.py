@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
-from .. import jsonvalues
-from ..models import Run, RunFile
+from ... import jsonvalues
+from ...models import Run, RunFile
 
 STREAM_CHOICES = ["history", "events", "output"]
 

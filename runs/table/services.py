@@ -8,8 +8,8 @@ before it is stored, so a saved view always loads.
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
+from ..models import Project, SavedView, TableSettings
 from .filterlang import FilterError, parse_filters, parse_order
-from .models import Project, SavedView, TableSettings
 from .table import parse_columns_param, parse_group_param
 
 

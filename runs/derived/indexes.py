@@ -5,7 +5,7 @@ index holds that key's number in order; with one, the first page reads about
 a page of rows. Keys are open-ended, so instead of a migration a periodic job
 indexes the numeric summary keys used by the most projects (at most
 MAX_KEY_INDEXES, since every index costs a little on each summary write).
-The indexed expression is exactly the one runs.filters emits, so the planner
+The indexed expression is exactly the one runs.table.filters emits, so the planner
 matches it for ORDER BY and for range filters outside a NOT.
 """
 
@@ -15,8 +15,8 @@ import logging
 from django.db import connection
 from django.db.models import Count
 
-from .filters import _pg_number
-from .models import ProjectKey
+from ..models import ProjectKey
+from ..table.filters import _pg_number
 
 logger = logging.getLogger(__name__)
 

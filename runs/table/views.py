@@ -12,9 +12,10 @@ from rest_framework.views import APIView
 from teams.access import TeamPermission
 from teams.models import Role
 
-from .. import table, table_services
-from ..filterlang import FilterError
 from ..models import Project, SavedView
+from . import services as table_services
+from . import table
+from .filterlang import FilterError
 
 
 class ProjectScopedView(APIView):

@@ -21,9 +21,9 @@ from django.db import connection
 from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Cast
 
+from ..models import Project, ProjectKey, Run
 from .filterlang import JSON, REGEX, TAGS, Cond, Field, FilterError, parse_filters, parse_order, resolve_field
 from .filters import JsonCondition, JsonValue, apply_filters, apply_order
-from .models import Project, ProjectKey, Run
 
 DEFAULT_COLUMNS = ["displayName", "state", "createdAt", "tags"]
 DEFAULT_ORDER = "-createdAt"

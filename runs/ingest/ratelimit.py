@@ -10,7 +10,7 @@ import time
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
-from . import conf
+from .. import conf
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The wandb-compatible GraphQL API, served by graphql-core from schema.graphql.
+"""The wandb-compatible GraphQL API: node classes and the core root resolvers (schema.py composes them).
 
 Each document the SDK sends is parsed, validated against the schema and
 executed; the answer holds exactly the fields its selection set asks for.
@@ -8,56 +8,27 @@ access layer, so another team's project is indistinguishable from a missing one.
 """
 
 import base64
-import functools
 import json
 import mimetypes
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
-from graphql import GraphQLError, build_schema, parse, validate
-from graphql.language import DocumentNode
+from graphql import GraphQLError
 
 from accounts.models import ApiKey, User
 from teams.models import Membership, Team
 
-from .. import jsonvalues, selectors, services
-from ..models import Project, Run, RunLine
+from ... import jsonvalues, selectors
+from ...models import Project, Run, RunLine
+from ...table.selectors import FilterRejected, runs_filtered
+from ..files import run_files_register
+from ..runs import run_upsert
 
-SCHEMA = build_schema((Path(__file__).parent / "schema.graphql").read_text())
 UPLOAD_SALT = "sextant.runs.upload"
-
-
-def _json_string(value):
-    return value if isinstance(value, str) else jsonvalues.dumps(value)
-
-
-def _int64(value):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise GraphQLError("Int64 must be an integer.")
-    return value
-
-
-SCHEMA.type_map["JSONString"].serialize = _json_string
-SCHEMA.type_map["JSON"].serialize = lambda value: value
-SCHEMA.type_map["Int64"].serialize = _int64
-SCHEMA.type_map["Int64"].parse_value = _int64
-SCHEMA.type_map["DateTime"].serialize = lambda value: value.strftime("%Y-%m-%dT%H:%M:%S") if value else None
-
-
-@functools.lru_cache(maxsize=256)
-def parsed_document(source: str) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
-    """Parse and validate a document once; the SDK sends the same few again and again."""
-    try:
-        document = parse(source)
-    except GraphQLError as error:
-        return None, (error,)
-    errors = validate(SCHEMA, document)
-    return (None, tuple(errors)) if errors else (document, ())
 
 
 class HttpStatusError(Exception):
@@ -146,8 +117,8 @@ class ProjectNode:
         except ValueError:
             raise GraphQLError("filters must be a JSON object.") from None
         try:
-            return selectors.runs_filtered(selectors.project_runs(project=self._project), filters=parsed, order=order)
-        except selectors.FilterRejected:
+            return runs_filtered(selectors.project_runs(project=self._project), filters=parsed, order=order)
+        except FilterRejected:
             raise  # a ValidationError: answered to the client with its message, which names the problem
         except ValidationError as exc:
             raise GraphQLError("; ".join(exc.messages)) from None
@@ -396,7 +367,7 @@ class MutationRoot:
             if not isinstance(config, dict):
                 raise GraphQLError("config must be a JSON object.")
         try:
-            run, inserted = services.run_upsert(
+            run, inserted = run_upsert(
                 actor=caller.user,
                 api_key=caller.api_key,
                 team=team,
@@ -430,7 +401,7 @@ class MutationRoot:
         except Http404:
             raise GraphQLError("Run not found.") from None
         try:
-            files = services.run_files_register(run=run, names=list(input["files"]))
+            files = run_files_register(run=run, names=list(input["files"]))
         except ValidationError as exc:
             raise GraphQLError("; ".join(exc.messages)) from None
         return {

@@ -21,9 +21,13 @@ from rest_framework import exceptions as drf_exceptions
 
 from accounts.authentication import ApiKeyAuthentication
 
-from .. import conf, jsonvalues, ratelimit, selectors, services
-from ..models import Run, RunFile
+from ... import conf, jsonvalues, selectors
+from ...models import Run, RunFile
+from .. import ratelimit
+from ..files import run_file_store
+from ..lines import LineError, run_file_stream_apply
 from . import graphql as gql
+from . import schema
 
 logger = logging.getLogger(__name__)
 # Raised by resolvers on bad input or access; anything else is a bug, logged and hidden.
@@ -122,7 +126,7 @@ def graphql_view(request: HttpRequest):
             raise TypeError
     except (ValueError, KeyError, TypeError):
         return _json({"errors": [{"message": "Expected a JSON body with query, operationName, variables."}], "data": None})
-    document, errors = gql.parsed_document(source)
+    document, errors = schema.parsed_document(source)
     if document is None:
         return _json({"errors": [error.formatted for error in errors], "data": None})
     caller = gql.Caller(
@@ -135,8 +139,8 @@ def graphql_view(request: HttpRequest):
         getattr(d, "operation", None) and d.operation.value == "mutation" and (operation is None or d.name.value == operation)
         for d in document.definitions
     )
-    root = gql.MutationRoot(caller) if is_mutation else gql.QueryRoot(caller)
-    result: ExecutionResult = execute(gql.SCHEMA, document, root_value=root, variable_values=variables, operation_name=operation)
+    root = schema.Mutation(caller) if is_mutation else schema.Query(caller)
+    result: ExecutionResult = execute(schema.SCHEMA, document, root_value=root, variable_values=variables, operation_name=operation)
     if result.errors:
         for error in result.errors:
             original = error.original_error
@@ -186,12 +190,12 @@ def file_stream_view(request: HttpRequest, entity: str, project: str, run_id: st
             return _error(f"files[{name!r}].offset must be an integer.", 400)
     try:
         team, _ = selectors.team_for(user=api_key.user, api_key=api_key, entity=entity, write=True, ingest=True)
-        services.run_file_stream_apply(team=team, project=project, run_id=run_id, payload=payload)
+        run_file_stream_apply(team=team, project=project, run_id=run_id, payload=payload)
     except (Http404, Run.DoesNotExist):
         return _error("Run not found.", 404)
     except PermissionDenied as exc:
         return _error(str(exc), 403)
-    except services.LineError as exc:
+    except LineError as exc:
         return _error(f"Nothing stored: {exc}.", 400)
     return _json({"exitcode": None, "limits": {}})
 
@@ -218,7 +222,7 @@ def upload_view(request: HttpRequest, token: str):
             spool.write(chunk)
         spool.seek(0)
         try:
-            services.run_file_store(run=run_file.run, name=run_file.name, content=spool, size=size)
+            run_file_store(run=run_file.run, name=run_file.name, content=spool, size=size)
         except ValidationError as exc:
             return _error("; ".join(exc.messages), 400)
     return _json({"name": run_file.name, "size": size})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import table_views
+from . import views as table_views
 
 _project = "teams/<str:team>/projects/<str:project>"
 urlpatterns = [

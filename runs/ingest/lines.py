@@ -1,34 +1,25 @@
-"""Writes to projects, runs, their lines and files. Keyword-only, atomic.
+"""Writes of run lines (history, system metrics, console) over both protocols. Keyword-only, atomic.
 
 Everything a client may resend is idempotent: lines are stored once per
-(run, stream, index) and history rows once per `_step`; a run is upserted on
-(project, run_id).
+(run, stream, index) and history rows once per `_step`.
 """
 
 import dataclasses
 import math
-import re
-import secrets
-import string
 from collections import Counter
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.files.base import File
-from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import ApiKey, User
 from teams.models import Team
 
-from . import jsonvalues, names
-from .models import Project, Run, RunFile, RunLine
-from .tasks import enqueue_derived_refresh
+from .. import jsonvalues
+from ..derived.tasks import enqueue_derived_refresh
+from ..models import Run, RunFile, RunLine
+from .runs import mark_finished
 
 STREAMS = {"history": RunLine.Stream.HISTORY, "events": RunLine.Stream.EVENTS, "output": RunLine.Stream.OUTPUT}
-PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9_.-][A-Za-z0-9_. -]{0,127}$")
-RUN_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
 
 class LineError(ValueError):
@@ -37,154 +28,6 @@ class LineError(ValueError):
     def __init__(self, index: int, message: str):
         super().__init__(f"line {index}: {message}")
         self.index = index
-
-
-# --- projects and runs -----------------------------------------------------------
-
-
-def project_get_or_create(*, team: Team, name: str) -> Project:
-    if not PROJECT_NAME_RE.match(name or ""):
-        raise ValidationError({"project": [f"Invalid project name {name!r}: use up to 128 letters, digits, '-', '_', '.'."]})
-    try:
-        with transaction.atomic():
-            project, _ = Project.objects.get_or_create(team=team, name=name)
-    except IntegrityError:  # created concurrently by another request of the same run
-        project = Project.objects.get(team=team, name=name)
-    return project
-
-
-def _unique_display_name(project: Project) -> str:
-    for _ in range(20):
-        candidate = names.random_name()
-        if not Run.objects.filter(project=project, display_name=candidate).exists():
-            return candidate
-    # A crowded project: widen the number until it is free.
-    return f"{names.random_name()}{Run.objects.filter(project=project).count()}"
-
-
-RUN_TEXT_FIELDS = ("display_name", "group", "job_type", "notes", "host", "program", "git_commit", "git_remote")
-
-
-@transaction.atomic
-def run_upsert(
-    *,
-    actor: User,
-    team: Team,
-    project_name: str,
-    run_id: str | None,
-    api_key: ApiKey | None = None,
-    author: User | None = None,
-    config: dict | None = None,
-    tags: list[str] | None = None,
-    reopen: bool = False,
-    **fields: str | None,
-) -> tuple[Run, bool]:
-    """Create the run, or update it. Fields left as None stay as they are.
-
-    `config` replaces the stored config as a whole (the SDK sends the complete
-    config every time). `reopen` marks an ended run running again (a resumed
-    run starting). Returns (run, inserted).
-    """
-    project = project_get_or_create(team=team, name=project_name)
-    if run_id is None:
-        run_id = _new_run_id(project)
-    if not RUN_ID_RE.match(run_id):
-        raise ValidationError({"run_id": [f"Invalid run id {run_id!r}: use up to 128 letters, digits, '-', '_', '.'."]})
-    unknown = set(fields) - set(RUN_TEXT_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown run fields {sorted(unknown)}")
-    run = Run.objects.select_for_update().filter(project=project, run_id=run_id).first()
-    inserted = run is None
-    if inserted:
-        run = Run(project=project, run_id=run_id, author=author or actor, created_by=actor, created_with_key=api_key)
-        run.heartbeat_at = timezone.now()
-    for name, value in fields.items():
-        if value is not None:
-            setattr(run, name, value[: Run._meta.get_field(name).max_length or None] if name != "notes" else value)
-    if not run.display_name:
-        run.display_name = _unique_display_name(project)
-    if reopen and not inserted and run.state != Run.State.RUNNING:
-        run.state, run.exit_code, run.finished_at = Run.State.RUNNING, None, None
-        run.heartbeat_at = timezone.now()
-    if config is not None:
-        run.config = jsonvalues.to_db(config)
-    if tags is not None:
-        run.tags = [str(tag) for tag in tags]
-    try:
-        with transaction.atomic():
-            run.save()
-    except IntegrityError:
-        # Two first requests for the same run raced; the other one created it.
-        run = Run.objects.select_for_update().get(project=project, run_id=run_id)
-        inserted = False
-        if config is not None:
-            run.config = jsonvalues.to_db(config)
-            run.save(update_fields=["config"])
-    return run, inserted
-
-
-def _new_run_id(project: Project) -> str:
-    alphabet = string.ascii_lowercase + string.digits
-    while True:
-        run_id = "".join(secrets.choice(alphabet) for _ in range(8))
-        if not Run.objects.filter(project=project, run_id=run_id).exists():
-            return run_id
-
-
-@transaction.atomic
-def run_config_update(*, run: Run, values: dict, replace: bool = False) -> Run:
-    """Merge `values` into the run's config (in the SDK's {"key": {"value": v}} shape), or replace it."""
-    run = Run.objects.select_for_update().get(pk=run.pk)
-    config = {} if replace else jsonvalues.from_db(run.config)
-    for key, value in values.items():
-        config[key] = {"value": value}
-    run.config = jsonvalues.to_db(config)
-    run.save(update_fields=["config"])
-    enqueue_derived_refresh(run.pk)
-    return run
-
-
-@transaction.atomic
-def run_summary_set(*, run: Run, values: dict) -> Run:
-    """Set summary keys by hand; they are pinned and logged values no longer replace them."""
-    run = Run.objects.select_for_update().get(pk=run.pk)
-    summary = jsonvalues.from_db(run.summary)
-    summary.update(values)
-    run.summary = jsonvalues.to_db(summary)
-    run.summary_pinned = sorted(set(run.summary_pinned) | set(values))
-    run.save(update_fields=["summary", "summary_pinned"])
-    enqueue_derived_refresh(run.pk)
-    return run
-
-
-def _summary_replaced(run: Run, new_summary: dict) -> dict:
-    """`new_summary`, except that keys pinned by hand keep their stored value."""
-    stored = jsonvalues.from_db(run.summary)
-    merged = dict(new_summary)
-    for key in run.summary_pinned:
-        if key in stored:
-            merged[key] = stored[key]
-    return merged
-
-
-@transaction.atomic
-def run_finish(*, run: Run, exit_code: int = 0) -> Run:
-    run = Run.objects.select_for_update().get(pk=run.pk)
-    _finish(run, exit_code)
-    run.save(update_fields=["state", "exit_code", "finished_at", "heartbeat_at"])
-    enqueue_derived_refresh(run.pk)
-    return run
-
-
-def _finish(run: Run, exit_code: int) -> None:
-    now = timezone.now()
-    run.exit_code = exit_code
-    run.state = Run.State.FINISHED if exit_code == 0 else Run.State.FAILED
-    run.finished_at = now
-    run.heartbeat_at = now
-
-
-# --- lines -----------------------------------------------------------------------
 
 
 @dataclasses.dataclass
@@ -387,6 +230,16 @@ def _touch(run: Run) -> None:
         run.state = Run.State.RUNNING  # it was only quiet, not dead
 
 
+def _summary_replaced(run: Run, new_summary: dict) -> dict:
+    """`new_summary`, except that keys pinned by hand keep their stored value."""
+    stored = jsonvalues.from_db(run.summary)
+    merged = dict(new_summary)
+    for key in run.summary_pinned:
+        if key in stored:
+            merged[key] = stored[key]
+    return merged
+
+
 WIRE_FILES = {
     "wandb-history.jsonl": RunLine.Stream.HISTORY,
     "wandb-events.jsonl": RunLine.Stream.EVENTS,
@@ -433,79 +286,9 @@ def run_file_stream_apply(*, team: Team, project: str, run_id: str, payload: dic
     _touch(run)
     if payload.get("complete"):
         exit_code = payload.get("exitcode")
-        _finish(run, exit_code if isinstance(exit_code, int) else 0)
+        mark_finished(run, exit_code if isinstance(exit_code, int) else 0)
         update_fields += ["exit_code", "finished_at"]
     run.save(update_fields=update_fields)
     if batches or summary is not None or payload.get("complete"):
         enqueue_derived_refresh(run.pk)
     return results
-
-
-# --- files -----------------------------------------------------------------------
-
-
-def validate_file_name(name: str) -> str:
-    """A run-relative file path, refused when it could escape the run's folder."""
-    if not isinstance(name, str) or not name or len(name) > 1024:
-        raise ValidationError({"name": ["A file name must be 1-1024 characters."]})
-    if "\x00" in name or "\\" in name:
-        raise ValidationError({"name": [f"Invalid file name {name!r}."]})
-    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
-        raise ValidationError({"name": [f"File names must be relative, got {name!r}."]})
-    parts = name.split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        raise ValidationError({"name": [f"Invalid file name {name!r}: no empty, '.' or '..' parts."]})
-    return name
-
-
-@transaction.atomic
-def run_files_register(*, run: Run, names: list[str]) -> list[RunFile]:
-    """Rows for files the client is about to upload (wandb's createRunFiles)."""
-    for name in names:
-        validate_file_name(name)
-    files = []
-    for name in names:
-        run_file, _ = RunFile.objects.get_or_create(run=run, name=name)
-        files.append(run_file)
-    return files
-
-
-def run_file_store(*, run: Run, name: str, content, size: int) -> RunFile:
-    """Store an uploaded file's bytes in the default storage, replacing an earlier upload."""
-    validate_file_name(name)
-    storage_name = f"runs/{run.project.team_id}/{run.pk}/{name}"
-    # Write first, outside the transaction: a slow upload must not hold a row lock.
-    if default_storage.exists(storage_name):
-        default_storage.delete(storage_name)
-    saved_name = default_storage.save(storage_name, File(content, name=name.rsplit("/", 1)[-1]))
-    with transaction.atomic():
-        run_file, _ = RunFile.objects.select_for_update().get_or_create(run=run, name=name)
-        old = run_file.storage_name
-        run_file.storage_name = saved_name
-        run_file.size = size
-        run_file.uploaded_at = timezone.now()
-        run_file.save()
-    if old and old != saved_name and default_storage.exists(old):
-        default_storage.delete(old)
-    return run_file
-
-
-# --- crash detection -------------------------------------------------------------
-
-
-def runs_mark_crashed(*, stale_after_seconds: int) -> int:
-    """Mark running runs whose heartbeats stopped `stale_after_seconds` ago as crashed."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=stale_after_seconds)
-    # One conditional UPDATE: safe to run twice or concurrently.
-    ids = list(
-        Run.objects.filter(state=Run.State.RUNNING, heartbeat_at__lt=cutoff).values_list("pk", flat=True)[:10_000]
-    )
-    if not ids:
-        return 0
-    with transaction.atomic():
-        count = Run.objects.filter(pk__in=ids, state=Run.State.RUNNING, heartbeat_at__lt=cutoff).update(
-            state=Run.State.CRASHED
-        )
-        for run_id in ids:
-            enqueue_derived_refresh(run_id)
-    return count

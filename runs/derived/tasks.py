@@ -13,7 +13,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.db import transaction
 
-from . import derived
+from . import aggregates as derived
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,62 @@
+"""The GraphQL schema and its root resolvers, composed from the core protocol and feature files.
+
+A feature registers with one line in each list: its SDL file (new types and
+`extend type Query { … }` / `extend type Mutation { … }`) in SDL_FILES, its
+resolver mixin (methods named like the fields, using `self._caller`) in
+QUERY_MIXINS or MUTATION_MIXINS. The feature's module imports from
+runs.ingest.wandb.graphql (Caller, nodes, access helpers), never from here.
+"""
+
+import functools
+from pathlib import Path
+
+from graphql import GraphQLError, build_schema, parse, validate
+from graphql.language import DocumentNode
+
+from ... import jsonvalues
+from . import graphql as core
+
+SDL_FILES: list[Path] = [
+    Path(__file__).parent / "schema.graphql",
+]
+QUERY_MIXINS: list[type] = []
+MUTATION_MIXINS: list[type] = []
+
+
+class Query(*QUERY_MIXINS, core.QueryRoot):
+    """The root value of a query: the core fields plus every registered feature's."""
+
+
+class Mutation(*MUTATION_MIXINS, core.MutationRoot):
+    """The root value of a mutation: the core fields plus every registered feature's."""
+
+
+SCHEMA = build_schema("\n\n".join(path.read_text() for path in SDL_FILES))
+
+
+def _json_string(value):
+    return value if isinstance(value, str) else jsonvalues.dumps(value)
+
+
+def _int64(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise GraphQLError("Int64 must be an integer.")
+    return value
+
+
+SCHEMA.type_map["JSONString"].serialize = _json_string
+SCHEMA.type_map["JSON"].serialize = lambda value: value
+SCHEMA.type_map["Int64"].serialize = _int64
+SCHEMA.type_map["Int64"].parse_value = _int64
+SCHEMA.type_map["DateTime"].serialize = lambda value: value.strftime("%Y-%m-%dT%H:%M:%S") if value else None
+
+
+@functools.lru_cache(maxsize=256)
+def parsed_document(source: str) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
+    """Parse and validate a document once; the SDK sends the same few again and again."""
+    try:
+        document = parse(source)
+    except GraphQLError as error:
+        return None, (error,)
+    errors = validate(SCHEMA, document)
+    return (None, tuple(errors)) if errors else (document, ())
