@@ -6,6 +6,7 @@ api_v1 = [
     path("", include("teams.api.urls")),
     path("", include("runs.ingest.rest.urls")),
     path("", include("runs.series.urls")),
+    path("", include("runs.workspace.api_urls")),
     path("", include("reports.api.urls")),
     path("", include("runs.pages.api_urls")),
 ]

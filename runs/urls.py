@@ -1,7 +1,6 @@
 from django.urls import path, re_path
 
 from .ingest.wandb import views as wandb_views
-from .table import pages
 
 app_name = "runs"
 urlpatterns = [
@@ -10,6 +9,5 @@ urlpatterns = [
     path("files/<str:entity>/<str:project>/<str:run_id>/file_stream", wandb_views.file_stream_view, name="wandb-file-stream"),
     path("wandb-upload/<str:token>", wandb_views.upload_view, name="wandb-upload"),
     re_path(r"^sdk/otel/(?P<rest>.*)$", wandb_views.otel_view, name="wandb-otel"),
-    # The runs table, at the link the wandb SDK prints (BASE/<entity>/<project>).
-    path("<str:team>/<str:project>/", pages.runs_table, name="table"),
+    # BASE/<entity>/<project>/, the link the wandb SDK prints, is the workspace (runs.workspace.urls).
 ]

@@ -8,6 +8,8 @@ metric, which becomes that panel's x axis.
 
 from __future__ import annotations
 
+import fnmatch
+
 SYSTEM_SECTION = "System"
 DEFAULT_SECTION = "Charts"
 MEDIA_TYPES = {"image-file": "images", "images/separated": "images"}
@@ -22,8 +24,8 @@ def section_of(key: str) -> str:
 def step_metrics(config: dict) -> dict[str, str]:
     """{metric: its step metric} from a run's config._wandb.m (MetricRecord fields by number).
 
-    Field "1" is the metric's name, "5" the 1-based index of its step metric in
-    the same list (the SDK writes "4", the name, in older versions).
+    Field "1" is the metric's name ("2" a glob such as "val/*" instead), "5" the
+    1-based index of its step metric in the same list ("4", the name, in older SDKs).
     """
     internal = (config or {}).get("_wandb") or {}
     if isinstance(internal, dict) and "value" in internal and isinstance(internal["value"], dict):
@@ -31,18 +33,28 @@ def step_metrics(config: dict) -> dict[str, str]:
     defined = internal.get("m") if isinstance(internal, dict) else None
     if not isinstance(defined, list):
         return {}
-    names = [d.get("1") if isinstance(d, dict) else None for d in defined]
+    names = [(d.get("1") or d.get("2")) if isinstance(d, dict) else None for d in defined]
     found: dict[str, str] = {}
-    for entry in defined:
-        if not isinstance(entry, dict) or not isinstance(entry.get("1"), str):
+    for entry, name in zip(defined, names, strict=True):
+        if not isinstance(name, str) or not name:
             continue
         step = entry.get("4")
         index = entry.get("5")
         if not step and isinstance(index, int) and 1 <= index <= len(names):
             step = names[index - 1]
         if isinstance(step, str) and step:
-            found[entry["1"]] = step
+            found[name] = step
     return found
+
+
+def step_metric_of(key: str, steps: dict[str, str]) -> str | None:
+    """The step metric defined for key: by its exact name, else by the first glob that matches it."""
+    if key in steps:
+        return steps[key]
+    for pattern, step in steps.items():
+        if "*" in pattern and fnmatch.fnmatchcase(key, pattern):
+            return step
+    return None
 
 
 def workspace_sections(history: dict[str, set[str]], events: list[str], steps: dict[str, str]) -> list[dict]:
@@ -58,7 +70,7 @@ def workspace_sections(history: dict[str, set[str]], events: list[str], steps: d
             continue
         types = history[key]
         if "number" in types:
-            panel = {"kind": "line", "key": key, "x": steps.get(key, "_step")}
+            panel = {"kind": "line", "key": key, "x": step_metric_of(key, steps) or "_step"}
         elif types & MEDIA_TYPES.keys():
             panel = {"kind": "images", "key": key}
         else:

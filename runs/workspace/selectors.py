@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from teams.access import role_in, sso_satisfied
+from teams.selectors import memberships_of_user
 
 from .. import jsonvalues
 from ..models import Project, ProjectKey, Run, RunLine
@@ -77,47 +81,25 @@ def file_url(team, project, run, path: str) -> str:
     return f"/api/v1/teams/{team.name}/projects/{project.name}/runs/{run.run_id}/files/{path}"
 
 
-def project_activity(projects) -> dict[int, dict]:
-    """Per project id: how many runs, when the last one was written, and by whom."""
-    stats = {
-        row["project"]: row
-        for row in Run.objects.filter(project__in=projects)
-        .values("project")
-        .annotate(runs=Count("id"), last=Max("heartbeat_at"), created=Max("created_at"))
-    }
-    latest = {}
-    for run in (
-        Run.objects.filter(project__in=projects)
-        .select_related("author")
-        .order_by("project_id", "-created_at")
-        .distinct("project_id")
-        if _distinct_on_supported()
-        else _latest_runs(projects)
-    ):
-        latest[run.project_id] = run
-    out = {}
-    for project in projects:
-        row = stats.get(project.pk, {})
-        run = latest.get(project.pk)
-        last = max((t for t in (row.get("last"), row.get("created")) if t is not None), default=None)
-        out[project.pk] = {
-            "runs": row.get("runs", 0),
-            "last_activity": last,
-            "last_author": (run.author.username if run is not None and run.author else None),
-        }
-    return out
+def projects_with_activity(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """Projects annotated with run_count, last_activity (last heartbeat or run start) and last_author."""
+    latest = Run.objects.filter(project=OuterRef("pk")).order_by("-created_at")
+    return projects.annotate(
+        run_count=Count("runs", distinct=True),
+        last_heartbeat=Max("runs__heartbeat_at"),
+        last_created=Max("runs__created_at"),
+        last_author=Subquery(latest.values("author__username")[:1]),
+    ).order_by(Coalesce("last_heartbeat", "last_created").desc(nulls_last=True), "name")
 
 
-def _distinct_on_supported() -> bool:
-    from django.db import connection
+def last_activity(project: Project):
+    times = [t for t in (project.last_heartbeat, project.last_created) if t is not None]
+    return max(times) if times else None
 
-    return connection.features.can_distinct_on_fields
 
-
-def _latest_runs(projects) -> list[Run]:
-    runs = []
-    for project in projects:
-        run = Run.objects.filter(project=project).select_related("author").order_by("-created_at").first()
-        if run is not None:
-            runs.append(run)
-    return runs
+def visible_projects(user, request) -> QuerySet[Project]:
+    """Every project of every team the user may open now (SSO-gated teams only through their SSO)."""
+    teams = [
+        m.team for m in memberships_of_user(user) if role_in(user, m.team) and sso_satisfied(user, m.team, request)
+    ]
+    return Project.objects.filter(team__in=teams).select_related("team")

@@ -6,6 +6,5 @@ app_name = "workspace"
 urlpatterns = [
     # The project workspace, at the link the wandb SDK prints (BASE/<entity>/<project>).
     path("<str:team>/<str:project>/", views.workspace, name="workspace"),
-    path("<str:team>/<str:project>/workspace/series/", views.workspace_series, name="series"),
     path("<str:team>/<str:project>/workspace/media/", views.workspace_media, name="media"),
 ]

@@ -6,8 +6,6 @@ Thin: the access layer resolves the team, selectors read, the page's scripts
 
 from __future__ import annotations
 
-import math
-
 import plotly
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -21,12 +19,7 @@ from teams.models import Role
 from ..models import Project
 from ..table import services as table_services
 from ..table import table
-from . import buckets as bucketing
 from . import selectors
-
-MAX_RUNS = 100
-MAX_KEYS = 20
-DEFAULT_BUCKETS = 1500
 
 
 def _project(request, team: str, project: str):
@@ -51,7 +44,8 @@ def workspace(request, team: str, project: str):
         "available": table.column_choices(project_obj),
         "defaultOrder": [table.DEFAULT_ORDER],
         # The charts.
-        "seriesUrl": base + "workspace/series/",
+        "seriesUrl": f"/api/v1/teams/{team_obj.name}/projects/{project_obj.name}/series/",
+        "mediaUrl": base + "workspace/media/",
         "runUrl": base + "runs/{run}",
         "sections": sections,
         "configKeys": catalogue["config"],
@@ -75,53 +69,6 @@ def workspace(request, team: str, project: str):
 
 def _bad(message: str) -> JsonResponse:
     return JsonResponse({"detail": message}, status=400)
-
-
-def _float_param(request, name: str) -> float | None:
-    raw = request.GET.get(name, "")
-    if raw == "":
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite")
-    return value
-
-
-@login_required
-@require_GET
-def workspace_series(request, team: str, project: str):
-    """Lines for the workspace's charts, in the series API's answer shape (docs/series-api.md).
-
-    Interim: reads the stored history lines directly; the series store replaces it.
-    """
-    _team, _role, project_obj = _project(request, team, project)
-    run_ids = request.GET.getlist("runs")
-    keys = request.GET.getlist("keys")
-    x = request.GET.get("x", "_step") or "_step"
-    stream_name = request.GET.get("stream", "history")
-    if not run_ids or not keys:
-        return _bad("Name at least one run (runs=…) and one key (keys=…).")
-    if len(run_ids) > MAX_RUNS or len(keys) > MAX_KEYS:
-        return _bad(f"At most {MAX_RUNS} runs and {MAX_KEYS} keys per request.")
-    if stream_name not in selectors.STREAMS:
-        return _bad("stream must be history or events.")
-    try:
-        x_min, x_max = _float_param(request, "x_min"), _float_param(request, "x_max")
-        count = int(request.GET.get("buckets") or DEFAULT_BUCKETS)
-    except ValueError as exc:
-        return _bad(str(exc).replace("int() with base 10", "buckets"))
-    if not 2 <= count <= bucketing.MAX_BUCKETS:
-        return _bad(f"buckets must be between 2 and {bucketing.MAX_BUCKETS}.")
-    stream = selectors.STREAMS[stream_name]
-    series = []
-    for run in selectors.runs_by_id(project_obj, run_ids):
-        for key in keys:
-            line = bucketing.bucketed(selectors.points(run, stream, key, x), buckets=count, x_min=x_min, x_max=x_max)
-            series.append({"run": run.run_id, "key": key, "x_key": x, **line})
-    return JsonResponse({"series": series, "groups": []})
 
 
 MAX_MEDIA_RUNS = 6

@@ -4,6 +4,7 @@
 //   <button data-confirm="Question?">    asks before the click does anything
 //   <input data-select-on-click>         selects its text when clicked
 //   <input data-autosubmit>              submits its form when changed
+//   <button data-copy="#input-id">       copies that input's value to the clipboard
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -15,6 +16,16 @@
     if (target && !window.confirm(target.getAttribute("data-confirm"))) event.preventDefault();
     var selectable = event.target.closest ? event.target.closest("[data-select-on-click]") : null;
     if (selectable && selectable.select) selectable.select();
+    var copy = event.target.closest ? event.target.closest("[data-copy]") : null;
+    if (copy) {
+      var input = document.querySelector(copy.getAttribute("data-copy"));
+      if (input) {
+        input.select();
+        var done = function () { copy.textContent = "Copied"; };
+        (navigator.clipboard ? navigator.clipboard.writeText(input.value) : Promise.reject())
+          .then(done, function () { document.execCommand("copy"); done(); });
+      }
+    }
   }, true);
   document.addEventListener("change", function (event) {
     if (event.target.hasAttribute && event.target.hasAttribute("data-autosubmit") && event.target.form) event.target.form.submit();

@@ -138,7 +138,7 @@ def test_another_teams_run_is_not_found(client_of, project, outsider):
 
 
 def test_the_keys_endpoint_lists_numeric_keys_and_axes(client_of, project):
-    from runs.derived import refresh_run
+    from runs.derived.aggregates import refresh_run
 
     run = make_run(project, "r1", [{"_step": 0, "loss": 1.0, "note": "x", "epoch": 0}])
     refresh_run(run_id=run.pk)

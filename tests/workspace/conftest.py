@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from runs import derived
+from runs.derived import aggregates as derived
 from runs.models import Project, Run, RunLine
+from tests.runs.conftest import live_sextant, sdk  # noqa: F401  (fixtures of the live server)
 
 
 def log_history(run, rows):

@@ -2,8 +2,9 @@
  *
  * - colours(runIds): one colour per run, the same in every chart of a view and distinct
  *   within it (a stable hash picks the palette slot; a taken slot moves to the next free one).
- * - fetchSeries(url, query): the one place that speaks the series API (docs/series-api.md);
- *   a rename of a parameter or field is a change here only.
+ * - fetchSeries(url, query) / fetchSeriesAnswer(url, query): the one place that speaks the
+ *   series API (docs/series-api.md); a rename of a parameter or field is a change here only.
+ *   query: {runs, keys, x, xMin, xMax, buckets, stream, smoothing: {kind, param}, groupBy}.
  * - smooth(xs, ys, kind, param): the five smoothers reports offer, for answers without "smoothed".
  * - new LinePanel(el, options).draw(series, view): one panel with plotly.js (SVG traces only:
  *   no WebGL, so nothing needs eval under the CSP). Per bucket the min–max band and the
@@ -65,7 +66,7 @@
   }
 
   // --- the series API ----------------------------------------------------------------------
-  async function fetchSeries(url, query) {
+  function seriesParams(query) {
     const p = new URLSearchParams();
     (query.runs || []).forEach((r) => p.append("runs", r));
     (query.keys || []).forEach((k) => p.append("keys", k));
@@ -74,19 +75,37 @@
     if (query.xMax != null) p.set("x_max", String(query.xMax));
     p.set("buckets", String(query.buckets || 1500));
     if (query.stream) p.set("stream", query.stream);
-    if (query.smoothing && query.smoothing.kind !== "none") {
+    if (query.smoothing && query.smoothing.kind && query.smoothing.kind !== "none") {
       p.set("smoothing", query.smoothing.kind);
-      if (query.smoothing.param != null) p.set("smoothing_param", String(query.smoothing.param));
+      if (query.smoothing.param != null && !Number.isNaN(query.smoothing.param)) p.set("smoothing_param", String(query.smoothing.param));
     }
-    const response = await fetch(`${url}?${p}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (query.groupBy) p.set("group_by", query.groupBy);
+    return p;
+  }
+
+  function line(s) {
+    // Raw answers carry null min/max/count: the points are their own band.
+    return {
+      run: s.run, key: s.key, mode: s.mode || "raw", x: s.x || [], y: s.y || [],
+      min: s.min || s.y || [], max: s.max || s.y || [], count: s.count || (s.y || []).map(() => 1),
+      smoothed: s.smoothed || null, extent: s.extent || null, nonfinite: s.nonfinite || null,
+    };
+  }
+
+  /** The whole answer: {series: [line], groups: [{group, key, runs, x, mean, min, max}]}. */
+  async function fetchSeriesAnswer(url, query) {
+    const response = await fetch(`${url}?${seriesParams(query)}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(body.detail || `HTTP ${response.status}`);
-    return (body.series || []).map((s) => ({
-      run: s.run, key: s.key, mode: s.mode || "raw", x: s.x || [], y: s.y || [],
-      min: s.min || s.y || [], max: s.max || s.y || [], count: s.count || [],
-      smoothed: s.smoothed || null, extent: s.extent || null,
-    }));
+    return {
+      series: (body.series || []).map(line),
+      groups: (body.groups || []).map((g) => ({ group: g.value === null || g.value === undefined ? "(not set)" : String(g.value),
+                                              key: g.key, runs: g.runs || [], x: g.x || [], mean: g.mean || [], min: g.min || [], max: g.max || [] })),
+    };
   }
+
+  /** Just the lines (runs × keys). */
+  async function fetchSeries(url, query) { return (await fetchSeriesAnswer(url, query)).series; }
 
   // --- smoothing (client side, over what was fetched) ----------------------------------------
   const SMOOTHINGS = {
@@ -224,11 +243,12 @@
       const smoothing = view.smoothing || { kind: "none" };
       const allY = [];
       if (view.groups) {
-        const bands = groupBands(shown, view.groups.of);
+        // Bands from the server (view.groups.bands, already smoothed) or made here from the lines.
+        const bands = view.groups.bands || groupBands(shown, view.groups.of);
         bands.forEach((b) => {
           const colour = view.groups.colours.get(b.group) || PALETTE[0];
           const x = xOf(b.x);
-          const y = smooth(b.x, b.mean, smoothing.kind, smoothing.param);
+          const y = view.groups.bands ? b.mean : smooth(b.x, b.mean, smoothing.kind, smoothing.param);
           traces.push({ type: "scatter", mode: "lines", x, y: b.min, line: { width: 0 }, hoverinfo: "skip", showlegend: false });
           traces.push({ type: "scatter", mode: "lines", x, y: b.max, line: { width: 0 }, fill: "tonexty",
                         fillcolor: withAlpha(colour, 0.2), hoverinfo: "skip", showlegend: false });
@@ -252,8 +272,9 @@
                           hoverinfo: "skip", showlegend: false, meta: { run: s.run, raw: true } });
           }
           traces.push({
-            type: "scatter", mode: "lines", x, y: smoothed || s.y, name: run.name,
-            line: { color: run.colour, width: 1.6 }, meta: { run: s.run },
+            // A line of a few points (a short run's system metrics) shows its points too.
+            type: "scatter", mode: s.x.length <= 30 ? "lines+markers" : "lines", x, y: smoothed || s.y, name: run.name,
+            line: { color: run.colour, width: 1.6 }, marker: { color: run.colour, size: 5 }, meta: { run: s.run },
             hovertemplate: `${run.name}<br>%{y:.4g}<br>%{x}<extra></extra>`,
           });
           allY.push(...(banded ? s.min.concat(s.max) : s.y));
@@ -288,6 +309,9 @@
       this.el.dataset.groups = String(traces.filter((tr) => tr.meta && tr.meta.group !== undefined).length);
       this.el.dataset.buckets = String(Math.max(0, ...shown.map((s) => s.x.length)));
       this.el.dataset.mode = shown.some((s) => s.mode === "buckets") ? "buckets" : "raw";
+      // The most points one bucket stands for: it falls as a zoom re-buckets finer.
+      this.el.dataset.pointsPerBucket = String(Math.max(0, ...shown.map((s) => (s.count.length ? Math.max(...s.count) : 0))));
+      this.el.dataset.x = view.xKey;
       if (!this.listening) {
         this.listening = true;
         this.chart.on("plotly_relayout", (e) => this.relayout(e, view));
@@ -315,7 +339,7 @@
     .observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
 
   window.SextantCharts = {
-    PALETTE, SMOOTHINGS, X_TITLES, colours, colourOf, withAlpha, fetchSeries, smooth, robustRange, groupBands, theme,
+    PALETTE, SMOOTHINGS, X_TITLES, colours, colourOf, withAlpha, fetchSeries, fetchSeriesAnswer, smooth, robustRange, groupBands, theme,
     LinePanel: class extends LinePanel {
       constructor(el, options) { super(el, options); panels.add(this); }
     },

@@ -18,7 +18,6 @@
   let runs = []; // [{id, name}] in table order
   let colourMap = new Map();
   const panels = new Map(); // panel id -> {spec, el, chart, dirty, zoom}
-  const groupValues = new Map(); // run id -> value of the grouping key
 
   function load() { try { return JSON.parse(localStorage.getItem(STORE)) || {}; } catch (e) { return {}; } }
   function save() { try { localStorage.setItem(STORE, JSON.stringify(layout)); } catch (e) { /* private mode: not kept */ } }
@@ -59,9 +58,10 @@
     };
     save();
   }
-  ["x", "maxRuns", "group"].forEach((k) => controls[k].addEventListener("change", () => { readControls(); refetchAll(); }));
-  controls.smoothing.addEventListener("change", () => { syncParam(); readControls(); redrawAll(); });
-  ["param", "logY", "robust"].forEach((k) => controls[k].addEventListener("change", () => { readControls(); redrawAll(); }));
+  // The server smooths (over every raw point of the range), so a smoothing change asks again.
+  ["x", "maxRuns", "group", "param"].forEach((k) => controls[k].addEventListener("change", () => { readControls(); refetchAll(); }));
+  controls.smoothing.addEventListener("change", () => { syncParam(); readControls(); refetchAll(); });
+  ["logY", "robust"].forEach((k) => controls[k].addEventListener("change", () => { readControls(); redrawAll(); }));
   controls.search.addEventListener("input", () => {
     const q = controls.search.value.trim().toLowerCase();
     panels.forEach((p) => { p.el.hidden = q !== "" && !p.spec.key.toLowerCase().includes(q); });
@@ -122,32 +122,25 @@
     return runs.filter((r) => !layout.hiddenRuns.includes(r.id)).slice(0, max);
   }
 
+  function smoothingNow() {
+    const c = layout.controls;
+    return { kind: c.smoothing || "none", param: c.param === "" || c.param === undefined ? null : parseFloat(c.param) };
+  }
+
   function view(panel) {
     const c = layout.controls;
-    const grouping = c.group ? groupingOf(c.group) : null;
+    const bands = panel.groups && panel.groups.length ? panel.groups : null;
     return {
       runs: runs.map((r) => ({ ...r, colour: colourMap.get(r.id), hidden: layout.hiddenRuns.includes(r.id) })),
-      xKey: xKeyOf(panel.spec),
-      smoothing: { kind: c.smoothing || "none", param: c.param === "" || c.param === undefined ? null : parseFloat(c.param) },
-      logY: !!c.logY, robust: !!c.robust, groups: grouping,
+      xKey: xKeyOf(panel.spec), smoothing: smoothingNow(), logY: !!c.logY, robust: !!c.robust,
+      groups: c.group && bands ? { bands, colours: C.colours(bands.map((b) => b.group)) } : null,
     };
   }
-  function xKeyOf(spec) { return layout.controls.x || spec.x || "_step"; }
-
-  function groupingOf(key) {
-    const label = (id) => (groupValues.has(id) ? String(groupValues.get(id)) : "(not set)");
-    const names = [...new Set(drawnRuns().map((r) => label(r.id)))];
-    return { of: label, colours: C.colours(names) };
-  }
-  async function loadGroupValues(key) {
-    const ids = drawnRuns().map((r) => r.id).filter((id) => !groupValues.has(`${key}\u0000${id}`));
-    if (!ids.length) return;
-    const p = new URLSearchParams({ filters: JSON.stringify({ name: { $in: ids } }), columns: `config.${key}`, limit: String(ids.length) });
-    const response = await fetch(`${config.api}runs-table/?${p}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (!response.ok) return;
-    const data = await response.json();
-    groupValues.clear();
-    data.results.forEach((row) => groupValues.set(row.name, row[`config.${key}`] ?? "(not set)"));
+  function xKeyOf(spec) {
+    // System metrics have no steps or step metrics: their time axes only.
+    const chosen = layout.controls.x;
+    if (spec.stream === "events") return chosen === "_timestamp" ? "_timestamp" : "_runtime";
+    return chosen || spec.x || "_step";
   }
 
   // --- panels ----------------------------------------------------------------------------------
@@ -306,17 +299,19 @@
     const ticket = (panel.ticket = (panel.ticket || 0) + 1);
     status.textContent = "loading…";
     try {
-      if (layout.controls.group) await loadGroupValues(layout.controls.group);
       const width = panel.el.clientWidth || 600;
-      const lines = await C.fetchSeries(config.seriesUrl, {
+      const answer = await C.fetchSeriesAnswer(config.seriesUrl, {
         runs: drawn.map((r) => r.id), keys: [panel.spec.key], x: xKeyOf(panel.spec), stream: panel.spec.stream,
         xMin: panel.zoom ? panel.zoom[0] : null, xMax: panel.zoom ? panel.zoom[1] : null,
-        buckets: Math.max(50, Math.min(1500, Math.round(width))),
+        buckets: Math.max(50, Math.min(1500, Math.round(width))), smoothing: smoothingNow(),
+        groupBy: layout.controls.group ? `config.${layout.controls.group}` : null,
       });
       if (ticket !== panel.ticket) return;
-      panel.lines = lines;
-      panel.chart.draw(lines, view(panel));
-      status.textContent = lines.every((l) => !l.x.length) ? "no values for these runs" : "";
+      panel.lines = answer.series;
+      panel.groups = answer.groups;
+      panel.chart.draw(answer.series, view(panel));
+      const empty = layout.controls.group ? !answer.groups.some((g) => g.x.length) : answer.series.every((l) => !l.x.length);
+      status.textContent = empty ? "no values for these runs" : "";
     } catch (err) {
       status.textContent = `could not load: ${err.message}`;
     }
@@ -330,7 +325,7 @@
     const p = new URLSearchParams({ key: panel.spec.key });
     drawn.slice(0, 6).forEach((r) => p.append("runs", r.id));
     try {
-      const response = await fetch(`${config.seriesUrl.replace("series/", "media/")}?${p}`, { credentials: "same-origin" });
+      const response = await fetch(`${config.mediaUrl}?${p}`, { credentials: "same-origin" });
       const data = await response.json();
       if (!response.ok) throw new Error(data.detail || response.status);
       drawMedia(panel, body, data.media);
