@@ -235,3 +235,7 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The series store's models live in runs/series (one line, so Django finds them).
+from .series.models import SeriesBlock, SeriesChunk, SeriesKey, SeriesState  # noqa: E402,F401

@@ -13,6 +13,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.db import transaction
 
+from ..series import build as series_build
 from . import aggregates as derived
 
 logger = logging.getLogger(__name__)
@@ -59,13 +60,14 @@ def refresh_run_derived(run_id: int) -> None:
     except Exception:
         logger.warning("cache unavailable while refreshing run %s", run_id)
     derived.refresh_run(run_id=run_id)
+    series_build.refresh_run(run_id=run_id)  # the series store rides the same queue and coalescing
 
 
 @shared_task(name="runs.sweep_stale_derived", acks_late=True, ignore_result=True)
 def sweep_stale_derived() -> int:
     """Queue a refresh for every run whose derived data lags its lines."""
     sent = 0
-    for run_id in derived.stale_run_ids():
+    for run_id in sorted(set(derived.stale_run_ids()) | set(series_build.stale_run_ids())):
         sent += _send_refresh(run_id)
     return sent
 

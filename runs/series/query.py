@@ -22,8 +22,10 @@ MAX_RUNS = 200
 MAX_KEYS = 50
 MAX_BUCKETS = 5000
 DEFAULT_BUCKETS = 1500
-# Above this many points in the range, smoothing runs over buckets, not raw values.
+# Above this many points in the range, smoothing runs over buckets, not raw values;
+# a request with many lines shares RAW_SMOOTHING_BUDGET points between them.
 RAW_SMOOTHING_LIMIT = 200_000
+RAW_SMOOTHING_BUDGET = 1_000_000
 STEP_AXES = ("_step",)
 TIME_AXES = ("_runtime", "_timestamp")
 STREAMS = ("history", "events")
@@ -192,6 +194,11 @@ def _range(query: SeriesQuery, read: Read) -> tuple[float, float]:
 def answer(query: SeriesQuery, runs: list, source, *, group_value=None) -> dict:
     """The whole answer. `runs` are Run rows (pk, run_id, config) in the order asked for."""
     series, grouped = [], {}
+    lines = max(1, len(runs) * len(query.keys))
+    query.extra["raw_limit"] = min(RAW_SMOOTHING_LIMIT, RAW_SMOOTHING_BUDGET // lines)
+    if hasattr(source, "prefetch"):
+        x_keys = [] if query.x == "_step" else [query.x]
+        source.prefetch([run.pk for run in runs], query.stream, [*query.keys, *x_keys])
     for run in runs:
         for key in query.keys:
             read = source.read(run.pk, query, key)

@@ -6,7 +6,8 @@ from .. import jsonvalues
 from .. import selectors as run_selectors
 from ..models import Project, ProjectKey, Run
 from . import query as q
-from .sources import LinesSource, flatten
+from .reads import StoreSource
+from .sources import flatten
 
 project_get = run_selectors.project_get
 
@@ -32,7 +33,7 @@ def config_value(run: Run, group_by: str):
 
 
 def source():
-    return LinesSource()
+    return StoreSource()
 
 
 def series(*, query: q.SeriesQuery, runs: list[Run]) -> dict:

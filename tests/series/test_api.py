@@ -8,11 +8,22 @@ from rest_framework.test import APIClient
 
 from reports import series as report_series
 from runs.models import Project, Run, RunLine
+from runs.series import build
 from teams import services as team_services
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/teams/acme/projects/demo/series/"
+
+
+BUILD = {"store": True}
+
+
+@pytest.fixture(autouse=True, params=["store", "lines"])
+def source(request):
+    """Every answer twice: from the series store, and from the lines of a run the store has not built."""
+    BUILD["store"] = request.param == "store"
+    return request.param
 
 
 def make_run(project, run_id, rows, config=None):
@@ -21,7 +32,15 @@ def make_run(project, run_id, rows, config=None):
         RunLine(run=run, stream=RunLine.Stream.HISTORY, idx=i, step=row.get("_step", i), data=json.dumps(row))
         for i, row in enumerate(rows)
     )
+    if BUILD["store"]:
+        build.refresh_run(run_id=run.pk)
     return run
+
+
+def add_line(run, idx, data):
+    RunLine.objects.create(run=run, stream=RunLine.Stream.HISTORY, idx=idx, step=idx, data=data)
+    if BUILD["store"]:
+        build.refresh_run(run_id=run.pk)
 
 
 @pytest.fixture
@@ -79,10 +98,8 @@ def test_ema_matches_the_report_smoother(client_of, project):
 
 def test_nonfinite_values_are_counted_apart(client_of, project):
     run = make_run(project, "r1", rows(10))
-    RunLine.objects.create(run=run, stream=RunLine.Stream.HISTORY, idx=10, step=10, data='{"_step": 10, "loss": NaN}')
-    RunLine.objects.create(
-        run=run, stream=RunLine.Stream.HISTORY, idx=11, step=11, data='{"_step": 11, "loss": -Infinity}'
-    )
+    add_line(run, 10, '{"_step": 10, "loss": NaN}')
+    add_line(run, 11, '{"_step": 11, "loss": -Infinity}')
     line = get(client_of, runs="r1", keys="loss").json()["series"][0]
     assert line["nonfinite"] == {"nan": 1, "inf": 0, "-inf": 1}
     assert line["points"] == 10 and all(math.isfinite(y) for y in line["y"])

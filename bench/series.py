@@ -1,0 +1,178 @@
+"""Benchmark: charts from the series store vs today's report panel path, on PostgreSQL.
+
+    make bench-series            (BENCH_DATABASE_URL, default a local sextant_bench_series database)
+
+Data (bench/panels.py's, written once with COPY and kept): one run of 1,000,000
+history steps and 50 runs of 100,000 steps (config.opt adam/sgd), each row
+_step, _runtime, _timestamp, loss, acc. The series store is built from those
+lines once by the backfill path (runs.series.build) and kept too.
+
+Scenarios, each the median of --repeat requests to GET …/series/ through
+Django's test client (routing, access layer, JSON rendering included):
+  line    1 run x 1,000,000 steps, EMA 0.6 -> 1,500 buckets        goal < 50 ms
+  zoom    the same run, 1 % of its steps (10,000 raw points)        goal < 30 ms
+  group   50 runs x 100,000 steps grouped by config.opt, EMA 0.6    goal < 300 ms
+and, as the baseline in the same run, reports.panel_data.compute() of the
+same line and grouped panels (today's report panel path, reading the lines).
+Storage: bytes per stored value in the store's tables next to the lines table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sextant_bench_series")
+
+import panels  # noqa: E402  (bench/panels.py: the same data and panels)
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def build_store() -> None:
+    from runs.models import Run
+    from runs.series import build
+
+    stale = set(build.stale_run_ids(limit=10**6))
+    runs = list(Run.objects.filter(project__team__name="bench-panels", pk__in=stale).values_list("pk", flat=True))
+    if not runs:
+        return
+    print(f"building the series store for {len(runs)} runs (once)...", flush=True)
+    started = time.perf_counter()
+    for pk in runs:
+        build.refresh_run(run_id=pk, fold_lines=20_000)
+    print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def storage() -> dict:
+    from django.db import connection
+
+    from runs.series.models import SeriesKey
+
+    with connection.cursor() as cursor:
+        sizes = {}
+        for table in ("runs_runline", "runs_serieschunk", "runs_seriesblock", "runs_serieskey", "runs_seriesstate"):
+            cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+            sizes[table] = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM runs_runline")
+        rows = cursor.fetchone()[0]
+    values = sum(SeriesKey.objects.values_list("points", flat=True))
+    store = sum(v for k, v in sizes.items() if k != "runs_runline")
+    return {"rows": rows, "values": values, "lines_bytes": sizes["runs_runline"], "store_bytes": store, **sizes}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--run-steps", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--baseline-repeat", type=int, default=3)
+    parser.add_argument("--fresh", action="store_true", help="rebuild the bench data")
+    args = parser.parse_args()
+
+    panels.setup_django()
+    panels.build_data(args)
+    build_store()
+    from django.test import Client
+
+    from reports.panel_data import compute
+    from runs.models import Run
+
+    bench_panels = panels.make_panels()
+    owner = bench_panels["line"].grid.report.project.team.memberships.first().user
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(owner)
+    url = "/api/v1/teams/bench-panels/projects/bench/series/"
+    groups = list(
+        Run.objects.filter(project__team__name="bench-panels", config__kind={"value": "group"}).values_list(
+            "run_id", flat=True
+        )
+    )
+
+    def get(**params):
+        response = client.get(url, params)
+        assert response.status_code == 200, response.content[:300]
+        return response.json()
+
+    last = args.steps - 1
+    scenarios = {
+        "line": ({"runs": "long", "keys": "loss", "smoothing": "ema", "smoothing_param": 0.6, "buckets": 1500}, 0.050),
+        "zoom": (
+            {
+                "runs": "long",
+                "keys": "loss",
+                "x_min": last // 2,
+                "x_max": last // 2 + args.steps // 100 - 1,
+                "smoothing": "ema",
+                "smoothing_param": 0.6,
+                "buckets": 1500,
+            },
+            0.030,
+        ),
+        "group": (
+            {
+                "runs": groups,
+                "keys": "loss",
+                "group_by": "config.opt",
+                "smoothing": "ema",
+                "smoothing_param": 0.6,
+                "buckets": 1500,
+            },
+            0.300,
+        ),
+        "group-raw-mean": ({"runs": groups, "keys": "loss", "group_by": "config.opt", "buckets": 1500}, 0.300),
+    }
+    load_before = os.getloadavg()[0]
+    results = {}
+    for name, (params, goal) in scenarios.items():
+        get(**params)  # warm
+        median, body = timed(lambda p=params: get(**p), args.repeat)
+        if body["series"]:
+            (line,) = body["series"]
+            shape = f"{line['mode']}, {len(line['x'])} points of {line['points']:,}, smoothing exact={line['smoothing']['exact']}"
+        else:
+            shape = ", ".join(f"{g['value']}: {len(g['runs'])} runs, {len(g['x'])} buckets" for g in body["groups"])
+        results[name] = (median, goal, shape)
+    baseline = {}
+    for name in ("line", "group"):
+        median, _ = timed(lambda n=name: compute(bench_panels[n]), args.baseline_repeat)
+        baseline[name] = median
+    sizes = storage()
+
+    print()
+    print(
+        f"PostgreSQL, {os.cpu_count()} CPUs, median of {args.repeat} (baseline {args.baseline_repeat}); "
+        f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
+    for name, (median, goal, shape) in results.items():
+        verdict = "meets" if median < goal else "MISSES"
+        base = baseline.get(name.split("-")[0]) if name in ("line", "group") else None
+        ratio = f"  report panel path {base * 1000:8.0f} ms ({base / median:5.0f}x)" if base else ""
+        print(f"{name:15s} {median * 1000:7.1f} ms (goal {goal * 1000:.0f} ms: {verdict}){ratio}  -> {shape}")
+    per_value_store = sizes["store_bytes"] / sizes["values"]
+    per_value_lines = sizes["lines_bytes"] / sizes["values"]
+    print(
+        f"storage: {sizes['values']:,} values in {sizes['rows']:,} lines; store {sizes['store_bytes'] / 2**20:.0f} MB "
+        f"({per_value_store:.1f} B/value: chunks {sizes['runs_serieschunk'] / 2**20:.0f} MB, "
+        f"pyramid {sizes['runs_seriesblock'] / 2**20:.0f} MB), lines table {sizes['lines_bytes'] / 2**20:.0f} MB "
+        f"({per_value_lines:.1f} B/value)"
+    )
+
+
+if __name__ == "__main__":
+    main()
