@@ -249,3 +249,75 @@ def test_the_printed_link_opens_the_run_page_with_logs_files_media_and_charts(
         reader.goto(link)
         reader.wait_for_selector("#summary-tree .tree-leaf")
         reader.screenshot(path=str(ROOT / "docs" / "run-page.png"))
+
+
+def test_two_sdk_runs_compared_side_by_side(sdk, live_sextant, browser_context, team, owner, viewer):
+    key = make_key(owner)
+    sdk.python(TRAIN, key=key, LR="0.01")
+    sdk.python(TRAIN, key=key, LR="0.1")
+    first, second = Run.objects.filter(project__team=team).order_by("created_at")
+    page = open_page(browser_context, live_sextant.url, viewer)
+    page.goto(f"{live_sextant.url}/acme/vision/compare/")
+    page.check(f"input[name=runs][value='{first.run_id}']")
+    page.check(f"input[name=runs][value='{second.run_id}']")
+    page.click("#compare-form button[type=submit]")
+    page.wait_for_selector("#compare-config")
+    assert page.url.endswith(f"?runs={second.run_id}&runs={first.run_id}")  # the picker lists the newest first
+    rows = page.locator("#compare-config tbody tr")
+    keys = [rows.nth(i).locator("td").first.inner_text().split()[0] for i in range(rows.count())]
+    assert keys == ["lr", "epochs", "optimizer.betas", "optimizer.name"]  # the key that differs first
+    assert rows.first.locator("td").all_inner_texts()[1:] == ["0.1", "0.01"]
+    assert "differs" in rows.first.get_attribute("class") and "differs" not in rows.nth(1).get_attribute("class")
+    page.check("#compare-only-diff")
+    shown = page.eval_on_selector_all("#compare-config tbody tr:not([hidden])", "(rows) => rows.length")
+    assert shown == 1  # only lr differs in the config
+    page.fill("#compare-search", "best")
+    assert page.locator("#compare-summary tbody tr:not([hidden])").count() == 1
+    shoot(page, "compare-light")
+    no_violations(page)
+
+
+def test_a_running_runs_page_grows_without_a_reload(sdk, live_sextant, browser_context, team, owner, member, tmp_path):
+    stop = tmp_path / "stop"
+    script = sdk.home / "live.py"
+    script.write_text(LIVE)
+    env = sdk.env(make_key(owner), STOP_FILE=str(stop), WANDB__FILE_STREAM_TRANSMIT_INTERVAL="0.5")
+    proc = subprocess.Popen(
+        [PYTHON, str(script)], env=env, cwd=sdk.home, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            run = Run.objects.filter(project__team=team).first()
+            if run and RunLine.objects.filter(run=run, stream=RunLine.Stream.OUTPUT).count() >= 3:
+                break
+            time.sleep(0.3)
+        else:
+            raise AssertionError("the live run sent no console output")
+        page = open_page(browser_context, live_sextant.url, member)
+        page.goto(f"{live_sextant.url}/acme/vision/runs/{run.run_id}")
+        page.evaluate("window.__sameDocument = true")
+        assert page.inner_text("#run-state") == "Running"
+        page.click("#tab-logs")
+        page.wait_for_selector(".log-line")
+        before = page.locator(".log-line").count()
+        page.wait_for_function(f"() => document.querySelectorAll('.log-line').length > {before + 3}", timeout=30_000)
+        page.click("#tab-charts")
+        page.wait_for_selector("#charts .panel[data-key=loss][data-drawn=true]")
+        points = int(page.get_attribute("#charts .panel[data-key=loss]", "data-buckets"))
+        page.wait_for_function(
+            f"() => Number(document.querySelector('#charts .panel[data-key=loss]').dataset.buckets) > {points}",
+            timeout=30_000,
+        )
+        first_duration = page.inner_text("#run-duration")
+        page.wait_for_function(f"() => document.getElementById('run-duration').textContent !== {first_duration!r}")
+        shoot(page, "running-light")
+        stop.touch()
+        proc.wait(timeout=60)
+        page.wait_for_function("() => document.getElementById('run-state').textContent === 'Finished'", timeout=30_000)
+        assert page.evaluate("window.__sameDocument") is True  # no reload happened
+        no_violations(page)
+    finally:
+        stop.touch()
+        if proc.poll() is None:
+            proc.kill()
