@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("runs.series.urls")),
     path("", include("runs.workspace.api_urls")),
     path("", include("reports.api.urls")),
+    path("", include("runs.pages.api_urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("", include("teams.urls")),
     path("", include("reports.urls")),
     path("", include("runs.artifacts.urls")),
+    path("", include("runs.pages.urls")),  # run page and compare, before the workspace
     # The project workspace before runs' wide routes: it answers BASE/<entity>/<project>/.
     path("", include("runs.workspace.urls")),
     # runs last: its wandb-compatible routes (/graphql, /files/…, /<entity>/<project>) are the widest.
