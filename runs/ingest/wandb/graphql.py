@@ -22,7 +22,7 @@ from graphql import GraphQLError
 from accounts.models import ApiKey, User
 from teams.models import Membership, Team
 
-from ... import jsonvalues, selectors
+from ... import configshape, jsonvalues, selectors
 from ...models import Project, Run, RunLine
 from ...table.filterlang import parse_order
 from ...table.query import parse_filters_param
@@ -209,8 +209,7 @@ class RunNode:
 
     def wandbConfig(self, info, keys=None):
         # The SDK counts a run as existing (for resume) only when this holds "t".
-        internal = jsonvalues.from_db(self._run.config).get("_wandb", {})
-        internal = internal.get("value", {}) if isinstance(internal, dict) else {}
+        internal = configshape.internal(jsonvalues.from_db(self._run.config))
         wanted = keys or ["t"]
         found = {key: internal.get(key, {} if key == "t" else None) for key in wanted}
         return jsonvalues.dumps(found)
