@@ -201,10 +201,10 @@ def maths_chunks(steps: int) -> list[tuple[list, list]]:
 
 def maths_only(chunks: list[tuple[list, list]], steps: int) -> None:
     """The series maths alone on in-memory points, in the chunks the database path uses."""
-    from reports import series
+    from reports import bands, series
 
     smoother = series.make_smoother("ema", 0.6)
-    sampler = series.MinMaxDownsampler(total=steps, max_points=1500, x_min=0, x_max=steps - 1)
+    sampler = bands.MinMaxDownsampler(total=steps, max_points=1500, x_min=0, x_max=steps - 1)
     for xs, ys in chunks:
         sampler.add_many(*smoother.push(xs, ys))
     sampler.add_many(*smoother.finish())

@@ -24,6 +24,7 @@ from runs import configshape
 from runs.models import Run, RunLine
 
 from . import series
+from .bands import GroupBand, MinMaxDownsampler
 from .history_reader import HISTORY, first_last_x, stream_history
 from .models import Panel, RunSet
 from .selectors import run_set_runs
@@ -161,7 +162,7 @@ def _line(panel: Panel) -> dict:
                 m: series.make_smoother(smoothing, param, x_span=(x_max - x_min) if ends else 0.0) for m in metrics
             }
             samplers = {
-                m: series.MinMaxDownsampler(total=run.last_idx + 1, max_points=max_points, x_min=x_min, x_max=x_max)
+                m: MinMaxDownsampler(total=run.last_idx + 1, max_points=max_points, x_min=x_min, x_max=x_max)
                 for m in metrics
             }
             for chunk in stream_history(run.pk, x_axis, metrics):
@@ -199,7 +200,7 @@ def _line_groups(run_set, runs, group_by, metrics, x_axis, smoothing, param, max
         if not ends:
             continue
         x_min, x_max = min(e[0] for e in ends), max(e[1] for e in ends)
-        accumulators = {m: series.GroupBand(x_min=x_min, x_max=x_max, max_points=max_points) for m in metrics}
+        accumulators = {m: GroupBand(x_min=x_min, x_max=x_max, max_points=max_points) for m in metrics}
         for run in members:
             run_ends = first_last_x(run.pk, x_axis) if smoothing == "twema" else None
             x_span = run_ends[1] - run_ends[0] if run_ends else 0.0

@@ -7,19 +7,16 @@ calls them with the field's arguments). Every entity lookup goes through the
 access layer, so another team's project is indistinguishable from a missing one.
 """
 
-import base64
 import json
 import mimetypes
 import re
-from dataclasses import dataclass
 
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
 from graphql import GraphQLError
 
-from accounts.models import ApiKey, User
+from accounts.models import User
 from teams.models import Membership, Team
 
 from ... import configshape, jsonvalues, selectors
@@ -29,28 +26,7 @@ from ...table.query import parse_filters_param
 from ...table.selectors import runs_filtered
 from ..files import run_files_register
 from ..runs import run_upsert
-
-UPLOAD_SALT = "sextant.runs.upload"
-
-
-class HttpStatusError(Exception):
-    """An error the HTTP layer answers with its own status (the SDK does not retry 4xx)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass
-class Caller:
-    user: User
-    api_key: ApiKey | None
-    request: object
-    username_header: str = ""
-
-
-def _opaque_id(kind: str, pk: int) -> str:
-    return base64.b64encode(f"{kind}:{pk}".encode()).decode()
+from .wire import Caller, HttpStatusError, cursor_offset, offset_cursor, opaque_id, upload_url
 
 
 def _access(caller: Caller, entity: str, *, write: bool, ingest: bool = False) -> Team:
@@ -78,7 +54,7 @@ def _resolve_author(caller: Caller, team: Team) -> User | None:
 class UserNode:
     def __init__(self, user: User):
         self._user = user
-        self.id = _opaque_id("User", user.pk)
+        self.id = opaque_id("User", user.pk)
         self.name = user.get_full_name() or user.username
         self.username = user.username
         self.email = user.email or ""
@@ -95,7 +71,7 @@ class UserNode:
 
 class EntityNode:
     def __init__(self, name: str, pk: int = 0, is_team: bool = True):
-        self.id = _opaque_id("Entity", pk)
+        self.id = opaque_id("Entity", pk)
         self.name = name
         self.isTeam = is_team
         self.organization = None  # never a CoreWeave organization: the SDK would go looking for it
@@ -105,7 +81,7 @@ class ProjectNode:
     def __init__(self, project: Project, caller: Caller):
         self._project = project
         self._caller = caller
-        self.id = _opaque_id("Project", project.pk)
+        self.id = opaque_id("Project", project.pk)
         self.internalId = str(project.pk)
         self.name = project.name
         self.entityName = project.team.name
@@ -126,12 +102,12 @@ class ProjectNode:
 
     def runs(self, info, filters=None, after=None, first=50, order=None):
         first = max(0, min(first or 50, 1000))
-        start = _cursor_offset(after)
+        start = cursor_offset(after)
         page = list(self._filtered(filters, order)[start : start + first + 1])
         has_next = len(page) > first
         page = page[:first]
         edges = [
-            {"node": RunNode(run, self._caller), "cursor": _offset_cursor(start + i + 1)} for i, run in enumerate(page)
+            {"node": RunNode(run, self._caller), "cursor": offset_cursor(start + i + 1)} for i, run in enumerate(page)
         ]
         return {
             "edges": edges,
@@ -151,27 +127,11 @@ class ProjectNode:
         return self.run(info, name)
 
 
-def _offset_cursor(offset: int) -> str:
-    return base64.b64encode(f"offset:{offset}".encode()).decode()
-
-
-def _cursor_offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        kind, _, number = base64.b64decode(cursor).decode().partition(":")
-        if kind == "offset":
-            return max(0, int(number))
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise GraphQLError("Invalid cursor.")
-
-
 class RunNode:
     def __init__(self, run: Run, caller: Caller):
         self._run = run
         self._caller = caller
-        self.id = _opaque_id("Run", run.pk)
+        self.id = opaque_id("Run", run.pk)
         self.name = run.run_id
         self.displayName = run.display_name or run.run_id
         self.description = run.notes
@@ -284,7 +244,7 @@ class RunNode:
             regex = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
             files = files.filter(name__regex=f"^{regex}$")
         first = max(1, min(first or 50, 1000))
-        start = _cursor_offset(after)
+        start = cursor_offset(after)
         page = list(files[start : start + first + 1])
         has_next = len(page) > first
         request = self._caller.request
@@ -298,11 +258,11 @@ class RunNode:
                 )
             )
             node = {
-                "id": _opaque_id("File", run_file.pk), "name": run_file.name, "url": url, "directUrl": url,
+                "id": opaque_id("File", run_file.pk), "name": run_file.name, "url": url, "directUrl": url,
                 "sizeBytes": run_file.size, "mimetype": mimetypes.guess_type(run_file.name)[0],
                 "updatedAt": run_file.uploaded_at, "md5": None,
             }
-            edges.append({"node": node, "cursor": _offset_cursor(start + i + 1)})
+            edges.append({"node": node, "cursor": offset_cursor(start + i + 1)})
         return {
             "edges": edges,
             "pageInfo": {"startCursor": None, "endCursor": edges[-1]["cursor"] if edges else after,
@@ -406,9 +366,3 @@ class MutationRoot:
             "uploadHeaders": [],
             "files": [{"name": f.name, "uploadUrl": upload_url(caller.request, f.pk)} for f in files],
         }
-
-
-def upload_url(request, file_pk: int) -> str:
-    """An absolute, signed, expiring URL that accepts one PUT of one run file without credentials."""
-    token = signing.dumps({"f": file_pk}, salt=UPLOAD_SALT)
-    return request.build_absolute_uri(reverse("runs:wandb-upload", kwargs={"token": token}))

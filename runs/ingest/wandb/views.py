@@ -24,8 +24,7 @@ from ...models import Run, RunFile
 from .. import http, ratelimit
 from ..files import run_file_store
 from ..lines import LineError
-from . import graphql as gql
-from . import schema
+from . import schema, wire
 from .file_stream import run_file_stream_apply
 
 logger = logging.getLogger(__name__)
@@ -111,7 +110,7 @@ def graphql_view(request: HttpRequest):
     document, errors = schema.parsed_document(source)
     if document is None:
         return _json({"errors": [error.formatted for error in errors], "data": None})
-    caller = gql.Caller(
+    caller = wire.Caller(
         user=api_key.user,
         api_key=api_key,
         request=request,
@@ -126,7 +125,7 @@ def graphql_view(request: HttpRequest):
     if result.errors:
         for error in result.errors:
             original = error.original_error
-            if isinstance(original, gql.HttpStatusError):
+            if isinstance(original, wire.HttpStatusError):
                 return _error(str(original), original.status)
             if original is not None and not isinstance(original, EXPECTED_ERRORS):
                 if isinstance(original, OperationalError):
@@ -187,7 +186,7 @@ def upload_view(request: HttpRequest, token: str):
     if request.method != "PUT":
         return _error("Not found.", 404)
     try:
-        claims = signing.loads(token, salt=gql.UPLOAD_SALT, max_age=settings.SEXTANT_UPLOAD_URL_SECONDS)
+        claims = signing.loads(token, salt=wire.UPLOAD_SALT, max_age=settings.SEXTANT_UPLOAD_URL_SECONDS)
         run_file = RunFile.objects.select_related("run__project").get(pk=claims["f"])
     except (signing.BadSignature, RunFile.DoesNotExist, KeyError, TypeError):
         return _error("This upload URL is invalid or has expired.", 403)
