@@ -32,8 +32,6 @@ from .models import ApiKey
 logger = logging.getLogger(__name__)
 
 # Overridable in settings; defaults suit a busy CI farm behind one NAT address.
-FAILURE_LIMIT_DEFAULT = 20
-FAILURE_WINDOW_SECONDS_DEFAULT = 300
 LAST_USED_EVERY_SECONDS = 60
 
 
@@ -88,8 +86,8 @@ def client_ip(request) -> str | None:
 
 def _limits() -> tuple[int, int]:
     return (
-        int(getattr(settings, "SEXTANT_KEY_AUTH_FAILURE_LIMIT", FAILURE_LIMIT_DEFAULT)),
-        int(getattr(settings, "SEXTANT_KEY_AUTH_FAILURE_WINDOW", FAILURE_WINDOW_SECONDS_DEFAULT)),
+        settings.SEXTANT_KEY_AUTH_FAILURE_LIMIT,
+        settings.SEXTANT_KEY_AUTH_FAILURE_WINDOW,
     )
 
 

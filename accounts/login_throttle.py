@@ -21,16 +21,13 @@ from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
-ACCOUNT_LIMIT_DEFAULT = 10
-IP_LIMIT_DEFAULT = 50
-WINDOW_SECONDS_DEFAULT = 900
 
 
 def _limits() -> tuple[int, int, int]:
     return (
-        int(getattr(settings, "SEXTANT_LOGIN_FAILURES_PER_ACCOUNT", ACCOUNT_LIMIT_DEFAULT)),
-        int(getattr(settings, "SEXTANT_LOGIN_FAILURES_PER_IP", IP_LIMIT_DEFAULT)),
-        int(getattr(settings, "SEXTANT_LOGIN_FAILURE_WINDOW", WINDOW_SECONDS_DEFAULT)),
+        settings.SEXTANT_LOGIN_FAILURES_PER_ACCOUNT,
+        settings.SEXTANT_LOGIN_FAILURES_PER_IP,
+        settings.SEXTANT_LOGIN_FAILURE_WINDOW,
     )
 
 

@@ -9,8 +9,6 @@ from django.db.models import Q
 from . import idempotency, services
 from .models import ApiKey
 
-DEAD_KEY_RETENTION_DAYS_DEFAULT = 30
-
 
 @shared_task(ignore_result=True)
 def record_key_use(key_id: int, ip: str | None, used_at: str) -> None:
@@ -23,6 +21,6 @@ def record_key_use(key_id: int, ip: str | None, used_at: str) -> None:
 
 @shared_task(ignore_result=True)
 def purge_dead_keys() -> int:
-    retention = int(getattr(settings, "SEXTANT_DEAD_KEY_RETENTION_DAYS", DEAD_KEY_RETENTION_DAYS_DEFAULT))
+    retention = settings.SEXTANT_DEAD_KEY_RETENTION_DAYS
     idempotency.purge_expired()  # remembered create answers past their window
     return services.dead_keys_purge(retention_days=retention)

@@ -6,7 +6,7 @@ Scenarios (the figures of issue 7):
   line   one run of 1,000,000 history steps, TensorBoard EMA (0.6), downsampled to 1,500 points
   group  50 runs x 100,000 steps grouped by a config key into mean line + min-max band (2 groups)
 
-For each: the median of --repeat computations of reports.panel_data.compute(), and,
+For each: the median of --repeat computations of reports.panel_compute.compute(), and,
 as the baseline measured in the same run, the median time to merely read the same
 history rows from the database through the same chunked server-side cursor
 (no parsing, no maths): the floor any streamed computation pays.
@@ -174,7 +174,7 @@ def make_panels():
 
 def scan_rows(run_ids) -> int:
     """The baseline: read the same history rows through the same chunked cursor, nothing else."""
-    from reports.panel_data import CHUNK
+    from reports.history_reader import CHUNK
     from runs.models import RunLine
 
     count = 0
@@ -190,7 +190,7 @@ def scan_rows(run_ids) -> int:
 
 
 def maths_chunks(steps: int) -> list[tuple[list, list]]:
-    from reports.panel_data import CHUNK
+    from reports.history_reader import CHUNK
 
     chunks = []
     for start in range(0, steps, CHUNK):
@@ -201,10 +201,10 @@ def maths_chunks(steps: int) -> list[tuple[list, list]]:
 
 def maths_only(chunks: list[tuple[list, list]], steps: int) -> None:
     """The series maths alone on in-memory points, in the chunks the database path uses."""
-    from reports import series
+    from reports import bands, series
 
     smoother = series.make_smoother("ema", 0.6)
-    sampler = series.MinMaxDownsampler(total=steps, max_points=1500, x_min=0, x_max=steps - 1)
+    sampler = bands.MinMaxDownsampler(total=steps, max_points=1500, x_min=0, x_max=steps - 1)
     for xs, ys in chunks:
         sampler.add_many(*smoother.push(xs, ys))
     sampler.add_many(*smoother.finish())
@@ -225,7 +225,7 @@ def timed(fn, repeat: int) -> tuple[float, list[float]]:
 
 def measure_memory(which: str) -> None:
     setup_django()
-    from reports.panel_data import compute
+    from reports.panel_compute import compute
     from runs.models import RunLine
 
     panels = make_panels()
@@ -269,7 +269,7 @@ def main() -> None:
 
     setup_django()
     build_data(args)
-    from reports.panel_data import compute
+    from reports.panel_compute import compute
     from runs.models import Run
 
     panels = make_panels()

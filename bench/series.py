@@ -12,7 +12,7 @@ Django's test client (routing, access layer, JSON rendering included):
   line    1 run x 1,000,000 steps, EMA 0.6 -> 1,500 buckets        goal < 50 ms
   zoom    the same run, 1 % of its steps (10,000 raw points)        goal < 30 ms
   group   50 runs x 100,000 steps grouped by config.opt, EMA 0.6    goal < 300 ms
-and, as the baseline in the same run, reports.panel_data.compute() of the
+and, as the baseline in the same run, reports.panel_compute.compute() of the
 same line and grouped panels (today's report panel path, reading the lines).
 Storage: bytes per stored value in the store's tables next to the lines table.
 """
@@ -45,24 +45,24 @@ def timed(fn, repeat: int) -> tuple[float, object]:
 
 def old_line(run_pk: int, steps: int) -> int:
     """Today's report panel path before the store (reports.panel_data before this branch): every row read and parsed."""
-    from reports import panel_data, series
+    from reports import bands, history_reader, series
 
     smoother = series.make_smoother("ema", 0.6)
-    sampler = series.MinMaxDownsampler(total=steps, max_points=1500, x_min=0, x_max=steps - 1)
-    for chunk in panel_data.stream_history(run_pk, "step", ["loss"]):
+    sampler = bands.MinMaxDownsampler(total=steps, max_points=1500, x_min=0, x_max=steps - 1)
+    for chunk in history_reader.stream_history(run_pk, "step", ["loss"]):
         sampler.add_many(*smoother.push(*chunk["loss"]))
     sampler.add_many(*smoother.finish())
     return len(sampler.points())
 
 
 def old_group(run_pks: list[int], steps: int) -> int:
-    from reports import panel_data, series
+    from reports import bands, history_reader, series
 
-    band = series.GroupBand(x_min=0, x_max=steps - 1, max_points=1500)
+    band = bands.GroupBand(x_min=0, x_max=steps - 1, max_points=1500)
     for pk in run_pks:
         smoother = series.make_smoother("ema", 0.6)
         band.begin_run()
-        for chunk in panel_data.stream_history(pk, "step", ["loss"]):
+        for chunk in history_reader.stream_history(pk, "step", ["loss"]):
             band.add_many(*smoother.push(*chunk["loss"]))
         band.add_many(*smoother.finish())
         band.end_run()
@@ -119,7 +119,7 @@ def main() -> None:
     build_store()
     from django.test import Client
 
-    from reports.panel_data import compute
+    from reports.panel_compute import compute
     from runs.models import Run
 
     bench_panels = panels.make_panels()

@@ -168,7 +168,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A short publish timeout: ingestion must never hang on a broker that is down.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
-CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic jobs in its AppConfig.ready()
+# Every periodic job, in one place (beat runs them; on the embedded default config.embedded does).
+# Task names are the registered ones (@shared_task(name=...)), kept stable for messages already queued.
+CELERY_BEAT_SCHEDULE: dict = {
+    # Dead (revoked, expired, rotated-out) keys are refused at authentication already; this removes their rows.
+    "accounts.purge_dead_keys": {"task": "accounts.tasks.purge_dead_keys", "schedule": 3600.0},
+    "runs-mark-crashed": {"task": "runs.crash.mark_crashed_runs", "schedule": 60.0},
+    # Requeues runs whose derived data lags their lines (a lost message, a broker that was down).
+    "runs-sweep-stale-derived": {"task": "runs.sweep_stale_derived", "schedule": 60.0},
+    "runs-ensure-key-indexes": {"task": "runs.ensure_key_indexes", "schedule": 600.0},
+}
 
 # --- Auth ------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -294,3 +303,15 @@ SEXTANT_SIGNUP_OPEN_DEFAULT = env_bool("SEXTANT_SIGNUP_OPEN", True)
 # OIDC providers on loopback (127.0.0.0/8, ::1) are refused unless this is on:
 # a team admin must not be able to point discovery fetches at the server itself.
 SEXTANT_SSO_ALLOW_LOOPBACK = env_bool("SEXTANT_SSO_ALLOW_LOOPBACK", False)
+# Tunables: each is the environment variable of the same name (README, "Settings").
+SEXTANT_MAX_UPLOAD_BYTES = env_int("SEXTANT_MAX_UPLOAD_BYTES", 5 * 1024**3)  # one run file
+SEXTANT_UPLOAD_URL_SECONDS = env_int("SEXTANT_UPLOAD_URL_SECONDS", 24 * 3600)  # signed upload URL lifetime
+SEXTANT_RATE_LIMIT_REQUESTS = env_int("SEXTANT_RATE_LIMIT_REQUESTS", 3000)  # per API key per window, 0 = off
+SEXTANT_RATE_LIMIT_WINDOW = env_int("SEXTANT_RATE_LIMIT_WINDOW", 60)
+SEXTANT_CRASH_AFTER_SECONDS = env_int("SEXTANT_CRASH_AFTER_SECONDS", 300)  # heartbeat silence before "crashed"
+SEXTANT_KEY_AUTH_FAILURE_LIMIT = env_int("SEXTANT_KEY_AUTH_FAILURE_LIMIT", 20)  # bad keys per address per window
+SEXTANT_KEY_AUTH_FAILURE_WINDOW = env_int("SEXTANT_KEY_AUTH_FAILURE_WINDOW", 300)
+SEXTANT_LOGIN_FAILURES_PER_ACCOUNT = env_int("SEXTANT_LOGIN_FAILURES_PER_ACCOUNT", 10)
+SEXTANT_LOGIN_FAILURES_PER_IP = env_int("SEXTANT_LOGIN_FAILURES_PER_IP", 50)
+SEXTANT_LOGIN_FAILURE_WINDOW = env_int("SEXTANT_LOGIN_FAILURE_WINDOW", 900)
+SEXTANT_DEAD_KEY_RETENTION_DAYS = env_int("SEXTANT_DEAD_KEY_RETENTION_DAYS", 30)

@@ -24,8 +24,10 @@ from teams.audit import client_ip
 from . import selectors, services
 from .markdown import render_markdown
 from .models import Block, Panel
+from .panel_cache import refresh, sanitize
+from .panel_compute import StoredFilterError
 from .panel_config import X_AXES
-from .panel_data import StoredFilterError, panel_data, refresh, sanitize
+from .panel_data import panel_data
 from .series import SMOOTHINGS
 
 # --- The chart library, from the installed `plotly` package (never vendored) -------------------

@@ -6,7 +6,9 @@ field and the API answers 400 naming the field. Nothing is written when one
 is raised (each function is one transaction).
 """
 
+import functools
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -24,21 +26,36 @@ from . import audit
 from .access import Caller, Need, resolve
 from .models import Invitation, Membership, Role, Team
 
-# Top-level console and API paths: an entity with one of these names would
-# shadow a page (/teams/, /settings/…) in <entity>/<project> URLs.
-RESERVED_NAMES = frozenset(
-    {
-        "admin", "api", "files", "graphql", "instance", "invite", "login", "logout", "password",
-        "settings", "signup", "sso", "static", "teams", "media", "oidc", "reports", "runs", "projects",
-    }
-)  # fmt: skip
+# An entity with the name of a top-level path would shadow it in <entity>/<project> URLs.
+# Those come from the URL configuration (reserved_names); these are served outside it or kept for later.
+EXTRA_RESERVED_NAMES = frozenset({"admin", "static", "media", "oidc", "runs", "projects"})
 INVITATION_TTL = timedelta(days=7)
+
+
+@functools.cache
+def reserved_names() -> frozenset[str]:
+    """Every literal first path segment the URL configuration routes (/teams/, /sdk/…), plus the extras."""
+    from django.urls import URLResolver, get_resolver
+
+    names = set(EXTRA_RESERVED_NAMES)
+
+    def walk(patterns) -> None:
+        for pattern in patterns:
+            route = str(pattern.pattern).removeprefix("^")
+            first = re.split(r"[/$]", route, maxsplit=1)[0]
+            if first and re.fullmatch(r"[A-Za-z0-9_.-]+", first):
+                names.add(first.lower())
+            elif not first and isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns)  # included at the root: its own first segments count
+
+    walk(get_resolver().url_patterns)
+    return frozenset(names)
 
 
 def entity_name_taken(name: str) -> bool:
     # Users' personal teams carry their usernames, so one lookup covers both.
     return (
-        name in RESERVED_NAMES or Team.objects.filter(name=name).exists() or User.objects.filter(username=name).exists()
+        name in reserved_names() or Team.objects.filter(name=name).exists() or User.objects.filter(username=name).exists()
     )
 
 

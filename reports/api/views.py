@@ -17,7 +17,9 @@ from teams.access import Need
 from teams.audit import client_ip
 
 from .. import selectors, services
-from ..panel_data import StoredFilterError, panel_data, sanitize
+from ..panel_cache import sanitize
+from ..panel_compute import StoredFilterError
+from ..panel_data import panel_data
 from . import serializers as s
 
 

@@ -10,6 +10,7 @@ import base64
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import F
@@ -19,9 +20,10 @@ from graphql import GraphQLError
 
 from teams.access import Need, resolve
 
-from .. import conf, selectors
+from .. import selectors
 from ..ingest.runs import project_get_or_create
 from ..ingest.wandb import graphql as core
+from ..ingest.wandb import wire
 from ..models import Run
 from . import services
 from .models import Artifact, ArtifactAlias, ArtifactBlob, ArtifactCollection, ArtifactFile, ArtifactLink, ArtifactType
@@ -108,11 +110,11 @@ def _artifact_or_error(caller, opaque_id, need: Need = Need.INGEST) -> Artifact:
 def _page(items, after, first, default=50):
     gql = _gql()
     first = max(1, min(first or default, 1000))
-    start = gql._cursor_offset(after)
+    start = wire.cursor_offset(after)
     rows = list(items[start : start + first + 1])
     has_next = len(rows) > first
     rows = rows[:first]
-    cursors = [gql._offset_cursor(start + i + 1) for i in range(len(rows))]
+    cursors = [wire.offset_cursor(start + i + 1) for i in range(len(rows))]
     info = {
         "startCursor": cursors[0] if cursors else None,
         "endCursor": cursors[-1] if cursors else after,
@@ -161,7 +163,7 @@ class ArtifactTypeNode:
     def __init__(self, artifact_type: ArtifactType, caller):
         self._type = artifact_type
         self._caller = caller
-        self.id = _gql()._opaque_id("ArtifactType", artifact_type.pk)
+        self.id = wire.opaque_id("ArtifactType", artifact_type.pk)
         self.name = artifact_type.name
         self.description = artifact_type.description or None
         self.createdAt = artifact_type.created_at
@@ -216,7 +218,7 @@ class CollectionNode:
     def __init__(self, collection: ArtifactCollection, caller):
         self._collection = collection
         self._caller = caller
-        self.id = _gql()._opaque_id("ArtifactCollection", collection.pk)
+        self.id = wire.opaque_id("ArtifactCollection", collection.pk)
         self.name = collection.name
         self.description = collection.description or None
         self.createdAt = collection.created_at
@@ -241,7 +243,7 @@ class CollectionNode:
         }
 
     def _alias(self, alias: ArtifactAlias):
-        return {"id": _gql()._opaque_id("ArtifactAlias", alias.pk), "alias": alias.alias, "artifactCollection": self}
+        return {"id": wire.opaque_id("ArtifactAlias", alias.pk), "alias": alias.alias, "artifactCollection": self}
 
     def artifactMembership(self, info, aliasName):
         artifact = resolve_version(self._collection, aliasName)
@@ -281,7 +283,7 @@ class MembershipNode:
         self._artifact = artifact
         self._caller = caller
         self._collection = collection or artifact.collection
-        self.id = _gql()._opaque_id("ArtifactCollectionMembership", artifact.pk)
+        self.id = wire.opaque_id("ArtifactCollectionMembership", artifact.pk)
         self.versionIndex = getattr(artifact, "member_index", artifact.version_index)
         self.createdAt = artifact.created_at
 
@@ -304,7 +306,7 @@ class ArtifactNode:
     def __init__(self, artifact: Artifact, caller):
         self._artifact = artifact
         self._caller = caller
-        self.id = _gql()._opaque_id("Artifact", artifact.pk)
+        self.id = wire.opaque_id("Artifact", artifact.pk)
         self.versionIndex = artifact.version_index
         self.description = artifact.description or None
         self.metadata = json.dumps(artifact.metadata or {})
@@ -337,9 +339,9 @@ class ArtifactNode:
         if self._artifact.manifest is None:
             return None
         return {
-            "id": _gql()._opaque_id("ArtifactManifest", self._artifact.pk),
+            "id": wire.opaque_id("ArtifactManifest", self._artifact.pk),
             "file": {
-                "id": _gql()._opaque_id("ArtifactManifestFile", self._artifact.pk),
+                "id": wire.opaque_id("ArtifactManifestFile", self._artifact.pk),
                 "directUrl": download_url(self._caller.request, manifest_of=self._artifact.pk),
                 "uploadUrl": None,
                 "uploadHeaders": [],
@@ -356,7 +358,7 @@ class ArtifactNode:
         for row, cursor in zip(rows, cursors, strict=True):
             url = download_url(request, blob_pk=row.blob_id) if row.blob_id else row.ref
             node = {
-                "id": _gql()._opaque_id("ArtifactFile", row.pk),
+                "id": wire.opaque_id("ArtifactFile", row.pk),
                 "name": row.name,
                 "displayName": row.name.rsplit("/", 1)[-1],
                 "url": url,
@@ -486,7 +488,7 @@ class ArtifactQueries:
     def clientIDMapping(self, info, clientID):
         for artifact in Artifact.objects.select_related("collection__project__team").filter(client_id=clientID)[:5]:
             if _team_allows(self._caller, artifact.collection.project.team, READ_WHILE_INGESTING):
-                return {"serverID": _gql()._opaque_id("Artifact", artifact.pk)}
+                return {"serverID": wire.opaque_id("Artifact", artifact.pk)}
         return None
 
 
@@ -529,7 +531,7 @@ class ArtifactMutations:
             raise _validation(exc) from None
         node = ArtifactNode(artifact, caller)
         node.artifactSequence = lambda info: {
-            "latestArtifact": {"id": gql._opaque_id("Artifact", latest.pk)} if latest else None
+            "latestArtifact": {"id": wire.opaque_id("Artifact", latest.pk)} if latest else None
         }
         return {"artifact": node}
 
@@ -537,9 +539,9 @@ class ArtifactMutations:
         gql = _gql()
         return {
             "artifactManifest": {
-                "id": gql._opaque_id("ArtifactManifest", artifact.pk),
+                "id": wire.opaque_id("ArtifactManifest", artifact.pk),
                 "file": {
-                    "id": gql._opaque_id("ArtifactManifestFile", artifact.pk),
+                    "id": wire.opaque_id("ArtifactManifestFile", artifact.pk),
                     "directUrl": download_url(self._caller.request, manifest_of=artifact.pk),
                     "uploadUrl": manifest_upload_url(self._caller.request, artifact.pk),
                     "uploadHeaders": [],
@@ -555,7 +557,7 @@ class ArtifactMutations:
 
     def updateArtifactManifest(self, info, input):
         pk = _pk_of(input["artifactManifestID"], "ArtifactManifest")
-        artifact = _artifact_or_error(self._caller, _gql()._opaque_id("Artifact", pk or 0))
+        artifact = _artifact_or_error(self._caller, wire.opaque_id("Artifact", pk or 0))
         return self._manifest_payload(artifact)
 
     def createArtifactFiles(self, info, input):
@@ -581,7 +583,7 @@ class ArtifactMutations:
             edges.append(
                 {
                     "node": {
-                        "id": _gql()._opaque_id("ArtifactFileUpload", artifact.pk),
+                        "id": wire.opaque_id("ArtifactFileUpload", artifact.pk),
                         "name": spec["name"],
                         "storagePath": None,
                         "uploadUrl": upload,
@@ -659,7 +661,7 @@ class ArtifactMutations:
             artifact = artifact_for(caller, input["artifactID"], READ_WHILE_INGESTING)
         else:
             found = Artifact.objects.filter(client_id=input.get("clientID") or "-").first()
-            artifact = artifact_for(caller, core._opaque_id("Artifact", found.pk), READ_WHILE_INGESTING) if found else None
+            artifact = artifact_for(caller, wire.opaque_id("Artifact", found.pk), READ_WHILE_INGESTING) if found else None
         if artifact is None:
             raise GraphQLError("Artifact not found.")
         entity = input.get("entityName") or artifact.collection.project.team.name
@@ -701,6 +703,6 @@ def _alias_pairs(input) -> list[tuple[str, str]]:
 
 def upload_claims(token: str, salt: str) -> dict | None:
     try:
-        return signing.loads(token, salt=salt, max_age=conf.get("SEXTANT_UPLOAD_URL_SECONDS"))
+        return signing.loads(token, salt=salt, max_age=settings.SEXTANT_UPLOAD_URL_SECONDS)
     except signing.BadSignature:
         return None

@@ -11,6 +11,7 @@ import json
 import tempfile
 
 from django.core import signing
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
@@ -18,7 +19,6 @@ from django.views.decorators.csrf import csrf_exempt
 
 from teams.access import Need, resolve
 
-from .. import conf
 from ..ingest.wandb import views as wandb_views
 from . import graphql as artifacts_gql
 from . import services
@@ -50,7 +50,7 @@ def upload_blob_view(request: HttpRequest, token: str):
     claims = artifacts_gql.upload_claims(token, artifacts_gql.BLOB_UPLOAD_SALT)
     if not claims:
         return _error("This upload URL is invalid or has expired.", 403)
-    limit = conf.get("SEXTANT_MAX_UPLOAD_BYTES")
+    limit = settings.SEXTANT_MAX_UPLOAD_BYTES
     spool, size = _spooled_body(request, limit)
     if spool is None:
         return size
@@ -70,7 +70,7 @@ def upload_manifest_view(request: HttpRequest, token: str):
     artifact = Artifact.objects.filter(pk=(claims or {}).get("a")).first()
     if artifact is None:
         return _error("This upload URL is invalid or has expired.", 403)
-    spool, size = _spooled_body(request, conf.max_request_bytes())
+    spool, size = _spooled_body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if spool is None:
         return size
     with spool:

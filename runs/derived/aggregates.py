@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
 
+from .. import configshape
 from ..models import ProjectKey, Run, RunDerivedState, RunLine, RunMetric
 
 logger = logging.getLogger(__name__)
@@ -67,12 +68,7 @@ def flatten(row: dict, prefix: str = "") -> dict[str, Any]:
 
 def config_values(config: dict) -> dict[str, Any]:
     """A stored config ({"lr": {"value": 0.1}, "_wandb": …}) as plain dotted keys."""
-    plain = {}
-    for key, wrapped in (config or {}).items():
-        if key == "_wandb":
-            continue
-        plain[key] = wrapped["value"] if isinstance(wrapped, dict) and "value" in wrapped else wrapped
-    return flatten(plain)
+    return flatten(configshape.plain(config))
 
 
 @dataclass

@@ -5,10 +5,10 @@ a SIGKILLed or OOM-killed script never sends `complete`.
 """
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .. import conf
 from ..models import Run
 from .tasks import enqueue_derived_refresh
 
@@ -16,7 +16,7 @@ from .tasks import enqueue_derived_refresh
 # The name it had before runs/ was split into packages: queued messages and beat entries still resolve.
 @shared_task(name="runs.crash.mark_crashed_runs", acks_late=True)
 def mark_crashed_runs() -> int:
-    return runs_mark_crashed(stale_after_seconds=conf.get("SEXTANT_CRASH_AFTER_SECONDS"))
+    return runs_mark_crashed(stale_after_seconds=settings.SEXTANT_CRASH_AFTER_SECONDS)
 
 
 def runs_mark_crashed(*, stale_after_seconds: int) -> int:

@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 # task clears it when it starts, so appends made during a refresh queue one more.
 # The timeout frees runs whose message was lost; the sweep then requeues them.
 PENDING_FLAG_SECONDS = 300
-SWEEP_EVERY_SECONDS = 60
 
 
 def _pending_key(run_id: int) -> str:

@@ -7,6 +7,7 @@ Everything a client may resend is idempotent: lines are stored once per
 import dataclasses
 import math
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -202,26 +203,71 @@ def _lock_run(team: Team, project: str, run_id: str) -> Run:
     return Run.objects.select_for_update(of=("self",)).get(project__team=team, project__name=project, run_id=run_id)
 
 
+@dataclasses.dataclass(frozen=True)
+class Batch:
+    """Parsed lines for one stream, the first at `offset` (their index in the stream)."""
+
+    stream: int
+    offset: int
+    lines: list[ParsedLine]
+
+
 @transaction.atomic
-def run_lines_append(
-    *, team: Team, project: str, run_id: str, stream: str, offset: int, lines: list, update_summary: bool = True
-) -> AppendResult:
-    """Append one batch to one stream of a run (the REST API). All or nothing."""
-    stream_id = STREAMS[stream]
-    parsed = parse_lines(stream_id, lines)
+def run_append(
+    *,
+    team: Team,
+    project: str,
+    run_id: str,
+    batches: list[Batch],
+    summary_from_history: bool = False,
+    summary: dict | None = None,
+    uploaded: Sequence[str] = (),
+    exit_code: int | None = None,
+) -> dict[str, AppendResult]:
+    """The one write path of streamed run data, for both protocols. All or nothing.
+
+    Locks the run, stores the lines not stored yet, counts the history keys,
+    updates the summary (the last logged values with `summary_from_history`,
+    or replaced by `summary`; keys pinned by hand keep theirs), marks files
+    uploaded, finishes the run when `exit_code` is given, saves it and queues
+    its derived data. Raises Run.DoesNotExist, LineError.
+    """
     run = _lock_run(team, project, run_id)
-    result, new_rows = _append(run, stream_id, offset, parsed)
-    update_fields = ["heartbeat_at", "state"]
-    if stream_id == RunLine.Stream.HISTORY and new_rows:
-        _count_keys(run, new_rows)
-        update_fields.append("history_keys")
-        if update_summary:
-            _summary_from_rows(run, new_rows)
-            update_fields.append("summary")
+    results = {}
+    update_fields = {"heartbeat_at", "state"}
+    for batch in batches:
+        offset = batch.offset
+        if batch.stream == RunLine.Stream.HISTORY:
+            offset += run.history_base  # a fork's own lines follow those copied from its source
+        result, new_rows = _append(run, batch.stream, offset, batch.lines)
+        results[RunLine.Stream(batch.stream).label] = result
+        if batch.stream == RunLine.Stream.HISTORY and new_rows:
+            _count_keys(run, new_rows)
+            update_fields.add("history_keys")
+            if summary_from_history:
+                _summary_from_rows(run, new_rows)
+                update_fields.add("summary")
+    if summary is not None:
+        run.summary = jsonvalues.to_db(_summary_replaced(run, summary))
+        update_fields.add("summary")
+    if uploaded:
+        RunFile.objects.filter(run=run, name__in=uploaded, uploaded_at__isnull=True).update(uploaded_at=timezone.now())
     _touch(run)
-    run.save(update_fields=update_fields)
-    enqueue_derived_refresh(run.pk)
-    return result
+    if exit_code is not None:
+        mark_finished(run, exit_code)
+        update_fields |= {"exit_code", "finished_at"}
+    run.save(update_fields=sorted(update_fields))
+    if batches or summary is not None or exit_code is not None:
+        enqueue_derived_refresh(run.pk)
+    return results
+
+
+def run_lines_append(*, team: Team, project: str, run_id: str, stream: str, offset: int, lines: list) -> AppendResult:
+    """Append one batch to one stream of a run (the REST API); logged keys update the summary."""
+    stream_id = STREAMS[stream]
+    batch = Batch(stream_id, offset, parse_lines(stream_id, lines))
+    results = run_append(team=team, project=project, run_id=run_id, batches=[batch], summary_from_history=True)
+    return results[RunLine.Stream(stream_id).label]
 
 
 def _touch(run: Run) -> None:
@@ -238,59 +284,3 @@ def _summary_replaced(run: Run, new_summary: dict) -> dict:
         if key in stored:
             merged[key] = stored[key]
     return merged
-
-
-WIRE_FILES = {
-    "wandb-history.jsonl": RunLine.Stream.HISTORY,
-    "wandb-events.jsonl": RunLine.Stream.EVENTS,
-    "output.log": RunLine.Stream.OUTPUT,
-}
-
-
-@transaction.atomic
-def run_file_stream_apply(*, team: Team, project: str, run_id: str, payload: dict) -> dict[str, AppendResult]:
-    """Apply one wandb file_stream request: lines, summary, uploaded files, completion.
-
-    The payload has been checked for shape by the view; a line that is not
-    JSON raises LineError and nothing of the request is stored.
-    """
-    files = payload.get("files") or {}
-    batches = []
-    for name, chunk in files.items():
-        stream_id = WIRE_FILES.get(name)
-        if stream_id is None:
-            continue
-        content = chunk.get("content") or []
-        batches.append((stream_id, int(chunk.get("offset") or 0), parse_lines(stream_id, content)))
-    summary = None
-    if "wandb-summary.json" in files:
-        content = files["wandb-summary.json"].get("content") or []
-        if content:
-            summary = parse_lines(RunLine.Stream.HISTORY, content[-1:])[0].row
-
-    run = _lock_run(team, project, run_id)
-    results = {}
-    update_fields = ["heartbeat_at", "state"]
-    for stream_id, offset, lines in batches:
-        if stream_id == RunLine.Stream.HISTORY:
-            offset += run.history_base  # a fork's own lines follow those copied from its source
-        result, new_rows = _append(run, stream_id, offset, lines)
-        results[RunLine.Stream(stream_id).label] = result
-        if stream_id == RunLine.Stream.HISTORY and new_rows:
-            _count_keys(run, new_rows)
-            update_fields.append("history_keys")
-    if summary is not None:
-        run.summary = jsonvalues.to_db(_summary_replaced(run, summary))
-        update_fields.append("summary")
-    uploaded = [name for name in payload.get("uploaded") or [] if isinstance(name, str)]
-    if uploaded:
-        RunFile.objects.filter(run=run, name__in=uploaded, uploaded_at__isnull=True).update(uploaded_at=timezone.now())
-    _touch(run)
-    if payload.get("complete"):
-        exit_code = payload.get("exitcode")
-        mark_finished(run, exit_code if isinstance(exit_code, int) else 0)
-        update_fields += ["exit_code", "finished_at"]
-    run.save(update_fields=update_fields)
-    if batches or summary is not None or payload.get("complete"):
-        enqueue_derived_refresh(run.pk)
-    return results

@@ -7,16 +7,15 @@ answer says exactly how long to wait (Retry-After), which the wandb SDK honours.
 import logging
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
-
-from .. import conf
 
 logger = logging.getLogger(__name__)
 
 
 def _limit() -> tuple[int, int]:
-    return conf.get("SEXTANT_RATE_LIMIT_REQUESTS"), conf.get("SEXTANT_RATE_LIMIT_WINDOW")
+    return settings.SEXTANT_RATE_LIMIT_REQUESTS, settings.SEXTANT_RATE_LIMIT_WINDOW
 
 
 def retry_after(identity: str) -> int | None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, User
 from teams.models import Team
 
-from .. import jsonvalues, names
+from .. import configshape, jsonvalues, names
 from ..derived.tasks import enqueue_derived_refresh
 from ..models import Project, Run
 
@@ -119,8 +119,7 @@ def run_config_update(*, run: Run, values: dict, replace: bool = False) -> Run:
     """Merge `values` into the run's config (in the SDK's {"key": {"value": v}} shape), or replace it."""
     run = Run.objects.select_for_update().get(pk=run.pk)
     config = {} if replace else jsonvalues.from_db(run.config)
-    for key, value in values.items():
-        config[key] = {"value": value}
+    config.update(configshape.wrapped(values))
     run.config = jsonvalues.to_db(config)
     run.save(update_fields=["config"])
     enqueue_derived_refresh(run.pk)

@@ -31,6 +31,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
+from .. import configshape
 from .regex import UnportableRegex, portable_regex
 
 
@@ -128,15 +129,8 @@ def resolve_field(label: Any) -> Field:
 
 
 def config_storage_path(keys: list[str]) -> list[str]:
-    """Where config.<k>.<nested> lives in Run.config.
-
-    Run.config keeps the SDK's wire shape, {"lr": {"value": 0.1}}, so
-    `config.lr` reads lr.value. `config.lr.value` (the spelling the wandb docs
-    give for ordering) means the same.
-    """
-    if len(keys) > 1 and keys[1] == "value":
-        return keys
-    return [keys[0], "value", *keys[1:]]
+    """Where config.<k>.<nested> lives in Run.config (`config.lr` reads lr.value: runs.configshape)."""
+    return configshape.value_path(keys)
 
 
 # --- the tree ----------------------------------------------------------------------

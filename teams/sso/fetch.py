@@ -37,7 +37,7 @@ class FetchError(Exception):
 
 
 def loopback_allowed() -> bool:
-    return bool(getattr(settings, "SEXTANT_SSO_ALLOW_LOOPBACK", False))
+    return settings.SEXTANT_SSO_ALLOW_LOOPBACK
 
 
 def _address_refusal(ip: ipaddress._BaseAddress) -> str | None:

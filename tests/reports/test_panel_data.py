@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from reports import panel_data, series, services, tasks
+from reports import history_reader, panel_cache, panel_compute, panel_data, series, services, tasks
 from runs.models import RunLine
 
 from .conftest import append_history, history, make_run
@@ -23,7 +23,7 @@ def grid(project, member):
 def data_of(panel):
     answer = panel_data.panel_data(panel)
     assert answer["status"] == "fresh"  # tasks run in-process in tests: the first answer is computed
-    json.dumps(panel_data.sanitize(answer), allow_nan=False)  # strict JSON, always
+    json.dumps(panel_cache.sanitize(answer), allow_nan=False)  # strict JSON, always
     return answer["data"]
 
 
@@ -149,8 +149,8 @@ def test_nothing_computed_yet_is_pending_and_the_task_is_safe_to_run_twice(proje
     assert panel_data.panel_data(panel) == {"status": "pending", "data": None, "computed_at": None}
 
     computed = []
-    real_compute = panel_data.compute
-    monkeypatch.setattr(panel_data, "compute", lambda p: computed.append(p.pk) or real_compute(p))
+    real_compute = panel_cache.compute
+    monkeypatch.setattr(panel_cache, "compute", lambda p: computed.append(p.pk) or real_compute(p))
     tasks.compute_panel_data(panel.pk)
     tasks.compute_panel_data(panel.pk)
     assert computed == [panel.pk]
@@ -161,9 +161,9 @@ def test_nothing_computed_yet_is_pending_and_the_task_is_safe_to_run_twice(proje
 def test_editing_a_run_set_or_panel_changes_the_data_version(project, member, grid):
     make_run(project, "r", config={"lr": 1}, summary={"acc": 1.0})
     panel = services.panel_add(actor=member, grid=grid, kind="bar", config={"key": "summary.acc"})
-    first = panel_data.data_version(panel)
+    first = panel_compute.data_version(panel)
     services.run_set_update(actor=member, run_set=grid.run_sets.get(), filters={"config.lr": {"$gt": 5}})
-    second = panel_data.data_version(panel)
+    second = panel_compute.data_version(panel)
     assert first != second
     assert data_of(panel)["sets"][0]["values"] == []
 
@@ -180,7 +180,7 @@ def test_history_is_read_through_a_chunked_iterator(project, member, grid, monke
 
     monkeypatch.setattr(type(RunLine.objects.all()), "iterator", spy)
     assert len(data_of(panel)["series"][0]["y"]) == 30
-    assert chunk_sizes == [panel_data.CHUNK]
+    assert chunk_sizes == [history_reader.CHUNK]
 
 
 TRICKY_ROWS = [
@@ -203,7 +203,7 @@ TRICKY_ROWS = [
 @pytest.mark.parametrize("x_axis", ["step", "relative_time"])
 @pytest.mark.parametrize("row", TRICKY_ROWS)
 def test_the_fast_row_reader_reads_what_json_reads(row, x_axis):
-    reader = panel_data.RowReader(x_axis, ["loss", "acc", "époque"])
+    reader = history_reader.RowReader(x_axis, ["loss", "acc", "époque"])
     fast, slow = reader.read(0, 3, row), reader._slow(0, 3, row)
     if slow is None or not slow[1]:
         assert fast is None or not fast[1]
@@ -216,7 +216,7 @@ def test_the_fast_row_reader_reads_what_json_reads(row, x_axis):
 
 
 def test_the_single_metric_chunk_reader_agrees_with_json_on_every_tricky_row():
-    reader = panel_data.RowReader("step", ["loss"])
+    reader = history_reader.RowReader("step", ["loss"])
     rows = [(i, 3, row) for i, row in enumerate(TRICKY_ROWS)] + [(99, None, '{"_step": 7, "loss": 2.5}')]
     xs, ys = reader.read_chunk(rows)["loss"]
     expected = [reader._slow(i, step, row) for i, step, row in rows]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports import series
+from reports import bands, series
 
 INF, NAN = math.inf, math.nan
 
@@ -157,19 +157,19 @@ def test_smooth_dispatches_and_names_unknown_kinds():
 def test_downsampling_keeps_each_buckets_min_and_max_in_x_order():
     values = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3]
     # 4 points -> 2 buckets of 5 positions: (1 at x1, 5 at x4), (9 at x5, 2 at x6).
-    assert series.downsample(list(enumerate(values)), max_points=4) == [(1, 1), (4, 5), (5, 9), (6, 2)]
+    assert bands.downsample(list(enumerate(values)), max_points=4) == [(1, 1), (4, 5), (5, 9), (6, 2)]
 
 
 def test_short_series_are_kept_whole_without_non_finite_points():
     points = [(0, 1.0), (1, NAN), (2, INF), (3, 2.0)]
-    assert series.downsample(points, max_points=10) == [(0, 1.0), (3, 2.0)]
+    assert bands.downsample(points, max_points=10) == [(0, 1.0), (3, 2.0)]
 
 
 @given(st.lists(st.floats(-1e9, 1e9), min_size=1, max_size=3000), st.integers(2, 200))
 @settings(max_examples=150, deadline=None)
 def test_downsampling_bounds_the_size_and_keeps_spikes_and_global_extremes(values, max_points):
     points = list(enumerate(values))
-    kept = series.downsample(points, max_points=max_points)
+    kept = bands.downsample(points, max_points=max_points)
     assert len(kept) <= max_points
     kept_ys = [y for _, y in kept]
     assert max(values) in kept_ys and min(values) in kept_ys
@@ -185,7 +185,7 @@ def test_downsampling_bounds_the_size_and_keeps_spikes_and_global_extremes(value
 
 
 def test_downsampling_a_million_point_stream_stays_at_the_limit():
-    sampler = series.MinMaxDownsampler(total=1_000_000, max_points=1500)
+    sampler = bands.MinMaxDownsampler(total=1_000_000, max_points=1500)
     for i in range(1_000_000):
         sampler.add(i, math.sin(i / 1000) + (50 if i == 123_457 else 0))
     kept = sampler.points()
@@ -197,7 +197,7 @@ def test_downsampling_a_million_point_stream_stays_at_the_limit():
 
 
 def test_group_band_aligns_runs_on_step_by_hand():
-    band = series.GroupBand(x_min=0, x_max=3, max_points=100)
+    band = bands.GroupBand(x_min=0, x_max=3, max_points=100)
     band.add_run([(0, 1), (1, 2), (2, 3)])
     band.add_run([(1, 5), (2, 6), (3, 7)])
     assert band.result() == {
@@ -211,7 +211,7 @@ def test_group_band_aligns_runs_on_step_by_hand():
 
 
 def test_group_band_buckets_long_runs_and_weighs_each_run_equally():
-    band = series.GroupBand(x_min=0, x_max=1000, max_points=10)  # buckets 100 steps wide
+    band = bands.GroupBand(x_min=0, x_max=1000, max_points=10)  # buckets 100 steps wide
     band.add_run([(x, 1.0) for x in range(100)])  # 100 points in bucket 0
     band.add_run([(50, 3.0), (150, 8.0)])  # one point in bucket 0, one in bucket 1
     result = band.result()
@@ -222,14 +222,14 @@ def test_group_band_buckets_long_runs_and_weighs_each_run_equally():
 
 
 def test_group_band_ignores_non_finite_values():
-    band = series.GroupBand(x_min=0, x_max=1, max_points=10)
+    band = bands.GroupBand(x_min=0, x_max=1, max_points=10)
     band.add_run([(0, NAN), (1, 2.0)])
     band.add_run([(0, 4.0), (1, INF)])
     assert band.result()["mean"] == [4.0, 2.0]
 
 
 def test_downsampling_by_x_buckets_keeps_extremes_whatever_the_order():
-    sampler = series.MinMaxDownsampler(total=1000, max_points=10, x_min=0, x_max=1000)  # 5 buckets, 200 wide
+    sampler = bands.MinMaxDownsampler(total=1000, max_points=10, x_min=0, x_max=1000)  # 5 buckets, 200 wide
     points = [(x, float(x % 7)) for x in range(1000)]
     points[555] = (555, 100.0)
     points[10] = (10, -5.0)

@@ -1,6 +1,6 @@
 """The runs REST API in the shared permission table (tests/permissions.py).
 
-(The runs table's endpoints have theirs in tests/runs_table.)
+(The runs table's endpoints have theirs in tests/runs/table/.)
 
 Viewers read, members write; ingest-scoped keys may create runs and write to
 them but read nothing; `foreign` asks acme's URL for globex's project.

@@ -3,8 +3,8 @@ parser, the filter language, GraphQL documents, file names. Whatever arrives,
 the answer is a clear 4xx (or a 200 with GraphQL errors), never a 500, and a
 refused request stores nothing.
 
-Deliberate cases the ingestion tests already pin (tests/runs/test_wandb_wire.py,
-tests/runs/test_rest_api.py): oversized bodies → 413, escaping upload names,
+Deliberate cases the ingestion tests already pin (tests/runs/ingest/test_wandb.py,
+tests/runs/ingest/test_rest.py): oversized bodies → 413, escaping upload names,
 tampered and expired upload signatures → 403.
 """
 

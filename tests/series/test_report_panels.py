@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from reports import panel_data, services
+from reports import panel_compute, services
 from runs.models import Project
 from runs.series import build
 from tests.reports.conftest import make_run
@@ -34,7 +34,7 @@ def test_a_long_line_from_the_store_keeps_its_spike_at_its_step(grid, member):
     values[13_210] = 42.0
     built(make_run(project, "long", history=history(values)))
     panel = services.panel_add(actor=member, grid=grid, kind="line", config={"metrics": ["loss"], "max_points": 200})
-    (line,) = panel_data.compute(panel)["series"]
+    (line,) = panel_compute.compute(panel)["series"]
     assert len(line["y"]) <= 200
     assert line["x"][line["y"].index(42.0)] == 13_210 and min(line["y"]) == min(values)
     assert line["x"] == sorted(line["x"])
@@ -47,6 +47,6 @@ def test_smoothed_and_grouped_panels_from_the_store(grid, member):
     panel = services.panel_add(
         actor=member, grid=grid, kind="line", config={"metrics": ["loss"], "group_by": "config.opt"}
     )
-    (band,) = panel_data.compute(panel)["bands"]
+    (band,) = panel_compute.compute(panel)["bands"]
     assert band["group"] == "config.opt=adam" and band["runs"] == 2
     assert band["x"] == [0, 1, 2] and band["mean"] == [2.0, 3.0, 4.0] and band["max"] == [3.0, 4.0, 5.0]

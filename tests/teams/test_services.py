@@ -152,3 +152,15 @@ def test_an_email_gets_one_pending_invitation_at_a_time(team, owner):
     services.invitation_revoke(invitation=first, actor=owner)
     services.invitation_create(team=team, actor=owner, email="pat@example.com")
     assert Invitation.objects.filter(email="pat@example.com").count() == 2
+
+
+@pytest.mark.parametrize("name", ["sdk", "graphql", "files", "wandb-upload", "api", "teams", "settings", "share"])
+def test_names_of_top_level_paths_are_reserved_for_teams_and_users(name, owner):
+    from django.urls import resolve
+
+    from teams.services import entity_name_taken, reserved_names
+
+    assert name in reserved_names() and entity_name_taken(name)
+    with pytest.raises(ValidationError):
+        services.team_create(name=name, owner=owner)
+    assert resolve("/acme/vision/").url_name == "table"  # an ordinary entity/project path is not reserved

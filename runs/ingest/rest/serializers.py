@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from ... import jsonvalues
+from ... import configshape, jsonvalues
 from ...models import Run, RunFile
 
 STREAM_CHOICES = ["history", "events", "output"]
@@ -57,7 +57,7 @@ class RunOut(serializers.ModelSerializer):
         ]
 
     def get_config(self, run) -> dict:
-        return {k: v.get("value") if isinstance(v, dict) else v for k, v in jsonvalues.from_db(run.config).items() if k != "_wandb"}
+        return configshape.plain(jsonvalues.from_db(run.config))
 
     def get_summary(self, run) -> dict:
         return jsonvalues.from_db(run.summary)

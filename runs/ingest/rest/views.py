@@ -5,8 +5,6 @@ members write, and a key's scope narrows that (read keys only read, ingest keys
 only write runs). Every write a client may resend is idempotent.
 """
 
-import tempfile
-
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import OperationalError
@@ -22,11 +20,12 @@ from rest_framework.views import APIView
 from accounts.paging import MAX_OFFSET, BoundedLimitOffsetPagination, int_param
 from teams.access import Need
 
-from ... import conf, jsonvalues, selectors
+from ... import configshape, jsonvalues, selectors
 from ...models import Run, RunFile, RunLine
 from ...table.filterlang import parse_order
 from ...table.query import parse_filters_param
 from ...table.selectors import runs_filtered
+from .. import http
 from ..files import run_file_store, validate_file_name
 from ..lines import STREAMS, LineError, run_lines_append
 from ..ratelimit import ApiKeyRateThrottle
@@ -51,7 +50,7 @@ class BadLine(exceptions.APIException):
 
 class Busy(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The server is busy; retry shortly."
+    default_detail = http.BUSY_MESSAGE
 
 
 class LenientJSONParser(JSONParser):
@@ -74,17 +73,14 @@ class RunsAPIView(APIView):
     renderer_classes = [LenientJSONRenderer]
 
     def initial(self, request, *args, **kwargs):
-        limit = self.body_limit()
         try:
-            too_big = int(request.META.get("CONTENT_LENGTH") or 0) > limit
-        except ValueError:
-            too_big = True
-        if too_big:
-            raise PayloadTooLarge(f"Request body over the {limit}-byte limit.")
+            http.check_declared_length(request, self.body_limit())
+        except http.BodyTooLarge as exc:
+            raise PayloadTooLarge(str(exc)) from None
         super().initial(request, *args, **kwargs)
 
     def body_limit(self) -> int:
-        return conf.max_request_bytes()
+        return http.max_request_bytes()
 
     def handle_exception(self, exc):
         if isinstance(exc, OperationalError):
@@ -93,7 +89,7 @@ class RunsAPIView(APIView):
             exc = exceptions.ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages})
         response = super().handle_exception(exc)
         if isinstance(exc, Busy):
-            response["Retry-After"] = "2"
+            response["Retry-After"] = http.BUSY_RETRY_AFTER
         return response
 
     def get_run(self) -> Run:
@@ -150,7 +146,7 @@ class RunListCreate(RunsAPIView):
             project_name=project,
             run_id=fields.pop("run_id", None),
             author=author,
-            config={key: {"value": value} for key, value in config.items()} if config is not None else None,
+            config=configshape.wrapped(config) if config is not None else None,
             tags=fields.pop("tags", None),
             **fields,
         )
@@ -327,7 +323,7 @@ class RunFileDetail(RunsAPIView):
     parser_classes = [RawBodyParser]
 
     def body_limit(self) -> int:
-        return conf.get("SEXTANT_MAX_UPLOAD_BYTES")
+        return http.max_upload_bytes()
 
     @extend_schema(summary="Download a run file", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, team, project, run_id, name):
@@ -344,15 +340,10 @@ class RunFileDetail(RunsAPIView):
     def put(self, request, team, project, run_id, name):
         run = self.get_run()
         validate_file_name(name)
-        limit = self.body_limit()
-        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
-            size = 0
-            while chunk := request._request.read(1024 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise PayloadTooLarge(f"File over the {limit}-byte limit.")
-                spool.write(chunk)
-            spool.seek(0)
-            run_file = run_file_store(run=run, name=name, content=spool, size=size)
+        try:
+            with http.spooled_body(request._request, self.body_limit()) as (spool, size):
+                run_file = run_file_store(run=run, name=name, content=spool, size=size)
+        except http.BodyTooLarge as exc:
+            raise PayloadTooLarge(str(exc)) from None
         return Response(s.RunFileOut(run_file).data, status=status.HTTP_201_CREATED)
 

@@ -7,24 +7,21 @@ calls them with the field's arguments). Every entity lookup goes through the
 access layer, so another team's project is indistinguishable from a missing one.
 """
 
-import base64
 import json
 import mimetypes
 import re
-from dataclasses import dataclass
 
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from graphql import GraphQLError
 
-from accounts.models import ApiKey, User
+from accounts.models import User
 from teams.access import Need, resolve
 from teams.models import Membership, Team
 
-from ... import jsonvalues, selectors
+from ... import configshape, jsonvalues, selectors
 from ...models import Project, Run, RunLine
 from ...series import sampled as series_sampled
 from ...table.filterlang import parse_order
@@ -34,28 +31,7 @@ from .. import branches
 from ..files import run_files_register
 from ..runs import run_upsert
 from . import public_api, run_by_id
-
-UPLOAD_SALT = "sextant.runs.upload"
-
-
-class HttpStatusError(Exception):
-    """An error the HTTP layer answers with its own status (the SDK does not retry 4xx)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass
-class Caller:
-    user: User
-    api_key: ApiKey  # the credential every access decision is made with
-    request: object
-    username_header: str = ""
-
-
-def _opaque_id(kind: str, pk: int) -> str:
-    return base64.b64encode(f"{kind}:{pk}".encode()).decode()
+from .wire import Caller, HttpStatusError, cursor_offset, offset_cursor, opaque_id, upload_url
 
 
 def _access(caller: Caller, entity: str, need: Need) -> Team:
@@ -87,7 +63,7 @@ def _resolve_author(caller: Caller, team: Team) -> User | None:
 class UserNode(public_api.UserExtras):
     def __init__(self, user: User):
         self._user = user
-        self.id = _opaque_id("User", user.pk)
+        self.id = opaque_id("User", user.pk)
         self.name = user.get_full_name() or user.username
         self.username = user.username
         self.email = user.email or ""
@@ -104,7 +80,7 @@ class UserNode(public_api.UserExtras):
 
 class EntityNode(public_api.EntityExtras):
     def __init__(self, name: str, pk: int = 0, is_team: bool = True):
-        self.id = _opaque_id("Entity", pk)
+        self.id = opaque_id("Entity", pk)
         self.name = name
         self.isTeam = is_team
         self.organization = None  # never a CoreWeave organization: the SDK would go looking for it
@@ -114,7 +90,7 @@ class ProjectNode(public_api.ProjectExtras):
     def __init__(self, project: Project, caller: Caller):
         self._project = project
         self._caller = caller
-        self.id = _opaque_id("Project", project.pk)
+        self.id = opaque_id("Project", project.pk)
         self.internalId = str(project.pk)
         self.name = project.name
         self.entityName = project.team.name
@@ -135,12 +111,12 @@ class ProjectNode(public_api.ProjectExtras):
 
     def runs(self, info, filters=None, after=None, first=50, order=None):
         first = max(0, min(first or 50, 1000))
-        start = _cursor_offset(after)
+        start = cursor_offset(after)
         page = list(self._filtered(filters, order)[start : start + first + 1])
         has_next = len(page) > first
         page = page[:first]
         edges = [
-            {"node": RunNode(run, self._caller), "cursor": _offset_cursor(start + i + 1)} for i, run in enumerate(page)
+            {"node": RunNode(run, self._caller), "cursor": offset_cursor(start + i + 1)} for i, run in enumerate(page)
         ]
         return {
             "edges": edges,
@@ -160,27 +136,11 @@ class ProjectNode(public_api.ProjectExtras):
         return self.run(info, name)
 
 
-def _offset_cursor(offset: int) -> str:
-    return base64.b64encode(f"offset:{offset}".encode()).decode()
-
-
-def _cursor_offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        kind, _, number = base64.b64decode(cursor).decode().partition(":")
-        if kind == "offset":
-            return max(0, int(number))
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise GraphQLError("Invalid cursor.")
-
-
 class RunNode(public_api.RunExtras):
     def __init__(self, run: Run, caller: Caller):
         self._run = run
         self._caller = caller
-        self.id = _opaque_id("Run", run.pk)
+        self.id = opaque_id("Run", run.pk)
         self.name = run.run_id
         self.displayName = run.display_name or run.run_id
         self.description = run.notes
@@ -218,8 +178,7 @@ class RunNode(public_api.RunExtras):
 
     def wandbConfig(self, info, keys=None):
         # The SDK counts a run as existing (for resume) only when this holds "t".
-        internal = jsonvalues.from_db(self._run.config).get("_wandb", {})
-        internal = internal.get("value", {}) if isinstance(internal, dict) else {}
+        internal = configshape.internal(jsonvalues.from_db(self._run.config))
         wanted = keys or ["t"]
         found = {key: internal.get(key, {} if key == "t" else None) for key in wanted}
         return jsonvalues.dumps(found)
@@ -299,7 +258,7 @@ class RunNode(public_api.RunExtras):
             regex = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
             files = files.filter(name__regex=f"^{regex}$")
         first = max(1, min(first or 50, 1000))
-        start = _cursor_offset(after)
+        start = cursor_offset(after)
         page = list(files[start : start + first + 1])
         has_next = len(page) > first
         request = self._caller.request
@@ -313,11 +272,11 @@ class RunNode(public_api.RunExtras):
                 )
             )
             node = {
-                "id": _opaque_id("File", run_file.pk), "name": run_file.name, "url": url, "directUrl": url,
+                "id": opaque_id("File", run_file.pk), "name": run_file.name, "url": url, "directUrl": url,
                 "sizeBytes": run_file.size, "mimetype": mimetypes.guess_type(run_file.name)[0],
                 "updatedAt": run_file.uploaded_at, "md5": None,
             }
-            edges.append({"node": node, "cursor": _offset_cursor(start + i + 1)})
+            edges.append({"node": node, "cursor": offset_cursor(start + i + 1)})
         return {
             "edges": edges,
             "pageInfo": {"startCursor": None, "endCursor": edges[-1]["cursor"] if edges else after,
@@ -434,9 +393,3 @@ class MutationRoot:
             "uploadHeaders": [],
             "files": [{"name": f.name, "uploadUrl": upload_url(caller.request, f.pk)} for f in files],
         }
-
-
-def upload_url(request, file_pk: int) -> str:
-    """An absolute, signed, expiring URL that accepts one PUT of one run file without credentials."""
-    token = signing.dumps({"f": file_pk}, salt=UPLOAD_SALT)
-    return request.build_absolute_uri(reverse("runs:wandb-upload", kwargs={"token": token}))

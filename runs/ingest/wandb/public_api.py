@@ -21,6 +21,7 @@ from ...models import Project, Run, RunFile, RunLine
 from .. import branches, edits
 from ..runs import project_get_or_create
 from . import features, run_by_id
+from .wire import cursor_offset, offset_cursor, opaque_id
 
 MAX_PAGE = 1000
 # output.log lines: "[ERROR ]<UTC timestamp> <text>" (the SDK's legacy console format)
@@ -41,12 +42,11 @@ def _page(items_with_cursor, has_next: bool, after):
 
 
 def _offset_page(queryset, after, first, make_node):
-    from .graphql import _cursor_offset, _offset_cursor
 
     first = max(1, min(first or 50, MAX_PAGE))
-    start = _cursor_offset(after)
+    start = cursor_offset(after)
     rows = list(queryset[start : start + first + 1])
-    items = [(make_node(row), _offset_cursor(start + i + 1)) for i, row in enumerate(rows[:first])]
+    items = [(make_node(row), offset_cursor(start + i + 1)) for i, row in enumerate(rows[:first])]
     return _page(items, len(rows) > first, after)
 
 
@@ -195,14 +195,13 @@ class EntityExtras:
         return int(total or 0)
 
     def members(self, info):
-        from .graphql import _opaque_id
 
         if self.caller is not None and getattr(self.caller.api_key, "scope", None) == ApiKey.Scope.INGEST:
             raise GraphQLError("This API key's scope does not allow this request.")
         memberships = Membership.objects.filter(team__name=self.name).select_related("user").order_by("user__username")
         return [
             {
-                "id": _opaque_id("User", m.user.pk),
+                "id": opaque_id("User", m.user.pk),
                 "admin": m.role == Role.ADMIN,
                 "pending": False,
                 "email": m.user.email,
@@ -259,7 +258,6 @@ class RunExtras:
     """Mixed into graphql.RunNode."""
 
     def logLines(self, info, first=None, after=None, last=None, useImprovedPagination=None):
-        from .graphql import _cursor_offset, _offset_cursor
 
         lines = RunLine.objects.filter(run=self._run, stream=RunLine.Stream.OUTPUT).order_by("idx")
         if last is not None:
@@ -268,7 +266,7 @@ class RunExtras:
             has_next = False
         else:
             count = max(1, min(first or MAX_PAGE, MAX_PAGE))
-            start = _cursor_offset(after)  # the next line number to read
+            start = cursor_offset(after)  # the next line number to read
             rows = list(lines.filter(idx__gte=start).values_list("idx", "data")[: count + 1])
             has_next = len(rows) > count
             rows = rows[:count]
@@ -283,11 +281,10 @@ class RunExtras:
                 "label": "",
                 "line": content,
             }
-            items.append((node, _offset_cursor(idx + 1)))
+            items.append((node, offset_cursor(idx + 1)))
         return _page(items, has_next, after)
 
 
 def _opaque(kind: str, pk: int) -> str:
-    from .graphql import _opaque_id
 
-    return _opaque_id(kind, pk)
+    return opaque_id(kind, pk)

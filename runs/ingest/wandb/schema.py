@@ -4,7 +4,8 @@ A feature registers with one line in each list: its SDL file (new types and
 `extend type Query { … }` / `extend type Mutation { … }`) in SDL_FILES, its
 resolver mixin (methods named like the fields, using `self._caller`) in
 QUERY_MIXINS or MUTATION_MIXINS. The feature's module imports from
-runs.ingest.wandb.graphql (Caller, nodes, access helpers), never from here.
+runs.ingest.wandb.wire (Caller, ids, cursors) and .graphql (nodes, access
+helpers), never from here.
 """
 
 import functools

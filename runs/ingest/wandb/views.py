@@ -5,12 +5,10 @@ retries most 4xx, and a 4xx on file_stream silently ends a run's streaming),
 so each answer here is chosen on purpose. Never 405: the SDK retries it.
 """
 
-import gzip
 import json
 import logging
-import tempfile
-import zlib
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError
@@ -22,13 +20,13 @@ from rest_framework import exceptions as drf_exceptions
 from accounts.authentication import ApiKeyAuthentication
 from teams.access import Need, resolve
 
-from ... import conf, jsonvalues
+from ... import jsonvalues, selectors
 from ...models import Run, RunFile
-from .. import ratelimit
+from .. import http, ratelimit
 from ..files import run_file_store
-from ..lines import LineError, run_file_stream_apply
-from . import graphql as gql
-from . import schema
+from ..lines import LineError
+from . import schema, wire
+from .file_stream import run_file_stream_apply
 
 logger = logging.getLogger(__name__)
 # Raised by resolvers on bad input or access: the client's error, answered with its message
@@ -65,24 +63,6 @@ def _authenticate(request: HttpRequest):
     return found[1], None
 
 
-def _too_big(request: HttpRequest, limit: int) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > limit
-    except ValueError:
-        return True
-
-
-def _read_body(request: HttpRequest, limit: int) -> bytes | None:
-    """The (possibly gzip-compressed) body, or None if it is over the limit once inflated."""
-    body = request.body
-    if request.META.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        body = inflater.decompress(body, limit + 1)
-        if len(body) > limit:
-            return None
-    return body
-
-
 def _guarded(view):
     """Answers the transient failures with retryable statuses, never a bare 500 page."""
 
@@ -91,7 +71,7 @@ def _guarded(view):
             return view(request, *args, **kwargs)
         except OperationalError:
             logger.warning("database busy in %s", view.__name__, exc_info=True)
-            return _error("The server is busy; retry shortly.", 503, Retry_After="2")
+            return _error(http.BUSY_MESSAGE, 503, Retry_After=http.BUSY_RETRY_AFTER)
 
     wrapped.__name__ = view.__name__
     return csrf_exempt(wrapped)
@@ -106,9 +86,10 @@ def _admit(request: HttpRequest):
     wait = ratelimit.retry_after(ratelimit.identity_of(api_key.user, api_key))
     if wait is not None:
         return None, _error("Too many requests.", 429, Retry_After=str(wait))
-    limit = conf.max_request_bytes()
-    if _too_big(request, limit):
-        return None, _error(f"Request body over the {limit}-byte limit.", 413)
+    try:
+        http.check_declared_length(request, http.max_request_bytes())
+    except http.BodyTooLarge as exc:
+        return None, _error(str(exc), 413)
     return api_key, None
 
 
@@ -131,7 +112,7 @@ def graphql_view(request: HttpRequest):
     document, errors = schema.parsed_document(source)
     if document is None:
         return _json({"errors": [error.formatted for error in errors], "data": None})
-    caller = gql.Caller(
+    caller = wire.Caller(
         user=api_key.user,
         api_key=api_key,
         request=request,
@@ -146,7 +127,7 @@ def graphql_view(request: HttpRequest):
     if result.errors:
         for error in result.errors:
             original = error.original_error
-            if isinstance(original, gql.HttpStatusError):
+            if isinstance(original, wire.HttpStatusError):
                 return _error(str(original), original.status)
             if original is not None and not isinstance(original, EXPECTED_ERRORS):
                 if isinstance(original, OperationalError):
@@ -172,13 +153,12 @@ def file_stream_view(request: HttpRequest, entity: str, project: str, run_id: st
     api_key, refused = _admit(request)
     if refused is not None:
         return refused
-    limit = conf.max_request_bytes()
     try:
-        body = _read_body(request, limit)
-    except (zlib.error, EOFError, gzip.BadGzipFile):
-        return _error("The body is not valid gzip.", 400)
-    if body is None:
-        return _error(f"Request body over the {limit}-byte limit.", 413)
+        body = http.inflated_body(request, http.max_request_bytes())
+    except http.BadBody as exc:
+        return _error(str(exc), 400)
+    except http.BodyTooLarge as exc:
+        return _error(str(exc), 413)
     try:
         payload = jsonvalues.loads(body) if body else {}
     except ValueError:
@@ -210,25 +190,19 @@ def upload_view(request: HttpRequest, token: str):
     if request.method != "PUT":
         return _error("Not found.", 404)
     try:
-        claims = signing.loads(token, salt=gql.UPLOAD_SALT, max_age=conf.get("SEXTANT_UPLOAD_URL_SECONDS"))
+        claims = signing.loads(token, salt=wire.UPLOAD_SALT, max_age=settings.SEXTANT_UPLOAD_URL_SECONDS)
         run_file = RunFile.objects.select_related("run__project").get(pk=claims["f"])
     except (signing.BadSignature, RunFile.DoesNotExist, KeyError, TypeError):
         return _error("This upload URL is invalid or has expired.", 403)
-    limit = conf.get("SEXTANT_MAX_UPLOAD_BYTES")
-    if _too_big(request, limit):
-        return _error(f"File over the {limit}-byte limit.", 413)
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
-        size = 0
-        while chunk := request.read(1024 * 1024):
-            size += len(chunk)
-            if size > limit:
-                return _error(f"File over the {limit}-byte limit.", 413)
-            spool.write(chunk)
-        spool.seek(0)
-        try:
+    limit = http.max_upload_bytes()
+    try:
+        http.check_declared_length(request, limit, "File")
+        with http.spooled_body(request, limit) as (spool, size):
             run_file_store(run=run_file.run, name=run_file.name, content=spool, size=size)
-        except ValidationError as exc:
-            return _error("; ".join(exc.messages), 400)
+    except http.BodyTooLarge as exc:
+        return _error(str(exc), 413)
+    except ValidationError as exc:
+        return _error("; ".join(exc.messages), 400)
     return _json({"name": run_file.name, "size": size})
 
 

@@ -2,7 +2,7 @@
 
 The same runs (mixed types, missing keys, nested keys, NaN-like strings, null)
 are filtered by the database (SQLite or PostgreSQL, whichever the suite runs
-on) and by tests/runs_table/reference.py; every operator and random
+on) and by tests/runs/table/reference.py; every operator and random
 combinations of them (hypothesis) must select exactly the same runs, and every
 order must sort them the same way.
 """

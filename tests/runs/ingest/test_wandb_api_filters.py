@@ -1,6 +1,6 @@
 """`wandb.Api().runs(path, filters=..., order=...)` with the real SDK (0.31.0) against a live Sextant.
 
-The same runs and the same filters as test_filters_db; the SDK must get back
+The same runs and the same filters as tests/runs/table/test_filters.py; the SDK must get back
 exactly the runs the independent Python evaluation selects, in its order,
 across pages, and `len()` must count them. A bad filter fails with the
 server's message.
@@ -13,8 +13,7 @@ import pytest
 
 from runs.models import Run
 from tests.runs.conftest import live_sextant, make_key, sdk  # noqa: F401  (fixtures of the live server)
-
-from .test_filters_db import dataset, ref_ids  # noqa: F401  (dataset is a fixture)
+from tests.runs.table.test_filters import dataset, ref_ids  # noqa: F401  (dataset is a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

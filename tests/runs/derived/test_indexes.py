@@ -6,6 +6,7 @@ from django.db import connection
 from runs.derived import indexes, tasks
 from runs.models import Project, ProjectKey, Run
 from runs.table import table
+from runs.table.query import parse_table_query
 
 pytestmark = pytest.mark.django_db(transaction=True)  # CREATE INDEX CONCURRENTLY cannot run in a transaction
 
@@ -28,7 +29,7 @@ def test_hot_keys_are_indexed_and_used(postgresql, team):
     assert tasks.ensure_key_indexes() == 0  # already there
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE runs_run")
-    query = table.TableQuery(filters={"summary_metrics.acc": {"$gt": 0.5}}, order=["summary_metrics.loss"])
+    query = parse_table_query({"filters": '{"summary_metrics.acc": {"$gt": 0.5}}', "order": "summary_metrics.loss"})
     runs = table.runs_for_table(project, query)[:50]
     sql, params = runs.query.sql_with_params()
     with connection.cursor() as cursor:

@@ -15,7 +15,7 @@ from django.test import Client
 
 from runs import jsonvalues
 from runs.ingest.wandb.features import SERVER_FEATURES
-from runs.ingest.wandb.graphql import UPLOAD_SALT
+from runs.ingest.wandb.wire import UPLOAD_SALT
 from runs.models import Project, Run, RunFile, RunLine
 from tests.runs.conftest import make_key, make_service_account
 
@@ -324,3 +324,25 @@ def test_a_team_that_requires_sso_still_takes_runs_from_its_members_keys(wire, t
     assert wire.upsert()["data"]["upsertBucket"]["bucket"]["name"] == "r1"
     assert wire.stream("acme/demo/r1", {"files": {"wandb-history.jsonl": {"offset": 0, "content": history_lines(0, 3)}}}).status_code == 200
     assert Run.objects.get(run_id="r1").lines.count() == 3
+
+
+def test_the_schema_is_composed_from_sdl_files_and_resolver_mixins(tmp_path):
+    """A feature extends Query/Mutation with its own SDL file and a mixin: one line in each list."""
+    from graphql import build_schema, execute, parse
+
+    from runs.ingest.wandb import graphql as core
+    from runs.ingest.wandb import schema
+
+    feature = tmp_path / "feature.graphql"
+    feature.write_text("extend type Query { featureHello(name: String!): String }")
+
+    class FeatureQueries:
+        def featureHello(self, info, name):
+            return f"hello {name} from {self._caller}"
+
+    sdl = "\n\n".join(path.read_text() for path in [*schema.SDL_FILES, feature])
+    composed = build_schema(sdl)
+    root = type("Query", (FeatureQueries, core.QueryRoot), {})("caller")
+    result = execute(composed, parse('{ featureHello(name: "x") }'), root_value=root)
+    assert result.errors is None and result.data == {"featureHello": "hello x from caller"}
+    assert issubclass(schema.Query, core.QueryRoot) and issubclass(schema.Mutation, core.MutationRoot)

@@ -2,7 +2,7 @@
 
 Every row is read-level: a user's columns and saved views change nothing anyone
 else sees, so viewers may keep their own. Saved-view rows name the caller's own
-view (another user's answers 404, tested in test_api.py).
+view (another user's answers 404, tested in test_views.py).
 """
 
 from dataclasses import replace
