@@ -108,7 +108,6 @@ def _artifact_or_error(caller, opaque_id, need: Need = Need.INGEST) -> Artifact:
 
 
 def _page(items, after, first, default=50):
-    gql = _gql()
     first = max(1, min(first or default, 1000))
     start = wire.cursor_offset(after)
     rows = list(items[start : start + first + 1])
@@ -536,7 +535,6 @@ class ArtifactMutations:
         return {"artifact": node}
 
     def _manifest_payload(self, artifact: Artifact):
-        gql = _gql()
         return {
             "artifactManifest": {
                 "id": wire.opaque_id("ArtifactManifest", artifact.pk),

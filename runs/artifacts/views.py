@@ -10,8 +10,8 @@ import base64
 import json
 import tempfile
 
-from django.core import signing
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.runs.test_rest_api import BASE, RUN, client_for, make_run
+from tests.runs.ingest.test_rest import BASE, RUN, client_for, make_run
 
 HUGE = "511351156078947195682816"
 

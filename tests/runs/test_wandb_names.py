@@ -13,7 +13,7 @@ import pytest
 from runs.ingest.runs import RUN_ID_RE
 from runs.models import Run, RunFile
 from tests.runs.conftest import make_key
-from tests.runs.test_wandb_wire import CREATE_FILES, Wire
+from tests.runs.ingest.test_wandb import CREATE_FILES, Wire
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

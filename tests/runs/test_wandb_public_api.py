@@ -13,11 +13,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from runs.ingest.wandb import features
-from runs.ingest.wandb.graphql import _opaque_id
+from runs.ingest.wandb.wire import opaque_id as _opaque_id
 from runs.models import Project, Run, RunFile, RunLine
 from teams.models import AuditEvent
 from tests.runs.conftest import make_key
-from tests.runs.test_wandb_wire import Wire
+from tests.runs.ingest.test_wandb import Wire
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

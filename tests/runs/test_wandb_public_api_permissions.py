@@ -6,7 +6,7 @@ globex's run (or entity) with acme's owner's key.
 
 import pytest
 
-from runs.ingest.wandb.graphql import _opaque_id
+from runs.ingest.wandb.wire import opaque_id as _opaque_id
 from runs.models import Project, Run, RunLine
 from tests.permissions import GraphQLOperation, admin_of, check_graphql_permission, graphql_cases
 

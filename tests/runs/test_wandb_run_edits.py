@@ -11,11 +11,11 @@ import textwrap
 import pytest
 
 from runs import jsonvalues
-from runs.ingest.wandb.graphql import _opaque_id
+from runs.ingest.wandb.wire import opaque_id as _opaque_id
 from runs.models import Project, Run
 from tests.permissions import admin_of
 from tests.runs.conftest import make_key
-from tests.runs.test_wandb_wire import Wire
+from tests.runs.ingest.test_wandb import Wire
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

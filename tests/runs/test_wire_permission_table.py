@@ -12,7 +12,7 @@ back; viewers read; members write.
 import pytest
 from django.core import signing
 
-from runs.ingest.wandb.graphql import UPLOAD_SALT
+from runs.ingest.wandb.wire import UPLOAD_SALT
 from runs.models import Project, Run, RunFile, RunLine
 from tests.permissions import Endpoint, check_permission, permission_cases
 

@@ -6,7 +6,7 @@ import pytest
 
 from runs.models import Run
 from runs.series.models import SeriesKey
-from tests.runs.test_wandb_wire import Wire, make_key
+from tests.runs.ingest.test_wandb import Wire, make_key
 
 pytestmark = pytest.mark.django_db
 

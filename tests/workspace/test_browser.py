@@ -18,7 +18,7 @@ from runs import jsonvalues
 from runs.derived import aggregates as derived
 from runs.models import Run
 from tests.runs.conftest import make_key
-from tests.runs_table.test_console import _login
+from tests.runs.table.test_pages import _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

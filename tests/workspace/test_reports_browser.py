@@ -8,7 +8,7 @@ from accounts.models import UserSettings
 from reports import services
 from reports.models import Panel, Report
 from runs.models import Project, Run
-from tests.runs_table.test_console import _login
+from tests.runs.table.test_pages import _login
 from tests.workspace.conftest import make_project
 from tests.workspace.test_browser import ARTIFACTS, WATCH
 

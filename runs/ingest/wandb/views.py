@@ -20,7 +20,7 @@ from rest_framework import exceptions as drf_exceptions
 from accounts.authentication import ApiKeyAuthentication
 from teams.access import Need, resolve
 
-from ... import jsonvalues, selectors
+from ... import jsonvalues
 from ...models import Run, RunFile
 from .. import http, ratelimit
 from ..files import run_file_store
