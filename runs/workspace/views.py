@@ -17,6 +17,7 @@ from teams.access import Access, Need, team_page
 from ..models import Project
 from ..table import services as table_services
 from ..table import table
+from ..table.query import DEFAULT_COLUMNS, DEFAULT_ORDER
 from . import selectors
 
 
@@ -32,14 +33,14 @@ def _project(access: Access, project: str):
 def workspace(request, access: Access, team: str, project: str):
     team_obj, role, project_obj = _project(access, project)
     sections, catalogue = selectors.workspace_sections(project_obj)
-    columns = table_services.table_columns_get(actor=request.user, project=project_obj) or table.DEFAULT_COLUMNS
+    columns = table_services.table_columns_get(actor=request.user, project=project_obj) or list(DEFAULT_COLUMNS)
     base = f"/{team_obj.name}/{project_obj.name}/"
     config = {
         # The runs table side panel (runs/static/runs/table.js) reads these four.
         "api": f"/api/v1/teams/{team_obj.name}/projects/{project_obj.name}/",
         "columns": columns,
         "available": table.column_choices(project_obj),
-        "defaultOrder": [table.DEFAULT_ORDER],
+        "defaultOrder": [DEFAULT_ORDER],
         # The charts.
         "seriesUrl": f"/api/v1/teams/{team_obj.name}/projects/{project_obj.name}/series/",
         "mediaUrl": base + "workspace/media/",
