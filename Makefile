@@ -37,6 +37,7 @@ tests/oidc/node_modules/.installed: tests/oidc/package-lock.json
 
 test: $(VENV)/.installed-test tests/oidc/node_modules/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 

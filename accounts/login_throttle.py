@@ -22,7 +22,6 @@ from django.core.cache import cache
 logger = logging.getLogger(__name__)
 
 
-
 def _limits() -> tuple[int, int, int]:
     return (
         settings.SEXTANT_LOGIN_FAILURES_PER_ACCOUNT,

@@ -60,7 +60,6 @@ class InstanceSettings(models.Model):
         return obj
 
 
-
 class ApiKey(models.Model):
     """An API key. Only its SHA-256 is stored; the key itself is shown once."""
 

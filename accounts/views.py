@@ -183,7 +183,9 @@ class ThrottledLoginView(auth_views.LoginView):
             # An unbound form: a bound one would check the password while rendering its errors.
             form = self.get_form_class()(request=request, initial={"username": login})
             form.cleaned_data = {}
-            form.add_error(None, f"Too many failed logins. Try again in {math.ceil(wait / 60)} minute(s), or reset your password.")
+            form.add_error(
+                None, f"Too many failed logins. Try again in {math.ceil(wait / 60)} minute(s), or reset your password."
+            )
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().post(request, *args, **kwargs)
 

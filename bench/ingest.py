@@ -98,7 +98,12 @@ def tree_rss_mb(pid: int) -> float:
 def rows(start: int, count: int) -> list[dict]:
     now = time.time()
     return [
-        {"_step": s, "_runtime": s * 0.01, "_timestamp": now, **{k: math.sin(s * 0.001 + i) + 1 / (s + 1) for i, k in enumerate(METRICS)}}
+        {
+            "_step": s,
+            "_runtime": s * 0.01,
+            "_timestamp": now,
+            **{k: math.sin(s * 0.001 + i) + 1 / (s + 1) for i, k in enumerate(METRICS)},
+        }
         for s in range(start, start + count)
     ]
 
@@ -112,7 +117,9 @@ class Sextant:
         self.session = requests.Session()
         # Like the SDK, retry dropped connections (a keep-alive closed by the server
         # under load); every request here is idempotent, so a resend is harmless.
-        retry = Retry(total=10, connect=10, read=10, backoff_factor=0.2, allowed_methods=None, status_forcelist=[502, 503])
+        retry = Retry(
+            total=10, connect=10, read=10, backoff_factor=0.2, allowed_methods=None, status_forcelist=[502, 503]
+        )
         self.session.mount("http://", HTTPAdapter(max_retries=retry))
         self.session.headers["Authorization"] = "Basic " + base64.b64encode(f"api:{key}".encode()).decode()
 
@@ -121,20 +128,28 @@ class Sextant:
             "mutation UpsertBucket($name: String, $project: String, $entity: String) { upsertBucket(input: "
             "{name: $name, modelName: $project, entityName: $entity}) { bucket { id name } inserted } }"
         )
-        body = {"query": query, "operationName": "UpsertBucket", "variables": {"name": run_id, "project": "bench", "entity": "bench"}}
+        body = {
+            "query": query,
+            "operationName": "UpsertBucket",
+            "variables": {"name": run_id, "project": "bench", "entity": "bench"},
+        }
         response = self.session.post(f"{self.base}/graphql", json=body, timeout=60)
         response.raise_for_status()
         assert "errors" not in response.json(), response.text
 
     def file_stream(self, run_id: str, offset: int, batch: list[dict]) -> None:
         body = {"files": {"wandb-history.jsonl": {"offset": offset, "content": [json.dumps(r) for r in batch]}}}
-        response = self.session.post(f"{self.base}/files/bench/bench/{run_id}/file_stream", data=json.dumps(body), timeout=300)
+        response = self.session.post(
+            f"{self.base}/files/bench/bench/{run_id}/file_stream", data=json.dumps(body), timeout=300
+        )
         response.raise_for_status()
 
     def native(self, run_id: str, offset: int, batch: list[dict]) -> None:
         body = {"stream": "history", "offset": offset, "lines": batch}
         url = f"{self.base}/api/v1/teams/bench/projects/bench/runs/{run_id}/lines/"
-        response = self.session.post(url, data=json.dumps(body), headers={"Content-Type": "application/json"}, timeout=300)
+        response = self.session.post(
+            url, data=json.dumps(body), headers={"Content-Type": "application/json"}, timeout=300
+        )
         response.raise_for_status()
 
     def history_page(self, run_id: str, min_step: int, max_step: int) -> int:
@@ -143,8 +158,19 @@ class Sextant:
             "$pageSize: Int!) { project(name: $project, entityName: $entity) { run(name: $run) { "
             "history(minStep: $minStep, maxStep: $maxStep, samples: $pageSize) } } }"
         )
-        variables = {"entity": "bench", "project": "bench", "run": run_id, "minStep": min_step, "maxStep": max_step, "pageSize": max_step - min_step}
-        response = self.session.post(f"{self.base}/graphql", json={"query": query, "operationName": "HistoryPage", "variables": variables}, timeout=300)
+        variables = {
+            "entity": "bench",
+            "project": "bench",
+            "run": run_id,
+            "minStep": min_step,
+            "maxStep": max_step,
+            "pageSize": max_step - min_step,
+        }
+        response = self.session.post(
+            f"{self.base}/graphql",
+            json={"query": query, "operationName": "HistoryPage", "variables": variables},
+            timeout=300,
+        )
         response.raise_for_status()
         return len(response.json()["data"]["project"]["run"]["history"])
 
@@ -180,7 +206,10 @@ def sextant_throughput(base: str, key: str, how: str, clients: int, steps: int, 
         return {"clients": 1, "points": points, "wall_s": round(wall, 2), "points_per_s": round(points / wall)}
     ctx = mp.get_context("fork")
     barrier, queue = ctx.Barrier(clients), ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(base, key, how, f"{how}-{clients}-{tag}-{i}", steps, barrier, queue)) for i in range(clients)]
+    procs = [
+        ctx.Process(target=_worker, args=(base, key, how, f"{how}-{clients}-{tag}-{i}", steps, barrier, queue))
+        for i in range(clients)
+    ]
     for proc in procs:
         proc.start()
     results = [queue.get() for _ in procs]
@@ -189,13 +218,28 @@ def sextant_throughput(base: str, key: str, how: str, clients: int, steps: int, 
     points = sum(r[0] for r in results)
     wall = max(r[2] for r in results) - min(r[1] for r in results)
     errors = [r[3] for r in results if r[3]]
-    return {"clients": clients, "points": points, "wall_s": round(wall, 2), "points_per_s": round(points / wall), "errors": errors}
+    return {
+        "clients": clients,
+        "points": points,
+        "wall_s": round(wall, 2),
+        "points_per_s": round(points / wall),
+        "errors": errors,
+    }
 
 
-def start_sextant(pg: str, data_dir: Path, redis: str | None) -> tuple[subprocess.Popen, str, str, subprocess.Popen | None]:
+def start_sextant(
+    pg: str, data_dir: Path, redis: str | None
+) -> tuple[subprocess.Popen, str, str, subprocess.Popen | None]:
     db_url = recreate_database(pg, "sextant_ingest_bench")
-    env = {**os.environ, "DATABASE_URL": db_url, "SEXTANT_DATA_DIR": str(data_dir), "SECRET_KEY": "bench-" + "x" * 40,
-           "SEXTANT_RATE_LIMIT_REQUESTS": "0", "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "SEXTANT_DATA_DIR": str(data_dir),
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "SEXTANT_RATE_LIMIT_REQUESTS": "0",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
     env.pop("REDIS_URL", None)
     if redis:
         env["REDIS_URL"] = redis  # the production shape: Redis cache and broker, a Celery worker beside gunicorn
@@ -210,18 +254,39 @@ def start_sextant(pg: str, data_dir: Path, redis: str | None) -> tuple[subproces
         "ApiKey.objects.create(user=u, name='bench', key_hash=keys.hash_key(k), hint=keys.display_hint(k))\n"
         "print(k)\n"
     )
-    key = subprocess.run([python, "manage.py", "shell", "-c", setup], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    key = (
+        subprocess.run(
+            [python, "manage.py", "shell", "-c", setup], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     port = free_port()
     proc = subprocess.Popen(
-        [ROOT / ".venv" / "bin" / "gunicorn", "config.wsgi", "-c", "config/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            ROOT / ".venv" / "bin" / "gunicorn",
+            "config.wsgi",
+            "-c",
+            "config/gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     wait_port(port, proc)
     worker = None
     if redis:
         worker = subprocess.Popen(
             [ROOT / ".venv" / "bin" / "celery", "-A", "config", "worker", "--concurrency", "1", "-l", "warning"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
     return proc, f"http://127.0.0.1:{port}", key, worker
 
@@ -264,9 +329,24 @@ def mlflow_throughput(pg: str, steps: int, steps_c: int, clients: int, workdir: 
     db_url = recreate_database(pg, "mlflow_ingest_bench").replace("postgres://", "postgresql+psycopg2://", 1)
     port = free_port()
     proc = subprocess.Popen(
-        [mlflow, "server", "--backend-store-uri", db_url, "--default-artifact-root", str(workdir / "mlartifacts"),
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        cwd=workdir, stdout=open(workdir / "mlflow.log", "w"), stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            mlflow,
+            "server",
+            "--backend-store-uri",
+            db_url,
+            "--default-artifact-root",
+            str(workdir / "mlartifacts"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        cwd=workdir,
+        stdout=open(workdir / "mlflow.log", "w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         wait_port(port, proc, timeout=180)
@@ -284,17 +364,42 @@ def mlflow_throughput(pg: str, steps: int, steps_c: int, clients: int, workdir: 
         in_a_row = 0
         while in_a_row < 10 and time.monotonic() < deadline:
             try:
-                ok = requests.post(api, json={"max_results": 1}, timeout=10, headers={"Connection": "close"}).status_code == 200
+                ok = (
+                    requests.post(api, json={"max_results": 1}, timeout=10, headers={"Connection": "close"}).status_code
+                    == 200
+                )
             except requests.RequestException:
                 ok = False
             in_a_row = in_a_row + 1 if ok else 0
             time.sleep(0.5)
         out = workdir / "mlflow.json"
         subprocess.run(
-            [MLFLOW_VENV / "bin" / "python", MLFLOW_BENCH, "--base-url", f"http://127.0.0.1:{port}", "--scenarios", "a,c",
-             "--steps", str(steps), "--steps-c", str(steps_c), "--clients", str(clients), "--reps-a", "1", "--reps-c", "1",
-             "--server-pid", str(proc.pid), "--label", "mlflow-postgres", "--json-out", out],
-            check=True, stdout=subprocess.DEVNULL,
+            [
+                MLFLOW_VENV / "bin" / "python",
+                MLFLOW_BENCH,
+                "--base-url",
+                f"http://127.0.0.1:{port}",
+                "--scenarios",
+                "a,c",
+                "--steps",
+                str(steps),
+                "--steps-c",
+                str(steps_c),
+                "--clients",
+                str(clients),
+                "--reps-a",
+                "1",
+                "--reps-c",
+                "1",
+                "--server-pid",
+                str(proc.pid),
+                "--label",
+                "mlflow-postgres",
+                "--json-out",
+                out,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         result = json.loads(out.read_text())
         return {
@@ -316,18 +421,25 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--memory-steps", type=int, default=100_000, help="steps (x10 points) for the memory run")
     parser.add_argument("--skip-mlflow", action="store_true")
-    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL"), help="run Sextant with this REDIS_URL and a Celery worker")
+    parser.add_argument(
+        "--redis", default=os.environ.get("BENCH_REDIS_URL"), help="run Sextant with this REDIS_URL and a Celery worker"
+    )
     parser.add_argument("--json-out", default=str(ROOT / "bench" / "results" / "ingest.json"))
     args = parser.parse_args()
 
-    report: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "points_per_request": STEPS_PER_REQUEST * len(METRICS)}
+    report: dict = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "points_per_request": STEPS_PER_REQUEST * len(METRICS),
+    }
     with tempfile.TemporaryDirectory(prefix="sextant-bench-") as tmp:
         workdir = Path(tmp)
         if not args.skip_mlflow:
             report["mlflow"] = mlflow_throughput(args.pg, args.steps, args.steps_c, args.clients, workdir)
             print(f"mlflow: {json.dumps(report['mlflow'])}", flush=True)
         server, base, key, worker = start_sextant(args.pg, workdir / "sextant", args.redis)
-        report["sextant_config"] = "PostgreSQL + Redis + 1 Celery worker" if args.redis else "PostgreSQL, tasks in-process"
+        report["sextant_config"] = (
+            "PostgreSQL + Redis + 1 Celery worker" if args.redis else "PostgreSQL, tasks in-process"
+        )
         try:
             Sextant(base, key).create_run("warmup")
             log_steps(Sextant(base, key), "file_stream", "warmup", 1000)
@@ -335,14 +447,23 @@ def main() -> int:
                 single = sextant_throughput(base, key, how, 1, args.steps, "a")
                 many = sextant_throughput(base, key, how, args.clients, args.steps_c, "c")
                 report[f"sextant_{how}"] = {"1_client": single, f"{args.clients}_clients": many}
-                print(f"sextant {how}: {single['points_per_s']} points/s (1 client), {many['points_per_s']} points/s ({args.clients} clients)", flush=True)
+                print(
+                    f"sextant {how}: {single['points_per_s']} points/s (1 client), {many['points_per_s']} points/s ({args.clients} clients)",
+                    flush=True,
+                )
             # What the SDK really sends: everything buffered in 15 s, up to 10 MiB a request.
             client, run_id = Sextant(base, key), "file_stream-large-batches"
             client.create_run(run_id)
             start = time.monotonic()
             points = log_steps(client, "file_stream", run_id, args.steps, per_request=1000)
-            report["sextant_file_stream_10k_points_per_request"] = {"points": points, "points_per_s": round(points / (time.monotonic() - start))}
-            print(f"sextant file_stream, 10k points a request: {report['sextant_file_stream_10k_points_per_request']}", flush=True)
+            report["sextant_file_stream_10k_points_per_request"] = {
+                "points": points,
+                "points_per_s": round(points / (time.monotonic() - start)),
+            }
+            print(
+                f"sextant file_stream, 10k points a request: {report['sextant_file_stream_10k_points_per_request']}",
+                flush=True,
+            )
             report["sextant_memory"] = memory_growth(base, key, server.pid, args.memory_steps)
             print(f"sextant memory: {json.dumps(report['sextant_memory'])}", flush=True)
         finally:
@@ -355,7 +476,11 @@ def main() -> int:
                 ours = report[f"sextant_{how}"]
                 report[f"ratio_{how}_vs_mlflow"] = {
                     "1_client": round(ours["1_client"]["points_per_s"] / report["mlflow"]["1_client_points_per_s"], 1),
-                    f"{args.clients}_clients": round(ours[f"{args.clients}_clients"]["points_per_s"] / report["mlflow"][f"{args.clients}_clients_points_per_s"], 1),
+                    f"{args.clients}_clients": round(
+                        ours[f"{args.clients}_clients"]["points_per_s"]
+                        / report["mlflow"][f"{args.clients}_clients_points_per_s"],
+                        1,
+                    ),
                 }
     report["load_average_at_end"] = os.getloadavg()
     report["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

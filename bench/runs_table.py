@@ -98,7 +98,13 @@ def mlflow_specs(count: int) -> list[tuple[dict, dict]]:
     specs = []
     for i in range(count):
         loss = rnd.random() * 2.0
-        metrics = {"acc": rnd.random(), "loss": loss, "f1": rnd.random(), "precision": rnd.random(), "recall": rnd.random()}
+        metrics = {
+            "acc": rnd.random(),
+            "loss": loss,
+            "f1": rnd.random(),
+            "precision": rnd.random(),
+            "recall": rnd.random(),
+        }
         params = {
             "lr": float(f"{10 ** -rnd.uniform(1, 5):.2e}"),
             "batch_size": rnd.choice([32, 64, 128, 256]),
@@ -226,7 +232,11 @@ def time_queries(base: str, key: str, calls: int, count: int) -> dict:
             response = session.get(url, timeout=120)
             latencies.append(time.perf_counter() - t)
             response.raise_for_status()
-        entry = {"median_ms": round(statistics.median(latencies) * 1e3, 1), "p90_ms": round(pct(latencies, 0.9) * 1e3, 1), "calls": calls}
+        entry = {
+            "median_ms": round(statistics.median(latencies) * 1e3, 1),
+            "p90_ms": round(pct(latencies, 0.9) * 1e3, 1),
+            "calls": calls,
+        }
         if name.startswith("filter_sort_page100"):
             got = [row["summary_metrics.loss"] for row in body["results"]]
             entry["result_correct"] = got == expected[:100] and body["count"] in (None, len(expected))
@@ -286,7 +296,9 @@ def run_mlflow(count: int, calls: int) -> dict | None:
                     for key, value in params.items():
                         copy.write_row([key, str(value), f"{i:032x}"])
             for table in ("latest_metrics", "metrics"):
-                with conn.cursor().copy(f"COPY {table} (key, value, timestamp, step, is_nan, run_uuid) FROM STDIN") as copy:
+                with conn.cursor().copy(
+                    f"COPY {table} (key, value, timestamp, step, is_nan, run_uuid) FROM STDIN"
+                ) as copy:
                     for i, (_, metrics) in enumerate(specs):
                         for key, value in metrics.items():
                             copy.write_row([key, value, now, 0, False, f"{i:032x}"])
@@ -295,7 +307,12 @@ def run_mlflow(count: int, calls: int) -> dict | None:
                     copy.write_row(["mlflow.runName", f"r{i}", f"{i:032x}"])
             conn.execute("ANALYZE")
         populate_s = round(time.perf_counter() - t0, 1)
-        body = {"experiment_ids": [experiment_id], "filter": "metrics.acc > 0.5", "order_by": ["metrics.loss ASC"], "max_results": 100}
+        body = {
+            "experiment_ids": [experiment_id],
+            "filter": "metrics.acc > 0.5",
+            "order_by": ["metrics.loss ASC"],
+            "max_results": 100,
+        }
         session = requests.Session()
         session.post(f"{base}/runs/search", json=body, timeout=300).raise_for_status()  # warm-up
         latencies = []
@@ -351,10 +368,14 @@ def freshness(base_url: str, team: str, key: str, clients: int, seconds: float, 
     from runs.models import Project, Run, RunMetric
 
     # Their own project, so the 100,000-run table stays as seeded.
-    project, _ = Project.objects.get_or_create(team=Project.objects.get(team__name=team, name="table").team, name="fresh")
+    project, _ = Project.objects.get_or_create(
+        team=Project.objects.get(team__name=team, name="table").team, name="fresh"
+    )
     runs = []
     for c in range(clients):
-        run, _ = Run.objects.get_or_create(project=project, run_id=f"fresh{c}-{int(time.time())}", defaults={"display_name": f"fresh{c}"})
+        run, _ = Run.objects.get_or_create(
+            project=project, run_id=f"fresh{c}-{int(time.time())}", defaults={"display_name": f"fresh{c}"}
+        )
         runs.append(run)
     committed: dict[tuple[int, int], float] = {}
     lock = threading.Lock()
@@ -460,7 +481,9 @@ def main() -> None:
         if not args.skip_freshness:
             worker = start_worker()
             time.sleep(3)
-            results["freshness"] = freshness(f"http://127.0.0.1:{port}", team, key, 16, args.fresh_seconds, args.fresh_rate)
+            results["freshness"] = freshness(
+                f"http://127.0.0.1:{port}", team, key, 16, args.fresh_seconds, args.fresh_rate
+            )
     finally:
         stop(web)
         stop(worker)

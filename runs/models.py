@@ -121,8 +121,7 @@ class RunFile(models.Model):
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["run", "name"], name="unique_run_file_name")]
 
-
-# --- Derived data, computed by Celery (runs.derived, runs.tasks) ---------------------------
+    # --- Derived data, computed by Celery (runs.derived, runs.tasks) ---------------------------
 
     def __str__(self) -> str:
         return f"{self.run}/{self.name}"

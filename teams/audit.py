@@ -7,7 +7,9 @@ from .models import AuditEvent, Team
 TARGET_MAX = AuditEvent._meta.get_field("target").max_length
 
 
-def record(*, action: str, actor=None, team: Team | None = None, target: str = "", ip: str | None = None, **data) -> AuditEvent:
+def record(
+    *, action: str, actor=None, team: Team | None = None, target: str = "", ip: str | None = None, **data
+) -> AuditEvent:
     # Targets are names and emails; an email may be longer than the column (254 vs 200
     # characters): keep the whole of it in data rather than fail the write it audits.
     if len(target) > TARGET_MAX:

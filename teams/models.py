@@ -80,7 +80,9 @@ class AuditEvent(models.Model):
     """Append-only record of security-relevant changes."""
 
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=150, blank=True)  # survives the actor's deletion
     action = models.CharField(max_length=64)  # e.g. "member.role_changed", "api_key.revoked"
     target = models.CharField(max_length=200, blank=True)
@@ -102,7 +104,6 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only.")
-
 
 
 class TeamSSOConfig(models.Model):

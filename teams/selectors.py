@@ -61,8 +61,7 @@ def security_events_of(user) -> QuerySet[AuditEvent]:
     return (
         AuditEvent.objects.filter(actor=user)
         .filter(
-            Q(team__isnull=True, action__in=list(PERSONAL_ACCOUNT_ACTIONS))
-            | Q(action__in=list(PERSONAL_SSO_ACTIONS))
+            Q(team__isnull=True, action__in=list(PERSONAL_ACCOUNT_ACTIONS)) | Q(action__in=list(PERSONAL_SSO_ACTIONS))
         )
         .select_related("team")
         .order_by("-created_at", "-id")

@@ -55,7 +55,9 @@ def reserved_names() -> frozenset[str]:
 def entity_name_taken(name: str) -> bool:
     # Users' personal teams carry their usernames, so one lookup covers both.
     return (
-        name in reserved_names() or Team.objects.filter(name=name).exists() or User.objects.filter(username=name).exists()
+        name in reserved_names()
+        or Team.objects.filter(name=name).exists()
+        or User.objects.filter(username=name).exists()
     )
 
 

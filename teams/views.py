@@ -223,7 +223,9 @@ def invitation_page(request):
     if request.method == "GET" and "token" in request.GET:
         return _pending_token_taken_in(request)
     # A POST may carry the token in its body (never logged) instead of the session.
-    token = (request.POST.get("token") if request.method == "POST" else "") or request.session.get(INVITE_SESSION_KEY) or ""
+    token = (
+        (request.POST.get("token") if request.method == "POST" else "") or request.session.get(INVITE_SESSION_KEY) or ""
+    )
     invitation = services.invitation_for_token(token)
     if invitation is None:
         request.session.pop(INVITE_SESSION_KEY, None)

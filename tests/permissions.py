@@ -316,7 +316,9 @@ def check_graphql_permission(row: GraphQLOperation, caller: str, *, people, team
         user = people["owner"] if caller in ("foreign", *KEY_SCOPES) else people[caller]
         key = keys.generate_key("personal")
         scope = KEY_SCOPES.get(caller, "full")
-        ApiKey.objects.create(user=user, name=caller, key_hash=keys.hash_key(key), hint=keys.display_hint(key), scope=scope)
+        ApiKey.objects.create(
+            user=user, name=caller, key_hash=keys.hash_key(key), hint=keys.display_hint(key), scope=scope
+        )
         headers["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(f"api:{key}".encode()).decode()
     audited_before = AuditEvent.objects.count()
     body = json.dumps({"query": row.document, "operationName": row.name, "variables": variables})

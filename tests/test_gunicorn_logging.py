@@ -11,14 +11,27 @@ def test_the_access_log_masks_signed_upload_tokens():
     uri = "/wandb-upload/abc.SECRET-token:1x"
     request = SimpleNamespace(method="PUT", path=uri, query="", version=(1, 1), headers=[], uri=uri)
     response = SimpleNamespace(status="200 OK", response_length=0, sent=0, headers=[])
-    environ = {"REMOTE_ADDR": "127.0.0.1", "RAW_URI": uri, "REQUEST_METHOD": "PUT", "QUERY_STRING": "",
-               "SERVER_PROTOCOL": "HTTP/1.1", "PATH_INFO": uri}
+    environ = {
+        "REMOTE_ADDR": "127.0.0.1",
+        "RAW_URI": uri,
+        "REQUEST_METHOD": "PUT",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": uri,
+    }
     atoms = logger.atoms(response, request, environ, timedelta(seconds=0.01))
     assert atoms["U"] == "/wandb-upload/[redacted]"
     assert "SECRET" not in atoms["r"]
     other = dict(environ, RAW_URI="/graphql", PATH_INFO="/graphql")
-    assert logger.atoms(response, SimpleNamespace(**{**vars(request), "path": "/graphql", "uri": "/graphql"}), other,
-                        timedelta(seconds=0.01))["U"] == "/graphql"
+    assert (
+        logger.atoms(
+            response,
+            SimpleNamespace(**{**vars(request), "path": "/graphql", "uri": "/graphql"}),
+            other,
+            timedelta(seconds=0.01),
+        )["U"]
+        == "/graphql"
+    )
 
 
 def _atoms(uri: str, query: str = "") -> dict:

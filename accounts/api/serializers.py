@@ -10,7 +10,9 @@ class ApiKeyOutput(serializers.ModelSerializer):
         read_only=True,
         help_text="expiring: rotated, still accepted until expires_at. Revoked keys are not listed.",
     )
-    rotated_from = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text="The key this one succeeded, if any.")
+    rotated_from = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The key this one succeeded, if any."
+    )
 
     class Meta:
         model = ApiKey

@@ -33,6 +33,8 @@ BLOB_UPLOAD_SALT = "sextant.artifacts.blob-upload"
 MANIFEST_UPLOAD_SALT = "sextant.artifacts.manifest-upload"
 DOWNLOAD_SALT = "sextant.artifacts.download"
 DOWNLOAD_URL_SECONDS = 3600
+
+
 # What ServerFeaturesQuery reports as enabled for artifacts (nothing else is claimed).
 def _gql():
     return core
@@ -659,7 +661,9 @@ class ArtifactMutations:
             artifact = artifact_for(caller, input["artifactID"], READ_WHILE_INGESTING)
         else:
             found = Artifact.objects.filter(client_id=input.get("clientID") or "-").first()
-            artifact = artifact_for(caller, wire.opaque_id("Artifact", found.pk), READ_WHILE_INGESTING) if found else None
+            artifact = (
+                artifact_for(caller, wire.opaque_id("Artifact", found.pk), READ_WHILE_INGESTING) if found else None
+            )
         if artifact is None:
             raise GraphQLError("Artifact not found.")
         entity = input.get("entityName") or artifact.collection.project.team.name

@@ -142,9 +142,7 @@ def _fold_next_chunk(run: Run, stream: int, chunk_lines: int, *, check_late: boo
             logger.info("run %s stream %s: late lines below idx %s, recomputing", run.pk, stream, watermark)
             RunMetric.objects.filter(run_id=run.pk, stream=stream).delete()
             watermark, seen = -1, 0
-        chunk = list(
-            lines.filter(idx__gt=watermark).order_by("idx").values_list("idx", "step", "data")[:chunk_lines]
-        )
+        chunk = list(lines.filter(idx__gt=watermark).order_by("idx").values_list("idx", "step", "data")[:chunk_lines])
         if not chunk:
             if (watermark, seen) != (getattr(state, idx_attr), getattr(state, count_attr)):
                 setattr(state, idx_attr, watermark)
@@ -211,7 +209,9 @@ def _catalogue_run_keys(run: Run) -> None:
     """Config and summary keys into the catalogue, skipped when their names and types are unchanged."""
     config = {key: value_type(value) for key, value in config_values(run.config).items()}
     summary = {key: value_type(value) for key, value in flatten(run.summary or {}).items()}
-    fingerprint = hashlib.sha1(json.dumps([config, summary], sort_keys=True).encode(), usedforsecurity=False).hexdigest()
+    fingerprint = hashlib.sha1(
+        json.dumps([config, summary], sort_keys=True).encode(), usedforsecurity=False
+    ).hexdigest()
     # created_at in the key: a recreated database reusing the id is not mistaken for this run.
     cache_key = f"runs:catalogued:{run.pk}:{run.created_at.timestamp()}"
     try:

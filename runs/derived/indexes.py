@@ -53,7 +53,9 @@ def ensure_key_indexes(limit: int = MAX_KEY_INDEXES) -> list[str]:
     if connection.vendor != "postgresql":
         return []
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'runs_run' AND indexname LIKE %s", [PREFIX + "%"])
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'runs_run' AND indexname LIKE %s", [PREFIX + "%"]
+        )
         existing = {row[0] for row in cursor.fetchall()}
     created = []
     for key in hot_summary_keys(limit):

@@ -27,7 +27,9 @@ RUN_ID_RULE = "up to 128 characters, none of : ; , # ? / ' or control characters
 
 def project_get_or_create(*, team: Team, name: str) -> Project:
     if not PROJECT_NAME_RE.match(name or ""):
-        raise ValidationError({"project": [f"Invalid project name {name!r}: use up to 128 letters, digits, '-', '_', '.'."]})
+        raise ValidationError(
+            {"project": [f"Invalid project name {name!r}: use up to 128 letters, digits, '-', '_', '.'."]}
+        )
     try:
         with transaction.atomic():
             project, _ = Project.objects.get_or_create(team=team, name=name)

@@ -16,9 +16,7 @@ from .query import parse_columns_param, parse_group_param
 def table_columns_set(*, actor, project: Project, columns: list[str]) -> TableSettings:
     columns = list(about("columns", parse_columns_param, columns))
     with transaction.atomic():
-        settings, _ = TableSettings.objects.update_or_create(
-            project=project, user=actor, defaults={"columns": columns}
-        )
+        settings, _ = TableSettings.objects.update_or_create(project=project, user=actor, defaults={"columns": columns})
     return settings
 
 

@@ -27,6 +27,7 @@ from .query import TableQuery
 
 MAX_PAGE_SIZE = 1000
 
+
 def runs_for_table(project: Project, query: TableQuery) -> QuerySet[Run]:
     """The project's runs matching the query's filters and search, in its order."""
     runs = Run.objects.filter(project=project).select_related("author")

@@ -125,7 +125,11 @@ class ColumnsSerializer(serializers.Serializer):
 class TableColumnsView(ProjectScopedView):
     """The caller's remembered columns for this project, and every column available."""
 
-    @extend_schema(responses=inline_serializer("TableColumns", {"columns": serializers.ListField(), "available": serializers.ListField()}))
+    @extend_schema(
+        responses=inline_serializer(
+            "TableColumns", {"columns": serializers.ListField(), "available": serializers.ListField()}
+        )
+    )
     def get(self, request, team, project):
         project = self.project()
         columns = table_services.table_columns_get(actor=request.user, project=project)
@@ -136,7 +140,9 @@ class TableColumnsView(ProjectScopedView):
         project = self.project()
         if not isinstance(request.data, dict) or "columns" not in request.data:
             raise ValidationError({"columns": ["is required: a list of field names"]})
-        settings = table_services.table_columns_set(actor=request.user, project=project, columns=request.data["columns"])
+        settings = table_services.table_columns_set(
+            actor=request.user, project=project, columns=request.data["columns"]
+        )
         return Response({"columns": settings.columns})
 
 

@@ -99,7 +99,9 @@ class SecurityEventOutput(serializers.ModelSerializer):
     """One event of the caller's own security history."""
 
     summary = serializers.SerializerMethodField(help_text="What happened, in words.")
-    team = serializers.CharField(source="team.name", allow_null=True, default=None, help_text="The team an SSO login reached.")
+    team = serializers.CharField(
+        source="team.name", allow_null=True, default=None, help_text="The team an SSO login reached."
+    )
 
     class Meta:
         model = AuditEvent

@@ -99,7 +99,11 @@ class ServiceAccountKeyListCreate(AdminsOnly):
             data = ApiKeyCreateInput(data=request.data)
             data.is_valid(raise_exception=True)
             issued = service_accounts.service_account_key_create(
-                team=request.team, account=account, actor=request.user, ip=audit.client_ip(request), **data.validated_data
+                team=request.team,
+                account=account,
+                actor=request.user,
+                ip=audit.client_ip(request),
+                **data.validated_data,
             )
             return Response(issued_data(issued), status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
 

@@ -22,8 +22,13 @@ class RoleField(serializers.ChoiceField):
 class SSOConfigInput(serializers.Serializer):
     issuer = serializers.CharField(max_length=500)
     client_id = serializers.CharField(max_length=255)
-    client_secret = serializers.CharField(max_length=1000, required=False, allow_blank=True, write_only=True,
-                                          help_text="Required the first time; omit to keep the saved one.")
+    client_secret = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="Required the first time; omit to keep the saved one.",
+    )
     allowed_domains = serializers.ListField(child=serializers.CharField(max_length=253), allow_empty=False)
     jit_provisioning = serializers.BooleanField(default=False)
     jit_role = RoleField(default=Role.MEMBER)
@@ -89,7 +94,9 @@ class TeamSSOConfigApi(APIView):
     def put(self, request, team):
         data = SSOConfigInput(data=request.data)
         data.is_valid(raise_exception=True)
-        config = services.sso_config_save(team=request.team, actor=request.user, ip=audit.client_ip(request), **data.validated_data)
+        config = services.sso_config_save(
+            team=request.team, actor=request.user, ip=audit.client_ip(request), **data.validated_data
+        )
         return Response(SSOConfigOutput(config).data)
 
     @extend_schema(responses={204: None})
@@ -116,5 +123,9 @@ class TeamSSOTestApi(APIView):
             issuer = config.issuer
         checks = discovery.test_connection(issuer.strip())
         failed = next((c for c in checks if not c["ok"]), None)
-        body = {"ok": failed is None, "detail": failed["detail"] if failed else "The provider answers as it should.", "checks": checks}
+        body = {
+            "ok": failed is None,
+            "detail": failed["detail"] if failed else "The provider answers as it should.",
+            "checks": checks,
+        }
         return Response(body, status=400 if failed else 200)

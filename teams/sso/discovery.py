@@ -62,7 +62,9 @@ def discover(issuer: str, *, use_cache: bool = True) -> ProviderMetadata:
 def parse_discovery(issuer: str, doc: dict) -> ProviderMetadata:
     if doc.get("issuer") != issuer:
         # OIDC Discovery 4.3: anything else would let one provider speak for another.
-        raise FetchError(f"The discovery document names the issuer {doc.get('issuer')!r}, not {issuer!r}; they must match exactly.")
+        raise FetchError(
+            f"The discovery document names the issuer {doc.get('issuer')!r}, not {issuer!r}; they must match exactly."
+        )
     missing = [name for name in REQUIRED_ENDPOINTS if not isinstance(doc.get(name), str) or not doc.get(name)]
     if missing:
         raise FetchError(f"The discovery document lacks {', '.join(missing)}.")
@@ -71,7 +73,9 @@ def parse_discovery(issuer: str, doc: dict) -> ProviderMetadata:
             raise FetchError(f"The discovery document's {name} is not an http(s) URL.")
     algs = doc.get("id_token_signing_alg_values_supported") or []
     if SIGNING_ALG not in algs:
-        raise FetchError(f"The provider does not sign ID tokens with {SIGNING_ALG} (it offers {', '.join(map(str, algs)) or 'nothing'}).")
+        raise FetchError(
+            f"The provider does not sign ID tokens with {SIGNING_ALG} (it offers {', '.join(map(str, algs)) or 'nothing'})."
+        )
     if "code" not in (doc.get("response_types_supported") or []):
         raise FetchError("The provider does not support the authorization code flow.")
     methods = doc.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
@@ -96,7 +100,10 @@ def signing_keys(jwks_uri: str, *, refresh: bool = False) -> list[dict]:
         keys = [
             k
             for k in doc["keys"]
-            if isinstance(k, dict) and k.get("kty") == "RSA" and k.get("use", "sig") == "sig" and k.get("alg", SIGNING_ALG) == SIGNING_ALG
+            if isinstance(k, dict)
+            and k.get("kty") == "RSA"
+            and k.get("use", "sig") == "sig"
+            and k.get("alg", SIGNING_ALG) == SIGNING_ALG
         ]
         cache.set(key, keys, CACHE_SECONDS)
     return keys

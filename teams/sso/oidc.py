@@ -54,7 +54,9 @@ def load_provider(config: TeamSSOConfig) -> ProviderMetadata:
     try:
         return discovery.discover(config.issuer)
     except FetchError as exc:
-        raise SSORefused("provider_unavailable", f"The team's identity provider cannot be reached: {exc}", status=502) from None
+        raise SSORefused(
+            "provider_unavailable", f"The team's identity provider cannot be reached: {exc}", status=502
+        ) from None
 
 
 def start_login(request, config: TeamSSOConfig, next_url: str | None) -> str:
@@ -123,8 +125,15 @@ class TeamOIDCBackend(OIDCAuthenticationBackend):
             "OIDC_ALLOW_UNSECURED_JWT": False,
             "OIDC_TOKEN_USE_BASIC_AUTH": provider.token_uses_basic_auth,
         }
-        for name in ("OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT",
-                     "OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET", "OIDC_RP_SIGN_ALGO", "OIDC_RP_IDP_SIGN_KEY"):
+        for name in (
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+            "OIDC_RP_CLIENT_ID",
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_RP_SIGN_ALGO",
+            "OIDC_RP_IDP_SIGN_KEY",
+        ):
             setattr(self, name, self.team_settings[name])
 
     def get_settings(self, attr, *args):
@@ -151,7 +160,9 @@ class TeamOIDCBackend(OIDCAuthenticationBackend):
             id_claims = self.verify_token(id_token, nonce=nonce)
         except SuspiciousOperation:
             # Our own checks raise SSORefused; upstream's remaining check is the nonce.
-            raise SSORefused("wrong_nonce", "The provider's answer does not belong to this login (nonce mismatch).", status=400) from None
+            raise SSORefused(
+                "wrong_nonce", "The provider's answer does not belong to this login (nonce mismatch).", status=400
+            ) from None
         userinfo = self.get_userinfo(access_token, id_token, id_claims)
         return {**id_claims, **userinfo}
 
@@ -165,16 +176,21 @@ class TeamOIDCBackend(OIDCAuthenticationBackend):
         else:
             data.update(client_id=self.OIDC_RP_CLIENT_ID, client_secret=self.OIDC_RP_CLIENT_SECRET)
         try:
-            response = fetch.request("POST", self.OIDC_OP_TOKEN_ENDPOINT, data=data, auth=auth,
-                                     headers={"Accept": "application/json"})
+            response = fetch.request(
+                "POST", self.OIDC_OP_TOKEN_ENDPOINT, data=data, auth=auth, headers={"Accept": "application/json"}
+            )
         except FetchError as exc:
-            raise SSORefused("provider_unavailable", f"The provider's token endpoint failed: {exc}", status=502) from None
+            raise SSORefused(
+                "provider_unavailable", f"The provider's token endpoint failed: {exc}", status=502
+            ) from None
         if response.status_code != 200:
             try:
                 error = fetch.json_object(response, "token endpoint").get("error", "")
             except FetchError:
                 error = ""
-            raise SSORefused("token_error", f"The provider refused to issue tokens ({error or f'HTTP {response.status_code}'}).")
+            raise SSORefused(
+                "token_error", f"The provider refused to issue tokens ({error or f'HTTP {response.status_code}'})."
+            )
         try:
             return fetch.json_object(response, "The token endpoint")
         except FetchError as exc:
@@ -192,13 +208,19 @@ class TeamOIDCBackend(OIDCAuthenticationBackend):
                 # Providers rotate keys: an unknown kid is worth one fresh look at the JWKS.
                 key = _pick_key(discovery.signing_keys(self.OIDC_OP_JWKS_ENDPOINT, refresh=True), kid)
         except FetchError as exc:
-            raise SSORefused("provider_unavailable", f"The provider's signing keys cannot be fetched: {exc}", status=502) from None
+            raise SSORefused(
+                "provider_unavailable", f"The provider's signing keys cannot be fetched: {exc}", status=502
+            ) from None
         if key is None:
-            raise SSORefused("unknown_key", "The ID token is signed with a key the provider does not publish.", status=400)
+            raise SSORefused(
+                "unknown_key", "The ID token is signed with a key the provider does not publish.", status=400
+            )
         try:
             return jwt.PyJWK(key)
         except jwt.PyJWTError:
-            raise SSORefused("unknown_key", "The provider publishes a signing key Sextant cannot use.", status=400) from None
+            raise SSORefused(
+                "unknown_key", "The provider publishes a signing key Sextant cannot use.", status=400
+            ) from None
 
     def _verify_jws(self, payload, key):
         try:
@@ -226,31 +248,44 @@ class TeamOIDCBackend(OIDCAuthenticationBackend):
         except jwt.InvalidSignatureError:
             raise SSORefused("bad_signature", "The ID token's signature is not valid.", status=400) from None
         except jwt.PyJWTError as exc:
-            raise SSORefused("invalid_token", f"The ID token is not valid ({exc.__class__.__name__}).", status=400) from None
+            raise SSORefused(
+                "invalid_token", f"The ID token is not valid ({exc.__class__.__name__}).", status=400
+            ) from None
 
     def verify_token(self, token, **kwargs):
         claims = super().verify_token(token, **kwargs)
         audience = claims.get("aud")
         # OIDC Core 3.1.3.7: with several audiences, azp must name us.
         if isinstance(audience, list) and len(audience) > 1 and claims.get("azp") != self.OIDC_RP_CLIENT_ID:
-            raise SSORefused("wrong_audience", "The ID token was issued for several applications, not for Sextant.", status=400)
+            raise SSORefused(
+                "wrong_audience", "The ID token was issued for several applications, not for Sextant.", status=400
+            )
         return claims
 
     def get_userinfo(self, access_token, id_token, payload):
         try:
-            response = fetch.request("GET", self.OIDC_OP_USER_ENDPOINT,
-                                     headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"})
+            response = fetch.request(
+                "GET",
+                self.OIDC_OP_USER_ENDPOINT,
+                headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+            )
         except FetchError as exc:
-            raise SSORefused("provider_unavailable", f"The provider's userinfo endpoint failed: {exc}", status=502) from None
+            raise SSORefused(
+                "provider_unavailable", f"The provider's userinfo endpoint failed: {exc}", status=502
+            ) from None
         if response.status_code != 200:
-            raise SSORefused("userinfo_error", f"The provider refused to share your profile (HTTP {response.status_code}).")
+            raise SSORefused(
+                "userinfo_error", f"The provider refused to share your profile (HTTP {response.status_code})."
+            )
         try:
             info = fetch.json_object(response, "The userinfo endpoint")
         except FetchError as exc:
             raise SSORefused("userinfo_error", str(exc)) from None
         if info.get("sub") != payload.get("sub"):
             # OIDC Core 5.3.2: otherwise the profile may be someone else's.
-            raise SSORefused("userinfo_sub_mismatch", "The provider's profile is for a different account than its ID token.")
+            raise SSORefused(
+                "userinfo_sub_mismatch", "The provider's profile is for a different account than its ID token."
+            )
         return info
 
 
@@ -258,4 +293,3 @@ def _pick_key(keys: list[dict], kid: str | None) -> dict | None:
     if kid is None:
         return keys[0] if len(keys) == 1 else None
     return next((k for k in keys if k.get("kid") == kid), None)
-

@@ -86,7 +86,11 @@ def sso_config_save(
         raise ValidationError({"issuer": [str(exc)]}) from None
     if require_sso and not admin_completed_sso(team=team, issuer=issuer):
         raise ValidationError(
-            {"require_sso": ["An admin of this team must first log in once through this provider, so requiring SSO cannot lock the team out."]}
+            {
+                "require_sso": [
+                    "An admin of this team must first log in once through this provider, so requiring SSO cannot lock the team out."
+                ]
+            }
         )
 
     with transaction.atomic():
@@ -196,9 +200,13 @@ def sso_login_complete(*, team: Team, config: TeamSSOConfig, claims: dict, ip: s
     created = False
     if user is None:
         if not config.jit_provisioning:
-            raise SSORefused("no_account", f"There is no Sextant account for {email}; ask an admin of {team.name} to invite you.")
+            raise SSORefused(
+                "no_account", f"There is no Sextant account for {email}; ask an admin of {team.name} to invite you."
+            )
         try:
-            user = team_services.user_create(username=username_from_claims(claims, email), email=email, password=None, ip=ip)
+            user = team_services.user_create(
+                username=username_from_claims(claims, email), email=email, password=None, ip=ip
+            )
         except ValidationError:
             raise SSORefused("account_conflict", "An account for this email cannot be created; ask an admin.") from None
         _set_names(user, claims)
@@ -214,8 +222,16 @@ def sso_login_complete(*, team: Team, config: TeamSSOConfig, claims: dict, ip: s
     now = timezone.now()
     if identity is None:
         SSOIdentity.objects.create(team=team, issuer=config.issuer, sub=sub, user=user, email=email, last_login_at=now)
-        audit.record(action="sso.identity_linked", actor=user, team=team, target=user.username, ip=ip,
-                     issuer=config.issuer, sub=sub, new_account=created)
+        audit.record(
+            action="sso.identity_linked",
+            actor=user,
+            team=team,
+            target=user.username,
+            ip=ip,
+            issuer=config.issuer,
+            sub=sub,
+            new_account=created,
+        )
     else:
         SSOIdentity.objects.filter(pk=identity.pk).update(last_login_at=now, email=email)
     return user

@@ -85,13 +85,17 @@ def callback(request, team):
         if "iss" in request.GET and request.GET["iss"] != config.issuer:
             raise SSORefused("wrong_issuer", "The answer came from another provider.", status=400)
         if entry.get("issuer") != config.issuer:
-            raise SSORefused("config_changed", "The team's SSO settings changed during your login; start again.", status=400)
+            raise SSORefused(
+                "config_changed", "The team's SSO settings changed during your login; start again.", status=400
+            )
         code = request.GET.get("code")
         if not code:
             raise SSORefused("missing_code", "The provider's answer has no authorization code.", status=400)
         backend = oidc.TeamOIDCBackend(config, oidc.load_provider(config))
         claims = backend.verified_claims(code=code, code_verifier=entry.get("code_verifier"), nonce=entry.get("nonce"))
-        identity = login_throttle.sso_identity(team_obj.name, str(claims.get("email") or claims.get("sub") or "").lower())
+        identity = login_throttle.sso_identity(
+            team_obj.name, str(claims.get("email") or claims.get("sub") or "").lower()
+        )
         wait = login_throttle.retry_after(audit.client_ip(request), identity)
         if wait is not None:
             return throttled(request, team_obj, wait)
@@ -100,19 +104,30 @@ def callback(request, team):
         return refuse(request, team_obj, exc, identity=identity)
     except IntegrityError:
         # Two first logins of the same person at once: the other one won.
-        return refuse(request, team_obj, SSORefused("conflict", "Another login for this account was in progress; try again.", status=409))
+        return refuse(
+            request,
+            team_obj,
+            SSORefused("conflict", "Another login for this account was in progress; try again.", status=409),
+        )
 
     auth_login(request, user, backend=SESSION_BACKEND)
     # Which teams (through which settings) this session proved itself to: teams.access reads it for "require SSO".
     grants.grant(request.session, config)
-    audit.record(action="sso.login", actor=user, team=team_obj, target=user.username, ip=audit.client_ip(request),
-                 issuer=config.issuer, sub=str(claims.get("sub")))
+    audit.record(
+        action="sso.login",
+        actor=user,
+        team=team_obj,
+        target=user.username,
+        ip=audit.client_ip(request),
+        issuer=config.issuer,
+        sub=str(claims.get("sub")),
+    )
     return redirect(entry.get("next") or "teams:home")
 
 
 @require_http_methods(["GET", "POST"])
 def finder(request):
-    """"Continue with SSO": the email's domain finds the team(s) whose provider to use."""
+    """ "Continue with SSO": the email's domain finds the team(s) whose provider to use."""
     form = SSOFinderForm(request.POST or None)
     teams = None
     if request.method == "POST" and form.is_valid():
@@ -141,7 +156,11 @@ def settings_page(request, access: Access, name):
         return redirect("teams:sso:settings", name=team.name)
     if request.method == "POST" and action == "test":
         issuer = request.POST.get("issuer") or (config.issuer if config else "")
-        checks = discovery.test_connection(issuer) if issuer else [{"check": "issuer", "ok": False, "detail": "Enter the issuer URL first."}]
+        checks = (
+            discovery.test_connection(issuer)
+            if issuer
+            else [{"check": "issuer", "ok": False, "detail": "Enter the issuer URL first."}]
+        )
         form = SSOConfigForm(request.POST)
     elif request.method == "POST":
         form = SSOConfigForm(request.POST)
@@ -160,16 +179,23 @@ def settings_page(request, access: Access, name):
         initial = {}
         if config:
             initial = {
-                "issuer": config.issuer, "client_id": config.client_id,
-                "allowed_domains": ", ".join(config.allowed_domains), "jit_provisioning": config.jit_provisioning,
-                "jit_role": config.jit_role, "require_sso": config.require_sso,
+                "issuer": config.issuer,
+                "client_id": config.client_id,
+                "allowed_domains": ", ".join(config.allowed_domains),
+                "jit_provisioning": config.jit_provisioning,
+                "jit_role": config.jit_role,
+                "require_sso": config.require_sso,
             }
         form = SSOConfigForm(initial=initial)
-    return render(request, "teams/sso/settings.html", {
-        "team": team,
-        "config": config,
-        "form": form,
-        "checks": checks,
-        "callback_url": oidc.callback_url(team.name),
-        "admin_proved": bool(config) and services.admin_completed_sso(team=team, issuer=config.issuer),
-    })
+    return render(
+        request,
+        "teams/sso/settings.html",
+        {
+            "team": team,
+            "config": config,
+            "form": form,
+            "checks": checks,
+            "callback_url": oidc.callback_url(team.name),
+            "admin_proved": bool(config) and services.admin_completed_sso(team=team, issuer=config.issuer),
+        },
+    )

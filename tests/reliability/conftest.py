@@ -30,7 +30,6 @@ RESULTS = Path(os.environ.get("SEXTANT_RELIABILITY_RESULTS", HERE.parents[1] / "
 PASSWORD = "correct-horse-battery-9"  # the fixtures' password, same as tests/conftest.py
 
 
-
 @pytest.fixture(scope="session", autouse=True)
 def _stack_binaries():
     """The stack runs real PostgreSQL and Redis servers: their binaries must be here."""

@@ -26,7 +26,13 @@ def a_report(team):
     report = services.report_create(actor=actor, project=project, title="Weekly")
     grid = services.block_add(actor=actor, report=report, kind="panel_grid", title="Loss")
     panel = services.panel_add(actor=actor, grid=grid, kind="line", config={"metrics": ["loss"]})
-    return {"project": "vision", "report": report.pk, "grid": grid.pk, "run_set": grid.run_sets.get().pk, "panel": panel.pk}
+    return {
+        "project": "vision",
+        "report": report.pk,
+        "grid": grid.pk,
+        "run_set": grid.run_sets.get().pk,
+        "panel": panel.pk,
+    }
 
 
 def a_shared_report(team):
@@ -48,8 +54,16 @@ API = [
     Endpoint("POST", REPORT + "blocks/", "member", setup=a_report, data={"kind": "markdown", "markdown": "hi"}),
     Endpoint("PATCH", REPORT + "blocks/{grid}/", "member", setup=a_report, data={"title": "Moved", "position": 0}),
     Endpoint("DELETE", REPORT + "blocks/{grid}/", "member", setup=a_report),
-    Endpoint("POST", REPORT + "blocks/{grid}/run-sets/", "member", setup=a_report, data={"name": "fast", "filters": {}}),
-    Endpoint("POST", REPORT + "blocks/{grid}/panels/", "member", setup=a_report, data={"kind": "bar", "config": {"key": "summary.acc"}}),
+    Endpoint(
+        "POST", REPORT + "blocks/{grid}/run-sets/", "member", setup=a_report, data={"name": "fast", "filters": {}}
+    ),
+    Endpoint(
+        "POST",
+        REPORT + "blocks/{grid}/panels/",
+        "member",
+        setup=a_report,
+        data={"kind": "bar", "config": {"key": "summary.acc"}},
+    ),
     Endpoint("PATCH", REPORT + "run-sets/{run_set}/", "member", setup=a_report, data={"name": "slow"}),
     Endpoint("DELETE", REPORT + "run-sets/{run_set}/", "member", setup=a_report),
     Endpoint("GET", REPORT + "panels/{panel}/", "viewer", setup=a_report),

@@ -91,7 +91,14 @@ def live_sextant(django_db_setup, tmp_path_factory):
     port = _free_port()
     log = open(tmp / "server.log", "w")
     proc = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "-c", "config/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "config.wsgi",
+            "-c",
+            "config/gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
         cwd=ROOT,
         env=_server_env(tmp),
         stdout=log,
@@ -129,7 +136,9 @@ class SDK:
         self.home.mkdir(parents=True, exist_ok=True)
 
     def env(self, key: str | None = None, **extra) -> dict:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "DJANGO", "DATABASE_URL", "REDIS_URL"))}
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "DJANGO", "DATABASE_URL", "REDIS_URL"))
+        }
         env.update(
             HOME=str(self.home),
             WANDB_DIR=str(self.home),
@@ -149,7 +158,12 @@ class SDK:
         script = self.home / f"script_{time.monotonic_ns()}.py"
         script.write_text(code)
         result = subprocess.run(
-            [PYTHON, str(script)], env=self.env(key, **extra), cwd=self.home, capture_output=True, text=True, timeout=timeout
+            [PYTHON, str(script)],
+            env=self.env(key, **extra),
+            cwd=self.home,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if check and result.returncode != 0:
             raise AssertionError(f"SDK script failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
@@ -158,10 +172,17 @@ class SDK:
     def cli(self, *args: str, key: str | None = None, timeout: int = 120, check: bool = True, **extra):
         wandb_cli = str(Path(PYTHON).parent / "wandb")
         result = subprocess.run(
-            [wandb_cli, *args], env=self.env(key, **extra), cwd=self.home, capture_output=True, text=True, timeout=timeout
+            [wandb_cli, *args],
+            env=self.env(key, **extra),
+            cwd=self.home,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if check and result.returncode != 0:
-            raise AssertionError(f"wandb {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+            raise AssertionError(
+                f"wandb {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def read_json(self, name: str):

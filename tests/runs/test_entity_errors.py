@@ -10,8 +10,8 @@ import pytest
 
 from runs.models import Project, Run
 from tests.runs.conftest import make_key
-from tests.runs.ingest.test_wandb_sdk import TRAIN
 from tests.runs.ingest.test_wandb import UPSERT, Wire
+from tests.runs.ingest.test_wandb_sdk import TRAIN
 
 
 def refusal(message: str, entity: str) -> str:

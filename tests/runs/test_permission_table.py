@@ -57,7 +57,7 @@ API = [
     Endpoint("PUT", RUN + "files/{name}", "member", setup=a_run_file, ingest=True, data={"weights": [1, 2]}),
 ]
 
+
 @pytest.mark.parametrize("row, caller", permission_cases(API))
 def test_permission_table(row, caller, people, team, other_team):
     check_permission(row, caller, people=people, team=team, other_team=other_team)
-

@@ -192,7 +192,9 @@ def test_console_lines_are_split_and_paged(api, viewer, run):
         "more": False,
     }
     assert api.get(url, {"limit": 0}).status_code == 400
-    assert api.get(url, {"offset": "x"}).json()["errors"]["offset"] == ["Must be a whole number from 0 to 1000000000, got 'x'."]
+    assert api.get(url, {"offset": "x"}).json()["errors"]["offset"] == [
+        "Must be a whole number from 0 to 1000000000, got 'x'."
+    ]
 
 
 def test_console_download_is_the_printed_text(client, viewer, run):

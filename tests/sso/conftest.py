@@ -16,7 +16,9 @@ from .provider import Login, OpenIDProvider
 SECRET_A = "acme-client-secret-4f2a"
 SECRET_B = "globex-client-secret-9c1d"
 
-TAMPERED = {f"{mode}@acme.test": {"tamper": mode} for mode in ("aud", "iss", "exp", "sig", "kid", "nonce", "sub", "alg")}
+TAMPERED = {
+    f"{mode}@acme.test": {"tamper": mode} for mode in ("aud", "iss", "exp", "sig", "kid", "nonce", "sub", "alg")
+}
 
 
 @pytest.fixture(autouse=True)
@@ -30,23 +32,31 @@ def sso_settings(settings):
 def oidc_provider(live_server):
     """Started after the live server: the callback URLs registered with it carry its port."""
     callback = f"{live_server.url}/sso/{{}}/callback/".format
-    provider = OpenIDProvider([
-        {
-            "clients": [{"client_id": "acme-sextant", "client_secret": SECRET_A,
-                         "redirect_uris": [callback("acme"), callback("initech")]}],
-            "users": {
-                "alice@acme.test": {"name": "Alice Liddell"},
-                "unverified@acme.test": {"email_verified": False},
-                **TAMPERED,
+    provider = OpenIDProvider(
+        [
+            {
+                "clients": [
+                    {
+                        "client_id": "acme-sextant",
+                        "client_secret": SECRET_A,
+                        "redirect_uris": [callback("acme"), callback("initech")],
+                    }
+                ],
+                "users": {
+                    "alice@acme.test": {"name": "Alice Liddell"},
+                    "unverified@acme.test": {"email_verified": False},
+                    **TAMPERED,
+                },
             },
-        },
-        {
-            "clients": [{"client_id": "globex-sextant", "client_secret": SECRET_B,
-                         "redirect_uris": [callback("globex")]}],
-            # Same sub as alice at provider A, another person here.
-            "users": {"alice@acme.test": {"email": "alice@globex.test", "name": "Alice of Globex"}},
-        },
-    ])
+            {
+                "clients": [
+                    {"client_id": "globex-sextant", "client_secret": SECRET_B, "redirect_uris": [callback("globex")]}
+                ],
+                # Same sub as alice at provider A, another person here.
+                "users": {"alice@acme.test": {"email": "alice@globex.test", "name": "Alice of Globex"}},
+            },
+        ]
+    )
     yield provider
     provider.stop()
 
@@ -62,16 +72,28 @@ def live(live_server, settings, oidc_provider, transactional_db):
 @pytest.fixture
 def acme_sso(live, oidc_provider, team, owner):
     return sso_services.sso_config_save(
-        team=team, actor=owner, issuer=oidc_provider.issuers[0], client_id="acme-sextant", client_secret=SECRET_A,
-        allowed_domains=["acme.test", "example.com"], jit_provisioning=True, jit_role=Role.MEMBER,
+        team=team,
+        actor=owner,
+        issuer=oidc_provider.issuers[0],
+        client_id="acme-sextant",
+        client_secret=SECRET_A,
+        allowed_domains=["acme.test", "example.com"],
+        jit_provisioning=True,
+        jit_role=Role.MEMBER,
     )
 
 
 @pytest.fixture
 def globex_sso(live, oidc_provider, other_team, outsider):
     return sso_services.sso_config_save(
-        team=other_team, actor=outsider, issuer=oidc_provider.issuers[1], client_id="globex-sextant",
-        client_secret=SECRET_B, allowed_domains=["globex.test"], jit_provisioning=True, jit_role=Role.VIEWER,
+        team=other_team,
+        actor=outsider,
+        issuer=oidc_provider.issuers[1],
+        client_id="globex-sextant",
+        client_secret=SECRET_B,
+        allowed_domains=["globex.test"],
+        jit_provisioning=True,
+        jit_role=Role.VIEWER,
     )
 
 

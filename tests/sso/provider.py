@@ -45,7 +45,10 @@ class OpenIDProvider:
         self._stderr = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(
             [node, str(PROVIDER_DIR / "provider.mjs"), self._config.name],
-            cwd=PROVIDER_DIR, stdout=subprocess.PIPE, stderr=self._stderr, text=True,
+            cwd=PROVIDER_DIR,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
         )
         self.issuers: list[str] = []
         deadline = time.monotonic() + timeout

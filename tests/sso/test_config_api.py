@@ -19,8 +19,15 @@ URL = "/api/v1/teams/acme/sso/"
 
 
 def body(issuer, **extra):
-    return {"issuer": issuer, "client_id": "acme-sextant", "client_secret": SECRET_A,
-            "allowed_domains": ["acme.test"], "jit_provisioning": True, "jit_role": "member", **extra}
+    return {
+        "issuer": issuer,
+        "client_id": "acme-sextant",
+        "client_secret": SECRET_A,
+        "allowed_domains": ["acme.test"],
+        "jit_provisioning": True,
+        "jit_role": "member",
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -70,9 +77,7 @@ def test_delete_turns_sso_off_and_is_audited(api, owner, team, issuer):
     assert AuditEvent.objects.filter(action="sso.config_deleted").count() == 1
 
 
-@pytest.mark.parametrize(
-    ("who", "status"), [("owner", 200), ("member", 403), ("viewer", 403), ("outsider", 404)]
-)
+@pytest.mark.parametrize(("who", "status"), [("owner", 200), ("member", 403), ("viewer", 403), ("outsider", 404)])
 def test_only_the_teams_admins_reach_its_sso_settings(api, people, issuer, acme_sso, who, status):
     session_login(api, people[who])
     assert api.get(URL).status_code == status

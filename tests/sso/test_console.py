@@ -11,8 +11,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def form(issuer, **extra):
-    return {"issuer": issuer, "client_id": "acme-sextant", "client_secret": SECRET_A,
-            "allowed_domains": "acme.test, Example.com", "jit_role": "member", "action": "save", **extra}
+    return {
+        "issuer": issuer,
+        "client_id": "acme-sextant",
+        "client_secret": SECRET_A,
+        "allowed_domains": "acme.test, Example.com",
+        "jit_role": "member",
+        "action": "save",
+        **extra,
+    }
 
 
 def test_the_page_shows_the_callback_url_to_register(client, owner, team, live):
@@ -90,8 +97,11 @@ def test_an_admin_proves_sso_from_the_page_then_requires_it(acme_sso, browser, o
     settings_page = person.get("/teams/acme/sso/")
     assert "log in through SSO now" not in settings_page.text
     token = person.session.cookies["csrftoken"]
-    saved = person.session.post(f"{person.base}/teams/acme/sso/", data={**form(oidc_provider.issuers[0], require_sso="on"),
-                                "client_secret": "", "csrfmiddlewaretoken": token},
-                                headers={"Referer": person.base + "/teams/acme/sso/"}, allow_redirects=False)
+    saved = person.session.post(
+        f"{person.base}/teams/acme/sso/",
+        data={**form(oidc_provider.issuers[0], require_sso="on"), "client_secret": "", "csrfmiddlewaretoken": token},
+        headers={"Referer": person.base + "/teams/acme/sso/"},
+        allow_redirects=False,
+    )
     assert saved.status_code == 302
     assert TeamSSOConfig.objects.get(pk=acme_sso.pk).require_sso

@@ -22,12 +22,26 @@ class _Discovery(http.server.BaseHTTPRequestHandler):
         issuer = _issuer[0]
         documents = {
             "/.well-known/openid-configuration": {
-                "issuer": issuer, "authorization_endpoint": issuer + "/auth", "token_endpoint": issuer + "/token",
-                "userinfo_endpoint": issuer + "/me", "jwks_uri": issuer + "/jwks",
-                "id_token_signing_alg_values_supported": ["RS256"], "response_types_supported": ["code"],
+                "issuer": issuer,
+                "authorization_endpoint": issuer + "/auth",
+                "token_endpoint": issuer + "/token",
+                "userinfo_endpoint": issuer + "/me",
+                "jwks_uri": issuer + "/jwks",
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "response_types_supported": ["code"],
             },
-            "/jwks": {"keys": [{"kty": "RSA", "kid": "k", "alg": "RS256", "use": "sig", "e": "AQAB",
-                                "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw"}]},
+            "/jwks": {
+                "keys": [
+                    {
+                        "kty": "RSA",
+                        "kid": "k",
+                        "alg": "RS256",
+                        "use": "sig",
+                        "e": "AQAB",
+                        "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw",
+                    }
+                ]
+            },
         }
         if self.path not in documents:
             self.send_response(404)
@@ -56,7 +70,10 @@ def provider_stub():
 
 def a_config(team):
     TeamSSOConfig.objects.create(
-        team=team, issuer=_issuer[0], client_id="c", client_secret_encrypted=encrypt_secret("s"),
+        team=team,
+        issuer=_issuer[0],
+        client_id="c",
+        client_secret_encrypted=encrypt_secret("s"),
         allowed_domains=["acme.test"],
     )
     return {}
@@ -80,4 +97,3 @@ ROWS = [
 @pytest.mark.parametrize("row, caller", permission_cases(ROWS))
 def test_permission_table(row, caller, people, team, other_team):
     check_permission(row, caller, people=people, team=team, other_team=other_team)
-

@@ -99,8 +99,14 @@ CONSOLE = [
     Endpoint("GET", "/teams/{team}/audit/", "admin"),
     Endpoint("GET", "/invite/?token={token}", "anyone", team_scoped=False, setup=a_third_teams_invitation),
     Endpoint("GET", "/invite/", "anyone", team_scoped=False),
-    Endpoint("POST", "/invite/", "anyone", team_scoped=False, setup=a_third_teams_invitation,
-             data=lambda user, kwargs: {"token": kwargs["token"]}),  # fmt: skip
+    Endpoint(
+        "POST",
+        "/invite/",
+        "anyone",
+        team_scoped=False,
+        setup=a_third_teams_invitation,
+        data=lambda user, kwargs: {"token": kwargs["token"]},
+    ),  # fmt: skip
     Endpoint("GET", "/invite/{token}/", "anyone", team_scoped=False, setup=a_third_teams_invitation),
     Endpoint("GET", "/instance/", "instance_admin", team_scoped=False),
     Endpoint("POST", "/instance/", "instance_admin", team_scoped=False, data={"signup_open": "on"}),

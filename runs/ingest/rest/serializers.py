@@ -18,8 +18,14 @@ class LineField(serializers.JSONField):
 
 
 class RunCreateIn(serializers.Serializer):
-    run_id = serializers.RegexField(r"^[A-Za-z0-9_.-]{1,128}$", required=False, help_text="Client-chosen id; a resent create with the same id returns the same run.")
-    display_name = serializers.CharField(max_length=256, required=False, help_text="Made up by the server (adjective-noun-number) when missing.")
+    run_id = serializers.RegexField(
+        r"^[A-Za-z0-9_.-]{1,128}$",
+        required=False,
+        help_text="Client-chosen id; a resent create with the same id returns the same run.",
+    )
+    display_name = serializers.CharField(
+        max_length=256, required=False, help_text="Made up by the server (adjective-noun-number) when missing."
+    )
     config = serializers.DictField(required=False, help_text="Hyperparameters, {key: value}.")
     tags = serializers.ListField(child=serializers.CharField(max_length=128), required=False)
     group = serializers.CharField(max_length=256, required=False, allow_blank=True)
@@ -29,7 +35,9 @@ class RunCreateIn(serializers.Serializer):
     program = serializers.CharField(max_length=512, required=False, allow_blank=True)
     git_commit = serializers.CharField(max_length=64, required=False, allow_blank=True)
     git_remote = serializers.CharField(max_length=512, required=False, allow_blank=True)
-    author = serializers.CharField(max_length=63, required=False, help_text="Service accounts only: the member the run is credited to.")
+    author = serializers.CharField(
+        max_length=63, required=False, help_text="Service accounts only: the member the run is credited to."
+    )
 
 
 class RunUpdateIn(serializers.Serializer):
@@ -51,9 +59,28 @@ class RunOut(serializers.ModelSerializer):
     class Meta:
         model = Run
         fields = [
-            "run_id", "display_name", "entity", "project", "state", "config", "summary", "summary_pinned", "tags",
-            "group", "job_type", "notes", "host", "program", "git_commit", "git_remote", "created_at",
-            "heartbeat_at", "finished_at", "exit_code", "author", "created_by",
+            "run_id",
+            "display_name",
+            "entity",
+            "project",
+            "state",
+            "config",
+            "summary",
+            "summary_pinned",
+            "tags",
+            "group",
+            "job_type",
+            "notes",
+            "host",
+            "program",
+            "git_commit",
+            "git_remote",
+            "created_at",
+            "heartbeat_at",
+            "finished_at",
+            "exit_code",
+            "author",
+            "created_by",
         ]
 
     def get_config(self, run) -> dict:
@@ -80,10 +107,17 @@ class RunListPage(serializers.Serializer):
 
 
 class LinesIn(serializers.Serializer):
-    stream = serializers.ChoiceField(choices=STREAM_CHOICES, help_text="history (metrics with _step), events (system metrics) or output (console lines)")
-    offset = serializers.IntegerField(min_value=0, help_text="Index of the first line in the stream; a resent batch with the same offset is stored once.")
+    stream = serializers.ChoiceField(
+        choices=STREAM_CHOICES,
+        help_text="history (metrics with _step), events (system metrics) or output (console lines)",
+    )
+    offset = serializers.IntegerField(
+        min_value=0,
+        help_text="Index of the first line in the stream; a resent batch with the same offset is stored once.",
+    )
     lines = serializers.ListField(
-        child=LineField(), max_length=100_000,
+        child=LineField(),
+        max_length=100_000,
         help_text="History/events: JSON objects (history rows carry an integer _step; bare NaN/Infinity accepted). Output: strings.",
     )
 
@@ -98,17 +132,23 @@ class LinesOut(serializers.Serializer):
 class LinesPageOut(serializers.Serializer):
     stream = serializers.CharField()
     lines = serializers.ListField(child=serializers.JSONField())
-    next_offset = serializers.IntegerField(allow_null=True, help_text="Pass as ?offset= for the next page; null at the end.")
+    next_offset = serializers.IntegerField(
+        allow_null=True, help_text="Pass as ?offset= for the next page; null at the end."
+    )
 
 
 class HistoryPageOut(serializers.Serializer):
     rows = serializers.ListField(child=serializers.DictField())
-    next_min_step = serializers.IntegerField(allow_null=True, help_text="Pass as ?min_step= for the next page; null at the end.")
+    next_min_step = serializers.IntegerField(
+        allow_null=True, help_text="Pass as ?min_step= for the next page; null at the end."
+    )
 
 
 class ValuesIn(serializers.Serializer):
     values = serializers.DictField(help_text="{key: value}")
-    replace = serializers.BooleanField(default=False, help_text="Config only: replace the whole config instead of merging.")
+    replace = serializers.BooleanField(
+        default=False, help_text="Config only: replace the whole config instead of merging."
+    )
 
 
 class FinishIn(serializers.Serializer):

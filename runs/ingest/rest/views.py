@@ -104,8 +104,12 @@ class RunListCreate(RunsAPIView):
         summary="List a project's runs",
         operation_id="runs_list",
         parameters=[
-            OpenApiParameter("filters", str, description='wandb filter JSON, as on the runs table: {"state": "finished"}'),
-            OpenApiParameter("order", str, description="comma-separated fields, - for descending (default -created_at)"),
+            OpenApiParameter(
+                "filters", str, description='wandb filter JSON, as on the runs table: {"state": "finished"}'
+            ),
+            OpenApiParameter(
+                "order", str, description="comma-separated fields, - for descending (default -created_at)"
+            ),
             OpenApiParameter("limit", int, description="Runs per page (default 50)"),
             OpenApiParameter("offset", int, description="Runs to skip"),
         ],
@@ -165,8 +169,12 @@ class RunDetail(RunsAPIView):
         run = self.get_run()
         fields = dict(data.validated_data)
         run, _ = run_upsert(
-            actor=request.user, team=request.team, project_name=project, run_id=run.run_id,
-            tags=fields.pop("tags", None), **fields,
+            actor=request.user,
+            team=request.team,
+            project_name=project,
+            run_id=run.run_id,
+            tags=fields.pop("tags", None),
+            **fields,
         )
         return Response(s.RunOut(run).data)
 
@@ -188,15 +196,26 @@ class RunLines(RunsAPIView):
         batch = data.validated_data
         try:
             run_lines_append(
-                team=request.team, project=project, run_id=run_id,
-                stream=batch["stream"], offset=batch["offset"], lines=batch["lines"],
+                team=request.team,
+                project=project,
+                run_id=run_id,
+                stream=batch["stream"],
+                offset=batch["offset"],
+                lines=batch["lines"],
             )
         except Run.DoesNotExist:
             raise exceptions.NotFound("No such run.") from None
         except LineError as error:
             raise BadLine(error) from None
         count = len(batch["lines"])
-        return Response({"stream": batch["stream"], "offset": batch["offset"], "count": count, "next_offset": batch["offset"] + count})
+        return Response(
+            {
+                "stream": batch["stream"],
+                "offset": batch["offset"],
+                "count": count,
+                "next_offset": batch["offset"] + count,
+            }
+        )
 
     @extend_schema(
         summary="Read system-metric or console lines, paged by index",
@@ -241,7 +260,11 @@ class RunHistory(RunsAPIView):
     @extend_schema(
         summary="Read history rows, paged by step",
         parameters=[
-            OpenApiParameter("keys", str, description="Comma-separated keys; only rows with all of them, only those keys (plus _step)"),
+            OpenApiParameter(
+                "keys",
+                str,
+                description="Comma-separated keys; only rows with all of them, only those keys (plus _step)",
+            ),
             OpenApiParameter("min_step", int, description="First step (inclusive)"),
             OpenApiParameter("max_step", int, description="Last step (exclusive)"),
             OpenApiParameter("limit", int, description="Rows per page (default 1000, max 10000)"),
@@ -254,9 +277,9 @@ class RunHistory(RunsAPIView):
         min_step, max_step = _step(request, "min_step"), _step(request, "max_step")
         limit = _limit(request)
         page = list(
-            selectors.lines(run, RunLine.Stream.HISTORY, min_step=min_step, max_step=max_step, limit=limit + 1).values_list(
-                "step", "data"
-            )
+            selectors.lines(
+                run, RunLine.Stream.HISTORY, min_step=min_step, max_step=max_step, limit=limit + 1
+            ).values_list("step", "data")
         )
         more = len(page) > limit
         page = page[:limit]
@@ -270,11 +293,15 @@ class RunConfig(RunsAPIView):
     def get(self, request, team, project, run_id):
         return Response(s.RunOut().get_config(self.get_run()))
 
-    @extend_schema(summary="Merge keys into (or replace) a run's config", request=s.ValuesIn, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="Merge keys into (or replace) a run's config", request=s.ValuesIn, responses=OpenApiTypes.OBJECT
+    )
     def patch(self, request, team, project, run_id):
         data = s.ValuesIn(data=request.data)
         data.is_valid(raise_exception=True)
-        run = run_config_update(run=self.get_run(), values=data.validated_data["values"], replace=data.validated_data["replace"])
+        run = run_config_update(
+            run=self.get_run(), values=data.validated_data["values"], replace=data.validated_data["replace"]
+        )
         return Response(s.RunOut().get_config(run))
 
 
@@ -330,7 +357,9 @@ class RunFileDetail(RunsAPIView):
         run_file = RunFile.objects.filter(run=self.get_run(), name=name, uploaded_at__isnull=False).first()
         if run_file is None or not run_file.storage_name:
             raise exceptions.NotFound("No such file.")
-        return FileResponse(default_storage.open(run_file.storage_name), as_attachment=True, filename=name.rsplit("/", 1)[-1])
+        return FileResponse(
+            default_storage.open(run_file.storage_name), as_attachment=True, filename=name.rsplit("/", 1)[-1]
+        )
 
     @extend_schema(
         summary="Upload (or replace) a run file; the body is the file's bytes",
@@ -346,4 +375,3 @@ class RunFileDetail(RunsAPIView):
         except http.BodyTooLarge as exc:
             raise PayloadTooLarge(str(exc)) from None
         return Response(s.RunFileOut(run_file).data, status=status.HTTP_201_CREATED)
-

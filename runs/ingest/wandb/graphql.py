@@ -267,20 +267,33 @@ class RunNode(public_api.RunExtras):
             url = request.build_absolute_uri(
                 reverse(
                     "runs-api-file",
-                    kwargs={"team": self._run.project.team.name, "project": self._run.project.name,
-                            "run_id": self._run.run_id, "name": run_file.name},
+                    kwargs={
+                        "team": self._run.project.team.name,
+                        "project": self._run.project.name,
+                        "run_id": self._run.run_id,
+                        "name": run_file.name,
+                    },
                 )
             )
             node = {
-                "id": opaque_id("File", run_file.pk), "name": run_file.name, "url": url, "directUrl": url,
-                "sizeBytes": run_file.size, "mimetype": mimetypes.guess_type(run_file.name)[0],
-                "updatedAt": run_file.uploaded_at, "md5": None,
+                "id": opaque_id("File", run_file.pk),
+                "name": run_file.name,
+                "url": url,
+                "directUrl": url,
+                "sizeBytes": run_file.size,
+                "mimetype": mimetypes.guess_type(run_file.name)[0],
+                "updatedAt": run_file.uploaded_at,
+                "md5": None,
             }
             edges.append({"node": node, "cursor": offset_cursor(start + i + 1)})
         return {
             "edges": edges,
-            "pageInfo": {"startCursor": None, "endCursor": edges[-1]["cursor"] if edges else after,
-                         "hasNextPage": has_next, "hasPreviousPage": start > 0},
+            "pageInfo": {
+                "startCursor": None,
+                "endCursor": edges[-1]["cursor"] if edges else after,
+                "hasNextPage": has_next,
+                "hasPreviousPage": start > 0,
+            },
         }
 
     def parquetHistory(self, info, liveKeys=None):

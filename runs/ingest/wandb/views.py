@@ -108,7 +108,9 @@ def graphql_view(request: HttpRequest):
         if not isinstance(source, str) or not isinstance(variables, dict):
             raise TypeError
     except (ValueError, KeyError, TypeError):
-        return _json({"errors": [{"message": "Expected a JSON body with query, operationName, variables."}], "data": None})
+        return _json(
+            {"errors": [{"message": "Expected a JSON body with query, operationName, variables."}], "data": None}
+        )
     document, errors = schema.parsed_document(source)
     if document is None:
         return _json({"errors": [error.formatted for error in errors], "data": None})
@@ -119,11 +121,15 @@ def graphql_view(request: HttpRequest):
         username_header=request.META.get("HTTP_X_WANDB_USERNAME", ""),
     )
     is_mutation = any(
-        getattr(d, "operation", None) and d.operation.value == "mutation" and (operation is None or d.name.value == operation)
+        getattr(d, "operation", None)
+        and d.operation.value == "mutation"
+        and (operation is None or d.name.value == operation)
         for d in document.definitions
     )
     root = schema.Mutation(caller) if is_mutation else schema.Query(caller)
-    result: ExecutionResult = execute(schema.SCHEMA, document, root_value=root, variable_values=variables, operation_name=operation)
+    result: ExecutionResult = execute(
+        schema.SCHEMA, document, root_value=root, variable_values=variables, operation_name=operation
+    )
     if result.errors:
         for error in result.errors:
             original = error.original_error

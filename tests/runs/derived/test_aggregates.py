@@ -66,7 +66,9 @@ def assert_metric(run, key, rows, steps, stream=HISTORY):
     got = {name: getattr(metric, name) for name in want}
     assert got.pop("sum") == pytest.approx(want.pop("sum"))
     assert got == want
-    assert metric.mean == pytest.approx(math.fsum(r[key] for r in rows if key in r and math.isfinite(r[key])) / want["count"])
+    assert metric.mean == pytest.approx(
+        math.fsum(r[key] for r in rows if key in r and math.isfinite(r[key])) / want["count"]
+    )
 
 
 def test_history_aggregates_with_nan_infinity_and_nested_keys(run, django_capture_on_commit_callbacks):

@@ -21,7 +21,10 @@ def postgresql():
 def test_hot_keys_are_indexed_and_used(postgresql, team):
     project = Project.objects.create(team=team, name="p")
     Run.objects.bulk_create(
-        [Run(project=project, run_id=f"r{i}", display_name="r", summary={"loss": i / 7, "acc": (i % 10) / 10}) for i in range(3000)]
+        [
+            Run(project=project, run_id=f"r{i}", display_name="r", summary={"loss": i / 7, "acc": (i % 10) / 10})
+            for i in range(3000)
+        ]
     )
     ProjectKey.objects.create(project=project, source="summary", key="loss", type="number")
     ProjectKey.objects.create(project=project, source="summary", key="it's", type="number")

@@ -41,7 +41,11 @@ def test_create_run_is_idempotent_on_run_id_and_names_the_run(writer, member):
     first = make_run(writer, config={"lr": 0.1, "dataset_sha": "abc"}, tags=["baseline"])
     again = make_run(writer, config={"lr": 0.1, "dataset_sha": "abc"}, tags=["baseline"])
     assert first == again and Run.objects.count() == 1
-    assert first["state"] == "running" and first["author"] == "max" and first["config"] == {"lr": 0.1, "dataset_sha": "abc"}
+    assert (
+        first["state"] == "running"
+        and first["author"] == "max"
+        and first["config"] == {"lr": 0.1, "dataset_sha": "abc"}
+    )
     assert len(first["display_name"].split("-")) == 3
     generated = post_json(writer, BASE, {}).json()  # no run_id: the server makes one
     assert generated["run_id"] and generated["display_name"] != first["display_name"]
@@ -58,7 +62,9 @@ def test_appending_lines_is_idempotent_and_reads_back_by_step_key_and_page(write
     assert first.status_code == resent.status_code == 200
     assert first.json() == resent.json() == {"stream": "history", "offset": 0, "count": 20, "next_offset": 20}
     # Overlapping batch: only the new rows are stored.
-    assert post_json(writer, f"{RUN}/lines/", {"stream": "history", "offset": 15, "lines": rows[15:]}).status_code == 200
+    assert (
+        post_json(writer, f"{RUN}/lines/", {"stream": "history", "offset": 15, "lines": rows[15:]}).status_code == 200
+    )
     assert RunLine.objects.filter(stream=RunLine.Stream.HISTORY).count() == 25
 
     page = writer.get(f"{RUN}/history/", {"limit": 10})
@@ -88,7 +94,9 @@ def test_console_and_system_metrics_streams(writer):
     make_run(writer)
     post_json(writer, f"{RUN}/lines/", {"stream": "output", "offset": 0, "lines": ["epoch 1", "progress 1/3"]})
     post_json(writer, f"{RUN}/lines/", {"stream": "output", "offset": 1, "lines": ["progress 3/3"]})
-    post_json(writer, f"{RUN}/lines/", {"stream": "events", "offset": 0, "lines": [{"system.cpu": c} for c in range(5)]})
+    post_json(
+        writer, f"{RUN}/lines/", {"stream": "events", "offset": 0, "lines": [{"system.cpu": c} for c in range(5)]}
+    )
     output = writer.get(f"{RUN}/lines/", {"stream": "output"}).json()
     assert output == {"stream": "output", "lines": ["epoch 1", "progress 3/3"], "next_offset": None}
     events = writer.get(f"{RUN}/lines/", {"stream": "events", "limit": 3}).json()
@@ -98,7 +106,11 @@ def test_console_and_system_metrics_streams(writer):
 def test_summary_set_by_hand_sticks_and_config_merges(writer):
     make_run(writer, config={"lr": 0.1})
     assert writer.patch(f"{RUN}/summary/", {"values": {"best_acc": 0.9}}, format="json").status_code == 200
-    post_json(writer, f"{RUN}/lines/", {"stream": "history", "offset": 0, "lines": [{"_step": 0, "best_acc": 0.1, "acc": 0.1}]})
+    post_json(
+        writer,
+        f"{RUN}/lines/",
+        {"stream": "history", "offset": 0, "lines": [{"_step": 0, "best_acc": 0.1, "acc": 0.1}]},
+    )
     summary = writer.get(f"{RUN}/summary/").json()
     assert summary["best_acc"] == 0.9 and summary["acc"] == 0.1
     assert writer.patch(f"{RUN}/config/", {"values": {"epochs": 3}}, format="json").json() == {"lr": 0.1, "epochs": 3}
@@ -192,7 +204,14 @@ def test_the_crash_job_is_scheduled():
 
 def test_the_api_is_in_the_openapi_schema(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
-    for path in ["runs/", "runs/{run_id}/", "runs/{run_id}/lines/", "runs/{run_id}/history/", "runs/{run_id}/summary/", "runs/{run_id}/files/{name}"]:
+    for path in [
+        "runs/",
+        "runs/{run_id}/",
+        "runs/{run_id}/lines/",
+        "runs/{run_id}/history/",
+        "runs/{run_id}/summary/",
+        "runs/{run_id}/files/{name}",
+    ]:
         assert f"/api/v1/teams/{{team}}/projects/{{project}}/{path}" in schema["paths"], path
 
 
@@ -249,7 +268,14 @@ def test_other_teams_runs_never_appear_and_never_accept_writes(people):
     assert intruder.get("/api/v1/teams/acme/projects/demo/runs/").status_code == 404
     # The outsider's own team cannot be used to reach acme's run either.
     assert intruder.get("/api/v1/teams/globex/projects/demo/runs/r1/").status_code == 404
-    assert post_json(intruder, "/api/v1/teams/globex/projects/demo/runs/r1/lines/", {"stream": "output", "offset": 0, "lines": ["x"]}).status_code == 404
+    assert (
+        post_json(
+            intruder,
+            "/api/v1/teams/globex/projects/demo/runs/r1/lines/",
+            {"stream": "output", "offset": 0, "lines": ["x"]},
+        ).status_code
+        == 404
+    )
     assert not RunLine.objects.exists()
 
 

@@ -54,11 +54,15 @@ class Wire:
 
     def gql(self, query: str, op: str | None = None, **variables):
         body = {"query": query, "operationName": op, "variables": variables}
-        return self.client.post("/graphql", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=self.auth)
+        return self.client.post(
+            "/graphql", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=self.auth
+        )
 
     def stream(self, path: str, payload: dict | str):
         body = payload if isinstance(payload, str) else json.dumps(payload)
-        return self.client.post(f"/files/{path}/file_stream", body, content_type="application/json", HTTP_AUTHORIZATION=self.auth)
+        return self.client.post(
+            f"/files/{path}/file_stream", body, content_type="application/json", HTTP_AUTHORIZATION=self.auth
+        )
 
     def upsert(self, entity="acme", project="demo", name="r1", **extra):
         response = self.gql(UPSERT, "UpsertBucket", entity=entity, project=project, name=name, **extra)
@@ -81,7 +85,11 @@ def test_upsert_creates_the_run_with_a_server_made_name_and_string_encoded_confi
     bucket = data["bucket"]
     assert data["inserted"] is True
     assert bucket["name"] == "r1" and bucket["historyLineCount"] == 0
-    assert bucket["project"] == {"id": bucket["project"]["id"], "name": "demo", "entity": {"id": bucket["project"]["entity"]["id"], "name": "acme"}}
+    assert bucket["project"] == {
+        "id": bucket["project"]["id"],
+        "name": "demo",
+        "entity": {"id": bucket["project"]["entity"]["id"], "name": "acme"},
+    }
     assert isinstance(bucket["config"], str) and json.loads(bucket["config"])["lr"] == {"value": 0.1}
     adjective, noun, number = bucket["displayName"].split("-")
     assert number.isdigit()
@@ -100,7 +108,9 @@ def test_a_null_entity_resolves_to_the_callers_own_entity(wire, member):
 
 
 def test_server_features_and_coreweave_probe_answer_plainly(wire):
-    features = wire.gql("query ServerFeaturesQuery { serverInfo { features { name isEnabled } } }", "ServerFeaturesQuery")
+    features = wire.gql(
+        "query ServerFeaturesQuery { serverInfo { features { name isEnabled } } }", "ServerFeaturesQuery"
+    )
     advertised = [{"name": name, "isEnabled": True} for name in SERVER_FEATURES]
     assert features.status_code == 200 and features.json() == {"data": {"serverInfo": {"features": advertised}}}
     probe = wire.gql(
@@ -112,7 +122,10 @@ def test_server_features_and_coreweave_probe_answer_plainly(wire):
 
 
 def test_unknown_operations_and_fields_answer_200_with_errors(wire):
-    unknown = wire.gql("mutation CreateArtifact($x: String) { createArtifact(input: {name: $x}) { artifact { id } } }", "CreateArtifact")
+    unknown = wire.gql(
+        "mutation CreateArtifact($x: String) { createArtifact(input: {name: $x}) { artifact { id } } }",
+        "CreateArtifact",
+    )
     assert unknown.status_code == 200 and unknown.json()["errors"]
     bad_field = wire.gql("query Viewer { viewer { id shoeSize } }", "Viewer")
     assert bad_field.status_code == 200 and "shoeSize" in bad_field.json()["errors"][0]["message"]
@@ -123,7 +136,12 @@ def test_unknown_operations_and_fields_answer_200_with_errors(wire):
 
 def test_bad_keys_get_401_and_the_otel_probe_404(db):
     client = Client()
-    response = client.post("/graphql", json.dumps({"query": "query Viewer { viewer { id } }"}), content_type="application/json", HTTP_AUTHORIZATION=basic("sxt_pk-" + "a" * 46))
+    response = client.post(
+        "/graphql",
+        json.dumps({"query": "query Viewer { viewer { id } }"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=basic("sxt_pk-" + "a" * 46),
+    )
     assert response.status_code == 401 and response.json()["errors"][0]["message"].startswith("unauthorized")
     assert client.post("/sdk/otel/v1/metrics").status_code == 404
     assert client.post("/files/acme/demo/r1/file_stream", "{}", content_type="application/json").status_code == 401
@@ -136,12 +154,21 @@ def test_file_stream_is_idempotent_under_resends_and_resyncs(wire):
     resent = wire.stream("acme/demo/r1", body)  # a retry after a lost response: byte-identical
     assert first.status_code == resent.status_code == 200 and first.json() == resent.json()
     # `wandb sync --include-synced` resends the same rows at offsets N..2N-1.
-    assert wire.stream("acme/demo/r1", {"files": {"wandb-history.jsonl": {"offset": 5, "content": history_lines(0, 5)}}}).status_code == 200
+    assert (
+        wire.stream(
+            "acme/demo/r1", {"files": {"wandb-history.jsonl": {"offset": 5, "content": history_lines(0, 5)}}}
+        ).status_code
+        == 200
+    )
     run = Run.objects.get()
-    steps = list(RunLine.objects.filter(run=run, stream=RunLine.Stream.HISTORY).order_by("idx").values_list("step", flat=True))
+    steps = list(
+        RunLine.objects.filter(run=run, stream=RunLine.Stream.HISTORY).order_by("idx").values_list("step", flat=True)
+    )
     assert steps == [0, 1, 2, 3, 4]
     # The next run start (resume) continues after the lines actually stored.
-    status = wire.gql(RESUME, "RunResumeStatus", project="demo", entity="acme", name="r1").json()["data"]["model"]["bucket"]
+    status = wire.gql(RESUME, "RunResumeStatus", project="demo", entity="acme", name="r1").json()["data"]["model"][
+        "bucket"
+    ]
     assert status["historyLineCount"] == 5 and json.loads(status["historyTail"]) == [history_lines(4, 1)[0]]
     assert "t" in json.loads(status["wandbConfig"])
 
@@ -160,9 +187,14 @@ def test_file_stream_streams_console_summary_events_and_completion(wire):
     }
     assert wire.stream("acme/demo/r1", payload).status_code == 200
     # A \r progress bar rewrites its console line in place.
-    assert wire.stream("acme/demo/r1", {"files": {"output.log": {"offset": 0, "content": ["progress 40/40"]}}}).status_code == 200
+    assert (
+        wire.stream("acme/demo/r1", {"files": {"output.log": {"offset": 0, "content": ["progress 40/40"]}}}).status_code
+        == 200
+    )
     run = Run.objects.get()
-    output = list(RunLine.objects.filter(run=run, stream=RunLine.Stream.OUTPUT).order_by("idx").values_list("data", flat=True))
+    output = list(
+        RunLine.objects.filter(run=run, stream=RunLine.Stream.OUTPUT).order_by("idx").values_list("data", flat=True)
+    )
     assert output == ["progress 40/40", "hello"]
     assert RunLine.objects.get(run=run, stream=RunLine.Stream.HISTORY).data == nan_row
     summary = jsonvalues.from_db(run.summary)
@@ -182,7 +214,9 @@ def test_summary_keys_pinned_by_hand_survive_the_sdks_summary(wire, member):
 
     wire.upsert()
     services.run_summary_set(run=Run.objects.get(), values={"best_acc": 0.97})
-    wire.stream("acme/demo/r1", {"files": {"wandb-summary.json": {"offset": 0, "content": ['{"best_acc":0.5,"loss":0.1}']}}})
+    wire.stream(
+        "acme/demo/r1", {"files": {"wandb-summary.json": {"offset": 0, "content": ['{"best_acc":0.5,"loss":0.1}']}}}
+    )
     assert jsonvalues.from_db(Run.objects.get().summary) == {"best_acc": 0.97, "loss": 0.1}
 
 
@@ -197,7 +231,14 @@ def test_a_malformed_line_stores_nothing_of_the_request(wire):
 def test_upload_urls_are_signed_and_refuse_escaping_names(wire, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     wire.upsert()
-    files = wire.gql(CREATE_FILES, "CreateRunFiles", entity="acme", project="demo", run="r1", files=["config.yaml", "media/images/a.png"]).json()
+    files = wire.gql(
+        CREATE_FILES,
+        "CreateRunFiles",
+        entity="acme",
+        project="demo",
+        run="r1",
+        files=["config.yaml", "media/images/a.png"],
+    ).json()
     entries = files["data"]["createRunFiles"]["files"]
     assert [e["name"] for e in entries] == ["config.yaml", "media/images/a.png"]
     url = entries[1]["uploadUrl"]
@@ -233,7 +274,9 @@ def test_uploads_over_the_limit_get_413(wire, settings, tmp_path):
 def test_requests_over_the_size_limit_get_413(wire, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     wire.upsert()
-    response = wire.stream("acme/demo/r1", {"files": {"wandb-history.jsonl": {"offset": 0, "content": history_lines(0, 50)}}})
+    response = wire.stream(
+        "acme/demo/r1", {"files": {"wandb-history.jsonl": {"offset": 0, "content": history_lines(0, 50)}}}
+    )
     assert response.status_code == 413 and "limit" in response.json()["error"]
     assert not RunLine.objects.exists()
 
@@ -257,7 +300,9 @@ def test_no_writing_into_another_teams_project_through_graphql(people, who):
     assert not Run.objects.exists() and not Project.objects.exists()
 
 
-@pytest.mark.parametrize("scope,can_write,can_read", [("full", True, True), ("ingest", True, False), ("read", False, True)])
+@pytest.mark.parametrize(
+    "scope,can_write,can_read", [("full", True, True), ("ingest", True, False), ("read", False, True)]
+)
 def test_key_scopes_through_graphql(people, scope, can_write, can_read):
     client = Wire(make_key(people["member"], scope=scope))
     wrote = client.gql(UPSERT, "UpsertBucket", entity="acme", project="demo", name="r1").json()
@@ -282,7 +327,9 @@ def test_reading_runs_through_graphql_follows_membership(people, who):
 @pytest.mark.parametrize("who,status", [("owner", 200), ("member", 200), ("viewer", 403), ("outsider", 404)])
 def test_file_stream_into_another_teams_run_is_refused(people, who, status):
     Wire(make_key(people["owner"])).upsert()
-    response = Wire(make_key(people[who])).stream("acme/demo/r1", {"files": {"wandb-history.jsonl": {"offset": 0, "content": history_lines(0, 1)}}})
+    response = Wire(make_key(people[who])).stream(
+        "acme/demo/r1", {"files": {"wandb-history.jsonl": {"offset": 0, "content": history_lines(0, 1)}}}
+    )
     assert response.status_code == status
     assert RunLine.objects.count() == (1 if status == 200 else 0)
 
@@ -290,10 +337,26 @@ def test_file_stream_into_another_teams_run_is_refused(people, who, status):
 def test_service_account_naming_a_non_member_gets_a_clear_403(team, member, outsider):
     bot = make_service_account(team)
     client = Wire(make_key(bot, kind="service"))
-    body = {"query": UPSERT, "operationName": "UpsertBucket", "variables": {"entity": None, "project": "p", "name": "r"}}
-    response = client.client.post("/graphql", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=client.auth, HTTP_X_WANDB_USERNAME="oscar")
+    body = {
+        "query": UPSERT,
+        "operationName": "UpsertBucket",
+        "variables": {"entity": None, "project": "p", "name": "r"},
+    }
+    response = client.client.post(
+        "/graphql",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=client.auth,
+        HTTP_X_WANDB_USERNAME="oscar",
+    )
     assert response.status_code == 403 and "not a member" in response.json()["errors"][0]["message"]
-    ok = client.client.post("/graphql", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=client.auth, HTTP_X_WANDB_USERNAME="max")
+    ok = client.client.post(
+        "/graphql",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=client.auth,
+        HTTP_X_WANDB_USERNAME="max",
+    )
     assert ok.status_code == 200, ok.content
     run = Run.objects.get()
     assert run.author == member and run.created_by == bot and run.project.team == team
@@ -310,7 +373,9 @@ def test_a_resumed_run_is_running_again_until_it_finishes(wire):
     query = UPSERT.replace("$displayName: String)", "$displayName: String, $host: String)").replace(
         "displayName: $displayName}", "displayName: $displayName, host: $host}"
     )
-    assert "errors" not in wire.gql(query, "UpsertBucket", entity="acme", project="demo", name="r1", host="gpu-1").json()
+    assert (
+        "errors" not in wire.gql(query, "UpsertBucket", entity="acme", project="demo", name="r1", host="gpu-1").json()
+    )
     run = Run.objects.get()
     assert run.state == Run.State.RUNNING and run.exit_code is None and run.host == "gpu-1"
 
@@ -322,7 +387,12 @@ def test_a_team_that_requires_sso_still_takes_runs_from_its_members_keys(wire, t
 
     TeamSSOConfig.objects.create(team=team, issuer="https://idp.example.com", client_id="c", require_sso=True)
     assert wire.upsert()["data"]["upsertBucket"]["bucket"]["name"] == "r1"
-    assert wire.stream("acme/demo/r1", {"files": {"wandb-history.jsonl": {"offset": 0, "content": history_lines(0, 3)}}}).status_code == 200
+    assert (
+        wire.stream(
+            "acme/demo/r1", {"files": {"wandb-history.jsonl": {"offset": 0, "content": history_lines(0, 3)}}}
+        ).status_code
+        == 200
+    )
     assert Run.objects.get(run_id="r1").lines.count() == 3
 
 

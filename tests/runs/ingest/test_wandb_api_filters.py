@@ -36,8 +36,9 @@ def test_sdk_runs_with_filters_and_order_return_exactly_the_expected_runs(sdk, o
     for spec in runs:
         spec["username"] = spec["username"] or "olivia"
     key = make_key(owner)
-    script = textwrap.dedent(
-        f"""
+    script = (
+        textwrap.dedent(
+            f"""
         import json, wandb
         api = wandb.Api()
         out = []
@@ -51,7 +52,10 @@ def test_sdk_runs_with_filters_and_order_return_exactly_the_expected_runs(sdk, o
             out.append({{"error": str(exc)}})
         open("found.json", "w").write(json.dumps(out))
         """
-    ).replace("true", "True").replace("false", "False")
+        )
+        .replace("true", "True")
+        .replace("false", "False")
+    )
     sdk.python(script, key=key, timeout=300)
     found = json.loads((sdk.home / "found.json").read_text())
     for (filters, order), got in zip(CASES, found, strict=False):

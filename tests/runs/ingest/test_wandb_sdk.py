@@ -103,7 +103,11 @@ def test_login_then_online_run_with_images_summary_and_reads(sdk, team, owner):
     assert len(run.display_name.split("-")) == 3 and run.display_name.split("-")[2].isdigit()
     config = jsonvalues.from_db(run.config)
     assert {k: v["value"] for k, v in config.items() if k != "_wandb"} == {
-        "lr": 0.01, "arch": "mlp", "dataset_sha": "9f86d081", "batch_size": 32, "layers": {"hidden": [64, 32]}
+        "lr": 0.01,
+        "arch": "mlp",
+        "dataset_sha": "9f86d081",
+        "batch_size": 32,
+        "layers": {"hidden": [64, 32]},
     }
     assert_rows_match(stored_history(run), logged["rows"])
     summary = jsonvalues.from_db(run.summary)
@@ -135,7 +139,7 @@ def test_login_then_online_run_with_images_summary_and_reads(sdk, team, owner):
             "scan": list(r.scan_history()),
             "scan_keys": list(r.scan_history(keys=["loss", "nested"])),
             "system": r.history(stream="system", pandas=False),
-            "one": api.run("acme/demo/{logged['id']}").summary["best_acc"],
+            "one": api.run("acme/demo/{logged["id"]}").summary["best_acc"],
             "files": sorted(f.name for f in r.files()),
             "downloaded": open(r.file("wandb-metadata.json").download(root="dl", replace=True).name).read(),
         }}
@@ -188,7 +192,9 @@ def test_offline_run_synced_twice_stores_everything_once(sdk, team, member):
 def test_resume_by_id_continues_history(sdk, team, member):
     key = make_key(member)
     sdk.python(TRAIN, key=key, ENTITY="acme", STEPS="10", RUN_ID="resumable1", LOGGED="first.json")
-    sdk.python(TRAIN, key=key, ENTITY="acme", STEPS="10", START="10", RUN_ID="resumable1", RESUME="must", LOGGED="second.json")
+    sdk.python(
+        TRAIN, key=key, ENTITY="acme", STEPS="10", START="10", RUN_ID="resumable1", RESUME="must", LOGGED="second.json"
+    )
     first, second = sdk.read_json("first.json"), sdk.read_json("second.json")
     run = Run.objects.get(run_id="resumable1")
     assert Run.objects.count() == 1 and run.state == Run.State.FINISHED

@@ -116,7 +116,9 @@ def field_matches(run, label, spec) -> bool:
         elif op == "$regex":
             flags = re.IGNORECASE if "i" in spec.get("$options", "") else 0
             candidates = stored if label == "tags" else [stored]
-            ok = stored is not MISSING and any(isinstance(s, str) and re.search(portable_regex(value), s, flags) for s in candidates)
+            ok = stored is not MISSING and any(
+                isinstance(s, str) and re.search(portable_regex(value), s, flags) for s in candidates
+            )
         elif op == "$not":
             ok = not field_matches(run, label, value)
         else:

@@ -239,7 +239,12 @@ def leaf(draw):
     if op == "$exists":
         return {label: {op: draw(st.booleans())}}
     if op == "$regex":
-        return {label: {op: draw(st.sampled_from(["^a", "b$", "^$", "[0-9]", "p", "^.a"])), "$options": draw(st.sampled_from(["", "i"]))}}
+        return {
+            label: {
+                op: draw(st.sampled_from(["^a", "b$", "^$", "[0-9]", "p", "^.a"])),
+                "$options": draw(st.sampled_from(["", "i"])),
+            }
+        }
     return {label: {op: draw(values)}}
 
 
@@ -287,7 +292,9 @@ def test_a_key_with_a_quote_is_refused_not_injected(dataset):
 def test_a_filter_needs_no_more_than_one_query(dataset, django_assert_num_queries):
     project, _ = dataset
     with django_assert_num_queries(1):
-        db_ids(project, {"$or": [{"config.opt.name": "a"}, {"tags": {"$in": ["prod", "exp-1"]}}]}, "-summary_metrics.acc")
+        db_ids(
+            project, {"$or": [{"config.opt.name": "a"}, {"tags": {"$in": ["prod", "exp-1"]}}]}, "-summary_metrics.acc"
+        )
 
 
 def test_users_are_isolated_from_usernames_of_other_projects(dataset):

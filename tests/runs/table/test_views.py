@@ -214,7 +214,11 @@ def test_the_list_costs_a_fixed_number_of_queries(api, owner, project, django_as
     for i in range(40):
         Run.objects.create(project=project, run_id=f"bulk{i}", display_name="x", author=owner, config={})
     login(api, owner)
-    params = {"filters": '{"state": {"$ne": "failed"}}', "order": "-summary_metrics.acc", "columns": "username,config.lr"}
+    params = {
+        "filters": '{"state": {"$ne": "failed"}}',
+        "order": "-summary_metrics.acc",
+        "columns": "username,config.lr",
+    }
     # session, user, membership, remembered columns, project, count, page
     with django_assert_max_num_queries(7):
         response = api.get(url(project), params | {"limit": 50})
@@ -272,7 +276,9 @@ def test_saved_views_crud_and_privacy(api, owner, member, project):
     assert api.post(views, body, format="json").status_code == 400  # same name twice
     assert [v["name"] for v in api.get(views).json()] == ["best adam"]
     detail = url(project, f"views/{view_id}/")
-    patched = api.patch(detail, {"name": "adam, sorted", "group_by": "state", "agg": "summary_metrics.acc"}, format="json")
+    patched = api.patch(
+        detail, {"name": "adam, sorted", "group_by": "state", "agg": "summary_metrics.acc"}, format="json"
+    )
     assert patched.status_code == 200 and patched.json()["name"] == "adam, sorted"
     assert patched.json()["filters"] == {"config.optimizer": "adam"}
     # Another member of the team neither lists nor opens it.
@@ -320,7 +326,9 @@ ENDPOINTS = [
 @pytest.mark.parametrize("role, status", [("owner", 200), ("member", 200), ("viewer", 200), ("outsider", 404)])
 def test_roles_on_own_team(api, people, project, method, suffix, body, role, status):
     login(api, people[role])
-    response = getattr(api, method)(url(project, suffix), body, format="json") if body else api.get(url(project, suffix))
+    response = (
+        getattr(api, method)(url(project, suffix), body, format="json") if body else api.get(url(project, suffix))
+    )
     expected = 201 if (status == 200 and method == "post") else status
     assert response.status_code == expected, response.content[:300]
     if status == 200 and suffix == "runs-table/":
@@ -339,7 +347,9 @@ def test_another_teams_project_is_a_404(api, people, project, foreign_project, m
 
 @pytest.mark.parametrize("role", ["owner", "member", "viewer", "outsider"])
 def test_another_users_saved_view_is_a_404_whoever_asks(api, people, project, role):
-    view = SavedView.objects.create(project=project, user=people["owner"] if role != "owner" else people["member"], name="v")
+    view = SavedView.objects.create(
+        project=project, user=people["owner"] if role != "owner" else people["member"], name="v"
+    )
     login(api, people[role])
     for method in ("get", "patch", "delete"):
         response = getattr(api, method)(url(project, f"views/{view.pk}/"), {}, format="json")
