@@ -20,8 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from teams.access import Need, resolve
 
 from ..ingest.wandb import views as wandb_views
-from . import graphql as artifacts_gql
-from . import services
+from . import services, signed
 from .models import Artifact, ArtifactBlob
 
 
@@ -47,7 +46,7 @@ def _spooled_body(request: HttpRequest, limit: int):
 def upload_blob_view(request: HttpRequest, token: str):
     if request.method != "PUT":
         return _error("Not found.", 404)
-    claims = artifacts_gql.upload_claims(token, artifacts_gql.BLOB_UPLOAD_SALT)
+    claims = signed.upload_claims(token, signed.BLOB_UPLOAD_SALT)
     if not claims:
         return _error("This upload URL is invalid or has expired.", 403)
     limit = settings.SEXTANT_MAX_UPLOAD_BYTES
@@ -66,7 +65,7 @@ def upload_blob_view(request: HttpRequest, token: str):
 def upload_manifest_view(request: HttpRequest, token: str):
     if request.method != "PUT":
         return _error("Not found.", 404)
-    claims = artifacts_gql.upload_claims(token, artifacts_gql.MANIFEST_UPLOAD_SALT)
+    claims = signed.upload_claims(token, signed.MANIFEST_UPLOAD_SALT)
     artifact = Artifact.objects.filter(pk=(claims or {}).get("a")).first()
     if artifact is None:
         return _error("This upload URL is invalid or has expired.", 403)
@@ -96,7 +95,7 @@ def _blob_response(blob: ArtifactBlob, filename: str = ""):
 
 def download_view(request: HttpRequest, token: str):
     try:
-        claims = signing.loads(token, salt=artifacts_gql.DOWNLOAD_SALT, max_age=artifacts_gql.DOWNLOAD_URL_SECONDS)
+        claims = signing.loads(token, salt=signed.DOWNLOAD_SALT, max_age=signed.DOWNLOAD_URL_SECONDS)
     except signing.BadSignature:
         return _error("This download URL is invalid or has expired.", 403)
     if claims.get("b") is not None:

@@ -16,8 +16,8 @@ from django.test import Client
 from accounts import keys
 from accounts.models import ApiKey
 from runs.artifacts import services
-from runs.artifacts.graphql import download_url
 from runs.artifacts.models import Artifact, ArtifactAlias, ArtifactBlob, ArtifactUse
+from runs.artifacts.signed import download_url
 from runs.models import Project, Run
 from tests.permissions import Endpoint, check_permission, permission_cases
 

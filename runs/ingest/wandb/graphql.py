@@ -19,7 +19,7 @@ from graphql import GraphQLError
 
 from accounts.models import User
 from teams.access import Need, resolve
-from teams.models import Membership, Team
+from teams.models import Team
 
 from ... import configshape, jsonvalues, selectors
 from ...models import Project, Run, RunLine
@@ -31,6 +31,7 @@ from .. import branches
 from ..files import run_files_register
 from ..runs import run_upsert
 from . import public_api, run_by_id
+from .entities import EntityNode, UserNode
 from .wire import Caller, HttpStatusError, cursor_offset, offset_cursor, opaque_id, upload_url
 
 
@@ -58,32 +59,6 @@ def _resolve_author(caller: Caller, team: Team) -> User | None:
 
 
 # --- nodes -------------------------------------------------------------------------
-
-
-class UserNode(public_api.UserExtras):
-    def __init__(self, user: User):
-        self._user = user
-        self.id = opaque_id("User", user.pk)
-        self.name = user.get_full_name() or user.username
-        self.username = user.username
-        self.email = user.email or ""
-        self.admin = user.is_staff
-        self.flags = "{}"
-
-    def entity(self, info):
-        return selectors.default_entity(self._user)
-
-    def teams(self, info):
-        names = Membership.objects.filter(user=self._user).values_list("team__name", flat=True).order_by("team__name")
-        return {"edges": [{"node": EntityNode(name=name)} for name in names]}
-
-
-class EntityNode(public_api.EntityExtras):
-    def __init__(self, name: str, pk: int = 0, is_team: bool = True):
-        self.id = opaque_id("Entity", pk)
-        self.name = name
-        self.isTeam = is_team
-        self.organization = None  # never a CoreWeave organization: the SDK would go looking for it
 
 
 class ProjectNode(public_api.ProjectExtras):
