@@ -11,8 +11,6 @@ from django.db import models
 
 from teams.models import Team
 
-from ..models import Project, Run
-
 __all__ = [
     "Artifact",
     "ArtifactAlias",
@@ -26,7 +24,7 @@ __all__ = [
 
 
 class ArtifactType(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="artifact_types")
+    project = models.ForeignKey("runs.Project", on_delete=models.CASCADE, related_name="artifact_types")
     name = models.CharField(max_length=128)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -47,7 +45,7 @@ class ArtifactCollection(models.Model):
         SEQUENCE = "SEQUENCE"
         PORTFOLIO = "PORTFOLIO"
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="artifact_collections")
+    project = models.ForeignKey("runs.Project", on_delete=models.CASCADE, related_name="artifact_collections")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SEQUENCE)
     type = models.ForeignKey(ArtifactType, on_delete=models.PROTECT, related_name="collections")
     name = models.CharField(max_length=128)
@@ -80,7 +78,7 @@ class Artifact(models.Model):
     client_id = models.CharField(max_length=128, blank=True)
     sequence_client_id = models.CharField(max_length=128, blank=True)
     created_by = models.ForeignKey(
-        Run, null=True, blank=True, on_delete=models.SET_NULL, related_name="logged_artifacts"
+        "runs.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="logged_artifacts"
     )
     history_step = models.BigIntegerField(null=True, blank=True)
     ttl_seconds = models.BigIntegerField(null=True, blank=True)
@@ -174,7 +172,7 @@ class ArtifactLink(models.Model):
 class ArtifactUse(models.Model):
     """A run used a version as an input (`run.use_artifact`)."""
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="artifact_uses")
+    run = models.ForeignKey("runs.Run", on_delete=models.CASCADE, related_name="artifact_uses")
     artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="uses")
     used_as = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -10,8 +10,6 @@ bucket, never folded into min, max or sum. Built by Celery from the lines
 
 from django.db import models
 
-from ..models import Run
-
 
 class SeriesState(models.Model):
     """How far the store has read each stream of a run: the highest RunLine id folded in.
@@ -21,7 +19,7 @@ class SeriesState(models.Model):
     line count guards against lines removed below it (then the stream is rebuilt).
     """
 
-    run = models.OneToOneField(Run, on_delete=models.CASCADE, related_name="series_state", primary_key=True)
+    run = models.OneToOneField("runs.Run", on_delete=models.CASCADE, related_name="series_state", primary_key=True)
     history_id = models.BigIntegerField(default=0)
     history_lines = models.BigIntegerField(default=0)
     events_id = models.BigIntegerField(default=0)
@@ -35,7 +33,7 @@ class SeriesState(models.Model):
 class SeriesKey(models.Model):
     """Totals of one series: how many points, non-finite values, and its first and last step."""
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey("runs.Run", on_delete=models.CASCADE, related_name="+")
     stream = models.SmallIntegerField()
     key = models.CharField(max_length=512)
     points = models.BigIntegerField(default=0)  # finite values
@@ -60,7 +58,7 @@ class SeriesChunk(models.Model):
     offsets: uint32 step - start; values: float64 (NaN and ±Infinity as logged).
     """
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey("runs.Run", on_delete=models.CASCADE, related_name="+")
     stream = models.SmallIntegerField()
     key = models.CharField(max_length=512)
     start = models.BigIntegerField()
@@ -81,7 +79,7 @@ class SeriesBlock(models.Model):
     data: a packed numpy record array (runs.series.layout.BUCKET), in bucket order.
     """
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey("runs.Run", on_delete=models.CASCADE, related_name="+")
     stream = models.SmallIntegerField()
     key = models.CharField(max_length=512)
     level = models.SmallIntegerField()
