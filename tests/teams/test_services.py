@@ -163,4 +163,4 @@ def test_names_of_top_level_paths_are_reserved_for_teams_and_users(name, owner):
     assert name in reserved_names() and entity_name_taken(name)
     with pytest.raises(ValidationError):
         services.team_create(name=name, owner=owner)
-    assert resolve("/acme/vision/").url_name == "table"  # an ordinary entity/project path is not reserved
+    assert resolve("/acme/vision/").url_name == "workspace"  # an ordinary entity/project path is not reserved
