@@ -100,7 +100,11 @@ def test_a_null_entity_resolves_to_the_callers_own_entity(wire, member):
 
 def test_server_features_and_coreweave_probe_answer_plainly(wire):
     features = wire.gql("query ServerFeaturesQuery { serverInfo { features { name isEnabled } } }", "ServerFeaturesQuery")
-    assert features.status_code == 200 and features.json() == {"data": {"serverInfo": {"features": []}}}
+    from runs.artifacts.graphql import SERVER_FEATURES
+
+    # Exactly what is implemented, all enabled (today: the artifact protocol's features).
+    advertised = features.json()["data"]["serverInfo"]["features"]
+    assert features.status_code == 200 and advertised == [{"name": n, "isEnabled": True} for n in SERVER_FEATURES]
     probe = wire.gql(
         "query OrganizationCoreWeaveOrganizationID($entityName: String!) { entity(name: $entityName) { organization { coreWeaveOrganizationId } } }",
         "OrganizationCoreWeaveOrganizationID",
