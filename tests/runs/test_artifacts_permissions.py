@@ -204,6 +204,10 @@ WRITES = {
 }
 
 
+# The operations above, for the suite-wide coverage check (tests/test_permission_coverage.py).
+GRAPHQL_DOCUMENTS = [document for document, *_ in READS.values()] + [document for document, _ in WRITES.values()]
+
+
 @pytest.mark.parametrize("operation", WRITES)
 @pytest.mark.parametrize("caller", CALLERS)
 def test_graphql_writes_for_every_role_and_scope(operation, caller, people, team, other_team):

@@ -237,3 +237,35 @@ def test_model_registry_links_versions_with_moving_aliases_audited(sdk, team, me
     assert ArtifactLink.objects.count() == 1
     actions = list(AuditEvent.objects.filter(team=team).values_list("action", flat=True).order_by("id"))
     assert actions.count("artifact.linked") == 2 and actions.count("artifact.unlinked") == 1
+
+
+def test_log_code_and_offline_artifact_synced_twice_commits_once(sdk, team, member, server_log):
+    key = make_key(member)
+    (sdk.home / "code").mkdir()
+    (sdk.home / "code" / "train.py").write_text("print('training')\n")
+    (sdk.home / "code" / "notes.txt").write_text("not code\n")
+    write_files(sdk.home / "src", 3)
+    script = textwrap.dedent(
+        """
+        import json, wandb
+        run = wandb.init(entity="acme", project="arts")
+        code = run.log_code("code")
+        art = wandb.Artifact("offline-data", type="dataset")
+        art.add_dir("src")
+        run.log_artifact(art)
+        open("run.json", "w").write(json.dumps({"id": run.id, "dir": run.dir, "code": code.name if code else None}))
+        run.finish()
+        """
+    )
+    sdk.python(script, key=key, WANDB_MODE="offline")
+    assert not Artifact.objects.exists()  # offline sends nothing
+    info = sdk.read_json("run.json")
+    run_dir = str(__import__("pathlib").Path(info["dir"]).parent)
+    sdk.cli("sync", run_dir, key=key)
+    sdk.cli("sync", "--include-synced", run_dir, key=key)
+    data = Artifact.objects.filter(collection__name="offline-data")
+    assert data.count() == 1 and data.get().state == Artifact.State.COMMITTED and data.get().version_index == 0
+    code = Artifact.objects.get(collection__type__name="code")
+    assert [f.name for f in code.files.all()] == ["train.py"]  # log_code keeps .py files by default
+    assert code.files.get().blob.size == len("print('training')\n")
+    assert code.created_by.run_id == info["id"]

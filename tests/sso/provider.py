@@ -37,7 +37,7 @@ def require_node() -> str:
 class OpenIDProvider:
     """One node process serving one issuer per entry of `providers`."""
 
-    def __init__(self, providers: list[dict], timeout: float = 20):
+    def __init__(self, providers: list[dict], timeout: float = 60):  # node starts slowly on a loaded machine
         node = require_node()
         self._config = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
         json.dump({"providers": providers}, self._config)
@@ -55,8 +55,9 @@ class OpenIDProvider:
         while len(self.issuers) < len(providers):
             left = deadline - time.monotonic()
             if left <= 0 or self.process.poll() is not None:
+                printed = self.stderr()[-2000:]  # read before stop() closes it
                 self.stop()
-                raise RuntimeError(f"the OpenID provider did not start: {self.stderr()[-2000:]}")
+                raise RuntimeError(f"the OpenID provider did not start within {timeout} s: {printed}")
             ready, _, _ = select.select([self.process.stdout], [], [], left)
             if ready:
                 line = self.process.stdout.readline()
