@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from graphql import GraphQLError
 
-from teams.access import Need
+from teams.access import Need, resolve_all
 
 from .. import selectors
 from ..ingest.runs import project_get_or_create
@@ -313,7 +313,10 @@ class ArtifactMutations:
         if input.get("artifactID"):
             artifact = artifact_for(caller, input["artifactID"], READ_WHILE_INGESTING)
         else:
-            found = Artifact.objects.filter(client_id=input.get("clientID") or "-").first()
+            visible = [access.team for access in resolve_all(caller.api_key, READ_WHILE_INGESTING)]
+            found = Artifact.objects.filter(
+                client_id=input.get("clientID") or "-", collection__project__team__in=visible
+            ).first()
             artifact = (
                 artifact_for(caller, wire.opaque_id("Artifact", found.pk), READ_WHILE_INGESTING) if found else None
             )
