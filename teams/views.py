@@ -89,6 +89,16 @@ def _render_team(request, access: Access, *, status=200, invite_form=None, new_i
     return render(request, "teams/team.html", context, status=status)
 
 
+def _refused(request, access: Access, service, **kwargs):
+    """Run a team service for this request; on a refusal, the team page again with the reason (400)."""
+    try:
+        service(**kwargs, ip=audit.client_ip(request))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return _render_team(request, access, status=400)
+    return None
+
+
 @team_page(Need.READ)
 def team_detail(request, access: Access, name):
     return _render_team(request, access)
@@ -129,11 +139,9 @@ def invitation_revoke(request, access: Access, name, invitation_id):
     invitation = selectors.team_invitation(team, invitation_id)
     if invitation is None:
         raise Http404("No such invitation in this team.")
-    try:
-        services.invitation_revoke(invitation=invitation, actor=request.user, ip=audit.client_ip(request))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-        return _render_team(request, access, status=400)
+    refused = _refused(request, access, services.invitation_revoke, invitation=invitation, actor=request.user)
+    if refused:
+        return refused
     messages.success(request, "Invitation revoked.")
     return redirect("teams:team", name=team.name)
 
@@ -145,13 +153,16 @@ def member_role(request, access: Access, name, username):
     membership = selectors.team_membership(team, username)
     if membership is None:
         raise Http404("No such member in this team.")
-    try:
-        services.member_role_change(
-            membership=membership, role=request.POST.get("role", ""), actor=request.user, ip=audit.client_ip(request)
-        )
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-        return _render_team(request, access, status=400)
+    refused = _refused(
+        request,
+        access,
+        services.member_role_change,
+        membership=membership,
+        role=request.POST.get("role", ""),
+        actor=request.user,
+    )
+    if refused:
+        return refused
     messages.success(request, f"{username} is now {request.POST['role']}.")
     return redirect("teams:team", name=team.name)
 
@@ -163,11 +174,9 @@ def member_remove(request, access: Access, name, username):
     membership = selectors.team_membership(team, username)
     if membership is None:
         raise Http404("No such member in this team.")
-    try:
-        services.member_remove(membership=membership, actor=request.user, ip=audit.client_ip(request))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-        return _render_team(request, access, status=400)
+    refused = _refused(request, access, services.member_remove, membership=membership, actor=request.user)
+    if refused:
+        return refused
     if membership.user_id == request.user.pk:
         messages.success(request, f"You left {team.name}.")
         return redirect("teams:home")
@@ -179,11 +188,9 @@ def member_remove(request, access: Access, name, username):
 @require_POST
 def team_leave(request, access: Access, name):
     team = access.team
-    try:
-        services.member_leave(team=team, user=request.user, ip=audit.client_ip(request))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-        return _render_team(request, access, status=400)
+    refused = _refused(request, access, services.member_leave, team=team, user=request.user)
+    if refused:
+        return refused
     messages.success(request, f"You left {team.name}.")
     return redirect("teams:home")
 

@@ -41,6 +41,26 @@ def no_key_material_in_logs():
         pytest.fail("API key material reached the logs:\n" + "\n".join(handler.offences), pytrace=False)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings_xdist_suffix(request):
+    """pytest-xdist workers: PostgreSQL test databases get a _gwN suffix; SQLite ones don't need it.
+
+    A SQLite test database is in memory or a file in a temporary folder made
+    by this worker process (tests/runs/conftest.py), which the live server is
+    pointed at by folder: a suffixed file name would leave it another database.
+    """
+    from django.conf import settings
+
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    if not worker:
+        return
+    for db in settings.DATABASES.values():
+        if db["ENGINE"].endswith("sqlite3"):
+            continue
+        test = db.setdefault("TEST", {})
+        test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{worker}"
+
+
 FIXTURE_PASSWORD = "correct-horse-battery-9"
 
 
