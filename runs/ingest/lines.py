@@ -23,6 +23,9 @@ from .runs import mark_finished
 STREAMS = {"history": RunLine.Stream.HISTORY, "events": RunLine.Stream.EVENTS, "output": RunLine.Stream.OUTPUT}
 
 
+MAX_LINE_INDEX = 2**31 - 1  # RunLine.idx is a 32-bit integer on every database
+
+
 class LineError(ValueError):
     """A line of a batch that cannot be stored; `index` is its position in the batch."""
 
@@ -101,6 +104,8 @@ def _append(run: Run, stream: int, offset: int, lines: list[ParsedLine]) -> tupl
         return AppendResult(0, 0), []
     if offset < 0:
         raise LineError(0, "offset must not be negative")
+    if offset + len(lines) > MAX_LINE_INDEX:
+        raise LineError(0, f"offset must be below {MAX_LINE_INDEX - len(lines) + 1:,} for {len(lines)} lines")
     if stream == RunLine.Stream.OUTPUT:
         # Console lines are overwritten by index (a \r progress bar rewrites its line).
         RunLine.objects.bulk_create(

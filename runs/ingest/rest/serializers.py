@@ -152,7 +152,9 @@ class ValuesIn(serializers.Serializer):
 
 
 class FinishIn(serializers.Serializer):
-    exit_code = serializers.IntegerField(default=0, help_text="0 marks the run finished, anything else failed.")
+    exit_code = serializers.IntegerField(
+        default=0, min_value=-(2**31), max_value=2**31 - 1, help_text="0 marks the run finished, anything else failed."
+    )
 
 
 class RunFileOut(serializers.ModelSerializer):

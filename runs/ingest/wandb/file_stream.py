@@ -3,7 +3,7 @@
 from teams.models import Team
 
 from ...models import RunLine
-from ..lines import AppendResult, Batch, parse_lines, run_append
+from ..lines import AppendResult, Batch, LineError, parse_lines, run_append
 
 # The SDK's file names for the streams it sends; others in a request are ignored.
 WIRE_FILES = {
@@ -35,6 +35,8 @@ def run_file_stream_apply(*, team: Team, project: str, run_id: str, payload: dic
     exit_code = None
     if payload.get("complete"):
         exit_code = payload.get("exitcode") if isinstance(payload.get("exitcode"), int) else 0
+        if not -(2**31) <= exit_code < 2**31:
+            raise LineError(0, "exitcode must be a 32-bit integer")
     return run_append(
         team=team,
         project=project,

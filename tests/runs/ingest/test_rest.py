@@ -294,3 +294,10 @@ def test_listing_runs_costs_the_same_few_queries_for_many_runs(writer):
         make_run(writer, run_id=f"many{i}")
     assert queries_to_list() == with_one
     assert writer.get(BASE, {"limit": 50}).json()["count"] == 31
+
+
+def test_an_exit_code_beyond_32_bits_is_a_400_not_a_database_error(writer):
+    make_run(writer)
+    refused = post_json(writer, f"{RUN}/finish/", {"exit_code": 511351156078947195682816})
+    assert refused.status_code == 400 and "exit_code" in refused.json()["errors"]
+    assert writer.get(f"{RUN}/").json()["state"] == "running"

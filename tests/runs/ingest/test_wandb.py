@@ -416,3 +416,20 @@ def test_the_schema_is_composed_from_sdl_files_and_resolver_mixins(tmp_path):
     result = execute(composed, parse('{ featureHello(name: "x") }'), root_value=root)
     assert result.errors is None and result.data == {"featureHello": "hello x from caller"}
     assert issubclass(schema.Query, core.QueryRoot) and issubclass(schema.Mutation, core.MutationRoot)
+
+
+def test_file_stream_offsets_and_exit_codes_beyond_32_bits_are_a_400_that_stores_nothing(wire):
+    wire.upsert()
+    huge_offset = wire.stream("acme/demo/r1", {"files": {"wandb-history.jsonl": {"offset": 2**31, "content": ["{}"]}}})
+    assert huge_offset.status_code == 400 and "offset must be below" in huge_offset.json()["error"]
+    huge_exit = wire.stream(
+        "acme/demo/r1",
+        {
+            "files": {"wandb-history.jsonl": {"offset": 0, "content": history_lines(0, 1)}},
+            "complete": True,
+            "exitcode": 2**40,
+        },
+    )
+    assert huge_exit.status_code == 400 and "exitcode" in huge_exit.json()["error"]
+    run = Run.objects.get()
+    assert not RunLine.objects.filter(run=run).exists() and run.state == "running"
