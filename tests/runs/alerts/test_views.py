@@ -6,8 +6,8 @@ from django.test import Client
 from runs.alerts import services
 from runs.alerts.models import AlertChannel
 from runs.models import Project, Run
-from tests.conftest import FIXTURE_PASSWORD
 from teams.models import AuditEvent
+from tests.conftest import FIXTURE_PASSWORD
 
 pytestmark = pytest.mark.django_db
 PAGE = "/teams/acme/alerts/"
