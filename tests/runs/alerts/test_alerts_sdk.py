@@ -114,3 +114,26 @@ def test_a_failing_webhook_is_retried_by_the_worker_and_shown_to_admins(
     client.force_login(owner)
     page = client.get("/teams/acme/alerts/?status=failed").content.decode()
     assert "disk full" in page and "HTTP 503" in page and 'data-status="failed"' in page
+
+
+def test_run_upload_file_is_confirmed_with_mark_run_files_uploaded(sdk, team, member, live_sextant):
+    """serverInfo advertises MARK_RUN_FILES_UPLOADED, so the public API's upload_file confirms the upload."""
+    from runs.models import RunFile
+
+    sdk.python(
+        'import wandb\nrun = wandb.init(entity="acme", project="demo", id="files")\nrun.finish()\n', key=make_key(member)
+    )
+    (sdk.home / "notes.txt").write_text("written after the run\n")
+    script = textwrap.dedent(
+        """
+        import wandb
+        run = wandb.Api().run("acme/demo/files")
+        uploaded = run.upload_file("notes.txt")
+        print("UPLOADED:", uploaded.name, uploaded.size)
+        """
+    )
+    result = sdk.python(script, key=make_key(member))
+    assert "UPLOADED: notes.txt 22" in result.stdout, result.stdout + result.stderr
+    stored = RunFile.objects.get(run__run_id="files", name="notes.txt")
+    assert stored.uploaded_at is not None and stored.size == 22
+    assert "MarkRunFilesUploaded refused" not in live_sextant.log.read_text()
