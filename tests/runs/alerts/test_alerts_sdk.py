@@ -27,6 +27,7 @@ ALERTS = textwrap.dedent(
               wait_duration=timedelta(minutes=10))
     run.alert(title="loss diverged", text="still nan at step 4", level="ERROR", wait_duration=600)
     run.alert(title="slow epoch", text="epoch 2 took 2 h", level="WARN", wait_duration=1)
+    run.alert(title="t" * 70, text="the server refuses this one", level="INFO")
     for bad in ({"level": "LOUD"}, {"wait_duration": "soon"}):
         try:
             run.alert(title="bad", text="bad", **bad)
@@ -86,6 +87,9 @@ def test_an_sdk_alert_reaches_the_webhook_and_the_mailbox_once_per_wait(sdk, tea
     assert sorted(AlertDelivery.objects.values_list("channel__name", "status")) == [
         ("oncall", "delivered"), ("oncall", "delivered"), ("slack", "delivered"), ("slack", "delivered"),
     ]  # fmt: skip
+    # The server's reason for the refused one reaches the SDK: its background process logs it (debug-internal.log).
+    core_logs = " ".join(path.read_text(errors="replace") for path in sdk.home.rglob("*.log"))
+    assert "title has at most 64 characters; this one has 70" in core_logs
     output = deliverer.read_text()
     assert "Subject: [Sextant] [ERROR] loss diverged (acme/demo)" in output
     assert "To: oncall@example.com" in output and "still nan" not in output
@@ -121,7 +125,8 @@ def test_run_upload_file_is_confirmed_with_mark_run_files_uploaded(sdk, team, me
     from runs.models import RunFile
 
     sdk.python(
-        'import wandb\nrun = wandb.init(entity="acme", project="demo", id="files")\nrun.finish()\n', key=make_key(member)
+        'import wandb\nrun = wandb.init(entity="acme", project="demo", id="files")\nrun.finish()\n',
+        key=make_key(member),
     )
     (sdk.home / "notes.txt").write_text("written after the run\n")
     script = textwrap.dedent(
