@@ -19,6 +19,7 @@ from teams.models import Team
 from teams.sso import crypto, fetch
 
 from ..models import Run
+from . import tasks
 from .models import SEVERITY_RANK, AlertChannel, AlertDelivery, RunAlert, Severity
 
 TITLE_MAX = 64  # the SDK's documented limit ("less than 64 characters"), and the column's
@@ -85,8 +86,6 @@ def alert_notify(*, run: Run, actor, title: str, text: str, severity: str = Seve
 
 
 def _create_deliveries(alert: RunAlert, team_id: int) -> None:
-    from . import tasks  # the tasks import these services
-
     rank = SEVERITY_RANK[alert.severity]
     channels = [
         channel
