@@ -177,6 +177,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Requeues runs whose derived data lags their lines (a lost message, a broker that was down).
     "runs-sweep-stale-derived": {"task": "runs.sweep_stale_derived", "schedule": 60.0},
     "runs-ensure-key-indexes": {"task": "runs.ensure_key_indexes", "schedule": 600.0},
+    # Requeues alert deliveries whose message was lost (a broker down when the alert came).
+    "runs-alerts-requeue": {"task": "runs.alerts.requeue_deliveries", "schedule": 120.0},
 }
 
 # --- Auth ------------------------------------------------------------------------
@@ -303,6 +305,11 @@ SEXTANT_SIGNUP_OPEN_DEFAULT = env_bool("SEXTANT_SIGNUP_OPEN", True)
 # OIDC providers on loopback (127.0.0.0/8, ::1) are refused unless this is on:
 # a team admin must not be able to point discovery fetches at the server itself.
 SEXTANT_SSO_ALLOW_LOOPBACK = env_bool("SEXTANT_SSO_ALLOW_LOOPBACK", False)
+# Alert webhooks never go to link-local, metadata or private addresses, nor to loopback
+# unless this is on (the test suite's receivers listen on 127.0.0.1).
+SEXTANT_ALERTS_ALLOW_LOOPBACK = env_bool("SEXTANT_ALERTS_ALLOW_LOOPBACK", False)
+SEXTANT_ALERT_RETRIES = env_int("SEXTANT_ALERT_RETRIES", 5)  # attempts after the first, per delivery
+SEXTANT_ALERT_RETRY_SECONDS = env_int("SEXTANT_ALERT_RETRY_SECONDS", 30)  # first backoff; doubles each time
 # Tunables: each is the environment variable of the same name (README, "Settings").
 SEXTANT_MAX_UPLOAD_BYTES = env_int("SEXTANT_MAX_UPLOAD_BYTES", 5 * 1024**3)  # one run file
 SEXTANT_UPLOAD_URL_SECONDS = env_int("SEXTANT_UPLOAD_URL_SECONDS", 24 * 3600)  # signed upload URL lifetime

@@ -9,6 +9,10 @@ Loopback (127.0.0.0/8, ::1) is refused unless settings.SEXTANT_SSO_ALLOW_LOOPBAC
 is true. The test suite turns it on to talk to its provider on 127.0.0.1, and
 so may an instance whose provider runs on the same host.
 
+Other callers reuse the same fence with their own policy (`allow_loopback`,
+`allow_private`): alert webhooks (runs.alerts) also refuse private ranges,
+and follow no redirects.
+
 The name is resolved once, every address it has is checked, and the request
 connects to the checked address itself (the URL's host name still goes in the
 Host header, the TLS SNI and the certificate check). A DNS answer that changes
@@ -40,25 +44,34 @@ def loopback_allowed() -> bool:
     return settings.SEXTANT_SSO_ALLOW_LOOPBACK
 
 
-def _address_refusal(ip: ipaddress._BaseAddress) -> str | None:
+def _address_refusal(ip: ipaddress._BaseAddress, *, allow_loopback: bool, allow_private: bool) -> str | None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     if ip in METADATA_ADDRESSES or ip in LINK_LOCAL_V4 or ip.is_link_local:
         return "a link-local or cloud-metadata address"
     if ip.is_unspecified or ip.is_multicast or ip.is_reserved:
         return "a reserved address"
-    if ip.is_loopback and not loopback_allowed():
-        return "a loopback address (this instance does not allow providers on loopback)"
+    if ip.is_loopback:
+        if allow_loopback:
+            return None
+        return "a loopback address, which this instance does not allow here"
+    if not allow_private and not ip.is_global:
+        return "a private or non-public address"
     return None
 
 
-def check_url(url: str) -> None:
+def check_url(url: str, *, allow_loopback: bool | None = None, allow_private: bool = True) -> None:
     """Refuse URLs we must not fetch; raises FetchError saying why."""
-    resolve_checked(url)
+    resolve_checked(url, allow_loopback=allow_loopback, allow_private=allow_private)
 
 
-def resolve_checked(url: str) -> str:
-    """The address to connect to for url, after checking every address its host resolves to."""
+def resolve_checked(url: str, *, allow_loopback: bool | None = None, allow_private: bool = True) -> str:
+    """The address to connect to for url, after checking every address its host resolves to.
+
+    `allow_loopback` None means the SSO setting (SEXTANT_SSO_ALLOW_LOOPBACK).
+    """
+    if allow_loopback is None:
+        allow_loopback = loopback_allowed()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"{url} is not an http or https URL.")
@@ -73,7 +86,7 @@ def resolve_checked(url: str) -> str:
         raise FetchError(f"The host {parts.hostname} cannot be found.") from None
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     for ip in addresses:
-        reason = _address_refusal(ip)
+        reason = _address_refusal(ip, allow_loopback=allow_loopback, allow_private=allow_private)
         if reason:
             raise FetchError(f"{parts.hostname} resolves to {reason}; Sextant will not connect to it.")
     if not addresses:
@@ -113,10 +126,23 @@ def is_loopback_host(url: str) -> bool:
         return False
 
 
-def request(method: str, url: str, *, max_bytes: int = MAX_BYTES, **kwargs) -> requests.Response:
-    """One request under the rules above; the body is read (capped) before returning."""
+def request(
+    method: str,
+    url: str,
+    *,
+    max_bytes: int = MAX_BYTES,
+    allow_loopback: bool | None = None,
+    allow_private: bool = True,
+    follow_redirects: bool = True,
+    **kwargs,
+) -> requests.Response:
+    """One request under the rules above; the body is read (capped) before returning.
+
+    With follow_redirects False a redirect is returned as it came (the caller
+    treats a 3xx as it sees fit).
+    """
     for _ in range(MAX_REDIRECTS + 1):
-        address = resolve_checked(url)
+        address = resolve_checked(url, allow_loopback=allow_loopback, allow_private=allow_private)
         parts = urlsplit(url)
         headers = {**kwargs.pop("headers", {}), "Host": parts.netloc}
         with requests.Session() as session:
@@ -133,7 +159,7 @@ def request(method: str, url: str, *, max_bytes: int = MAX_BYTES, **kwargs) -> r
             except requests.RequestException as exc:
                 raise FetchError(f"Request to {url} failed ({exc.__class__.__name__}).") from None
             with response:
-                if response.is_redirect:
+                if response.is_redirect and follow_redirects:
                     target = urljoin(url, response.headers.get("Location", ""))
                     there = urlsplit(target)
                     if (parts.scheme, parts.netloc) != (there.scheme, there.netloc):

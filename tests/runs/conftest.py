@@ -73,6 +73,10 @@ def _server_env(tmp: Path) -> dict:
     env["SEXTANT_FILES_DIR"] = str(settings.MEDIA_ROOT)
     env["WEB_CONCURRENCY"] = "1"
     env["GUNICORN_THREADS"] = "8"
+    # Alert webhooks of the tests go to receivers on loopback (tests/runs/alerts/conftest.py); quick retries.
+    env["SEXTANT_ALERTS_ALLOW_LOOPBACK"] = "true"
+    env["SEXTANT_ALERT_RETRIES"] = "2"
+    env["SEXTANT_ALERT_RETRY_SECONDS"] = "1"
     db = connection.settings_dict
     if _SQLITE_DIR is not None:
         env["SEXTANT_DATA_DIR"] = str(_SQLITE_DIR)

@@ -15,4 +15,6 @@ SERVER_FEATURES: list[str] = [
     "ARTIFACT_DIGEST_ALGORITHM",  # Artifact.digestAlgorithm
     "USE_ARTIFACT_WITH_ENTITY_AND_PROJECT_INFORMATION",  # UseArtifactInput.artifactEntityName/ProjectName
     "TOTAL_COUNT_IN_FILE_CONNECTION",  # an artifact's files connection counts them
+    # runs/alerts: run.upload_file() then confirms with markRunFilesUploaded (answered from the stored bytes)
+    "MARK_RUN_FILES_UPLOADED",
 ]

@@ -15,6 +15,7 @@ from graphql import GraphQLError, build_schema, parse, validate
 from graphql.language import DocumentNode
 
 from ... import jsonvalues
+from ...alerts import graphql as alerts
 from ...artifacts import graphql as artifacts
 from . import graphql as core
 from . import public_api
@@ -23,9 +24,10 @@ SDL_FILES: list[Path] = [
     Path(__file__).parent / "schema.graphql",
     Path(__file__).parent / "public_api.graphql",
     artifacts.SDL_FILE,
+    alerts.SDL_FILE,
 ]
 QUERY_MIXINS: list[type] = [public_api.PublicApiQueries, artifacts.ArtifactQueries]
-MUTATION_MIXINS: list[type] = [public_api.PublicApiMutations, artifacts.ArtifactMutations]
+MUTATION_MIXINS: list[type] = [public_api.PublicApiMutations, artifacts.ArtifactMutations, alerts.AlertMutations]
 
 
 class Query(*QUERY_MIXINS, core.QueryRoot):
