@@ -8,3 +8,4 @@ class RunsConfig(AppConfig):
         # Celery's autodiscovery imports runs.tasks only: the tasks live in runs.derived.
         # Their periodic schedule is config.settings.CELERY_BEAT_SCHEDULE.
         from .derived import crash, tasks  # noqa: F401
+        from .sweeps import tasks as sweep_tasks  # noqa: F401
