@@ -99,17 +99,49 @@ def suggest(sweep: Sweep) -> dict:
     return values
 
 
+PED_ANOVA_MIN_TRIALS = 10  # below this Optuna's PED-ANOVA has too few top runs to tell parameters apart
+
+
+def _correlation(xs: list[float], ys: list[float], categorical: bool) -> float:
+    """|Pearson r| for a numeric parameter; the correlation ratio (eta) for a categorical one."""
+    import numpy as np
+
+    x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    if len(set(xs)) < 2 or float(y.std()) == 0.0:
+        return 0.0
+    if not categorical:
+        return abs(float(np.corrcoef(x, y)[0, 1]))
+    between = sum(len(y[x == v]) * (y[x == v].mean() - y.mean()) ** 2 for v in set(xs))
+    return float(np.sqrt(between / ((y - y.mean()) ** 2).sum()))
+
+
 def importances(sweep: Sweep) -> dict[str, float]:
-    """Each sampled parameter's share of the metric's variance (Optuna's fANOVA), over finished runs."""
+    """Each sampled parameter's importance to the metric over finished runs.
+
+    Optuna's default evaluator (PED-ANOVA) once there are enough runs; before
+    that, each parameter's correlation with the metric (|r|, or the
+    correlation ratio for categorical ones).
+    """
     trials = list(sweep.trials.select_related("run"))
     try:
         study, distributions = _study(sweep, trials)
         complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
         if len(complete) < 2 or not distributions:
             return {}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            found = optuna.importance.get_param_importances(study, seed=0)
+        if len(complete) >= PED_ANOVA_MIN_TRIALS:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                found = optuna.importance.get_param_importances(study)
+        else:
+            values = [t.value for t in complete]
+            found = {
+                key: _correlation(
+                    [t.params[key] for t in complete],
+                    values,
+                    isinstance(distribution, optuna.distributions.CategoricalDistribution),
+                )
+                for key, distribution in distributions.items()
+            }
     except (ValueError, RuntimeError, ZeroDivisionError):
         return {}
     return {key: round(float(value), 4) for key, value in found.items()}

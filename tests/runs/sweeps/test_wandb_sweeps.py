@@ -145,11 +145,11 @@ def test_hyperband_stops_a_poor_run(sdk, team, member, server_log):
         """
         method: grid
         metric: {name: loss, goal: minimize}
-        early_terminate: {type: hyperband, min_iter: 2, eta: 2}
+        early_terminate: {type: hyperband, min_iter: 2, eta: 3}
         parameters:
           x: {values: [1, 5]}
-          steps: {value: 60}
-          pause: {value: 0.5}
+          steps: {value: 40}
+          pause: {value: 0.4}
         """,
     )
     # The good run (x=1) goes first and sets the bar; the poor one (x=5) is stopped at a band.
