@@ -100,11 +100,20 @@ def test_three_agents_cover_a_grid_exactly_once(sdk, team, member, server_log):
     script = f"""
 import json, wandb
 sweep = wandb.Api().sweep("acme/demo/{sweep.name}")
+best = sweep.best_run()
 open("read.json", "w").write(json.dumps({{"state": sweep.state, "best": sweep.best_loss,
-    "expected": sweep.expected_run_count, "method": sweep.config["method"]}}))
+    "expected": sweep.expected_run_count, "method": sweep.config["method"], "runs": len(list(sweep.runs)),
+    "best_run": [best.config["x"], best.config["y"]]}}))
 """
     sdk.python(script, key=key)
-    assert sdk.read_json("read.json") == {"state": "FINISHED", "best": 0.52, "expected": 6, "method": "grid"}
+    assert sdk.read_json("read.json") == {
+        "state": "FINISHED",
+        "best": 0.52,
+        "expected": 6,
+        "method": "grid",
+        "runs": 6,
+        "best_run": [1, 0.5],
+    }
 
 
 def test_a_stopped_sweep_hands_out_nothing_and_pause_resume(sdk, team, member, server_log):
