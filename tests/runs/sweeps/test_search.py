@@ -141,3 +141,15 @@ def test_bad_configs_name_what_is_wrong(config, message):
 def test_hyperband_bands_as_wandb_configures_them():
     assert sweep_params.hyperband_bands({"type": "hyperband", "min_iter": 3, "eta": 3})[:4] == [3, 9, 27, 81]
     assert sweep_params.hyperband_bands({"type": "hyperband", "max_iter": 27, "s": 2, "eta": 3}) == [3, 9]
+
+
+def test_a_celery_worker_makes_the_suggestion_the_heartbeat_hands_out(celery_worker, team, settings):
+    settings.SEXTANT_SWEEP_SUGGEST_WAIT_MS = 60_000  # the worker answers long before; the wait ends when it does
+    project, _ = Project.objects.get_or_create(team=team, name="demo")
+    owner = admin_of(team)
+    sweep, _ = services.sweep_create(project=project, actor=owner, config_yaml=CONFIG.format(method="bayes"))
+    agent = services.agent_create(sweep=sweep, actor=owner, host="h")
+    (command,) = services.heartbeat(agent=agent, run_states={})
+    assert command["type"] == "run" and set(command["args"]) == {"x", "y", "kind"}
+    assert "runs.sweeps.prepare_suggestion" in celery_worker.log_path.read_text()
+    assert sweep.trials.get().agent == agent
