@@ -14,15 +14,15 @@ CONFIG = "method: grid\nmetric: {name: loss}\nparameters:\n  lr: {values: [0.1, 
 def a_sweep(team):
     project, _ = Project.objects.get_or_create(team=team, name="demo")
     sweep, _ = services.sweep_create(project=project, actor=admin_of(team), config_yaml=CONFIG)
-    return {"sweep": sweep.name}
+    return {"sweep": sweep.name, "project": "demo"}
 
 
 ROWS = [
-    Endpoint("GET", "/{team}/demo/sweeps/", "viewer", setup=a_sweep),
-    Endpoint("GET", "/{team}/demo/sweeps/{sweep}", "viewer", setup=a_sweep),
-    Endpoint("GET", "/{team}/demo/sweeps/{sweep}/", "viewer", setup=a_sweep),
-    Endpoint("GET", "/api/v1/teams/{team}/projects/demo/sweeps/", "viewer", setup=a_sweep),
-    Endpoint("GET", "/api/v1/teams/{team}/projects/demo/sweeps/{sweep}/", "viewer", setup=a_sweep),
+    Endpoint("GET", "/{team}/{project}/sweeps/", "viewer", setup=a_sweep),
+    Endpoint("GET", "/{team}/{project}/sweeps/{sweep}", "viewer", setup=a_sweep),
+    Endpoint("GET", "/{team}/{project}/sweeps/{sweep}/", "viewer", setup=a_sweep),
+    Endpoint("GET", "/api/v1/teams/{team}/projects/{project}/sweeps/", "viewer", setup=a_sweep),
+    Endpoint("GET", "/api/v1/teams/{team}/projects/{project}/sweeps/{sweep}/", "viewer", setup=a_sweep),
 ]
 
 
