@@ -316,6 +316,10 @@ SEXTANT_UPLOAD_URL_SECONDS = env_int("SEXTANT_UPLOAD_URL_SECONDS", 24 * 3600)  #
 SEXTANT_RATE_LIMIT_REQUESTS = env_int("SEXTANT_RATE_LIMIT_REQUESTS", 3000)  # per API key per window, 0 = off
 SEXTANT_RATE_LIMIT_WINDOW = env_int("SEXTANT_RATE_LIMIT_WINDOW", 60)
 SEXTANT_CRASH_AFTER_SECONDS = env_int("SEXTANT_CRASH_AFTER_SECONDS", 300)  # heartbeat silence before "crashed"
+# Sweeps: how long an agent's heartbeat waits for Celery's suggestion before making it itself,
+# and how often (at most) a sweep's early termination is evaluated.
+SEXTANT_SWEEP_SUGGEST_WAIT_MS = env_int("SEXTANT_SWEEP_SUGGEST_WAIT_MS", 2000)
+SEXTANT_SWEEP_STOP_CHECK_SECONDS = env_int("SEXTANT_SWEEP_STOP_CHECK_SECONDS", 3)
 SEXTANT_KEY_AUTH_FAILURE_LIMIT = env_int("SEXTANT_KEY_AUTH_FAILURE_LIMIT", 20)  # bad keys per address per window
 SEXTANT_KEY_AUTH_FAILURE_WINDOW = env_int("SEXTANT_KEY_AUTH_FAILURE_WINDOW", 300)
 SEXTANT_LOGIN_FAILURES_PER_ACCOUNT = env_int("SEXTANT_LOGIN_FAILURES_PER_ACCOUNT", 10)

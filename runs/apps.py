@@ -9,3 +9,4 @@ class RunsConfig(AppConfig):
         # Their periodic schedule is config.settings.CELERY_BEAT_SCHEDULE.
         from .alerts import tasks as alert_tasks  # noqa: F401
         from .derived import crash, tasks  # noqa: F401
+        from .sweeps import tasks as sweep_tasks  # noqa: F401

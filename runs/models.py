@@ -58,6 +58,8 @@ class Run(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     exit_code = models.IntegerField(null=True, blank=True)
+    # run.stop() (stopRun) or a sweep's early termination: file_stream answers "stopped" from then on.
+    stop_requested_at = models.DateTimeField(null=True, blank=True)
     # Who the run is credited to, and through which credential it was written.
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="authored_runs"
@@ -244,3 +246,4 @@ class SavedView(models.Model):
 from .alerts.models import AlertChannel, AlertDelivery, RunAlert  # noqa: E402,F401
 from .artifacts.models import *  # noqa: E402,F401,F403
 from .series.models import SeriesBlock, SeriesChunk, SeriesKey, SeriesState  # noqa: E402,F401
+from .sweeps.models import *  # noqa: E402,F401,F403

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('runs', '0008_artifacts'),
+        ('runs', '0009_sweeps'),
         ('teams', '0003_team_sso'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -99,6 +99,7 @@ _COLUMNS: dict[str, tuple[str, str, bool]] = {
     "exitCode": ("exit_code", NUMBER, False),
     "exit_code": ("exit_code", NUMBER, False),
     "tags": ("tags", TAGS, False),
+    "sweep": ("sweep_trial__sweep__name", TEXT, False),  # wandb.Api().sweep(…).runs: {"sweep": <sweep id>}
 }
 _JSON_PREFIXES = {"config": "config", "summary_metrics": "summary", "summary": "summary", "summaryMetrics": "summary"}
 FIELD_NAMES = sorted(_COLUMNS)

@@ -297,7 +297,9 @@ class QueryRoot:
         node.caller = self._caller
         return node
 
-    def project(self, info, name, entityName=None):
+    def project(self, info, name=None, entityName=None):
+        if name is None:  # the sweep queries send the SDK's default project, which may be unset
+            return None
         return self._project(name, entityName, Need.READ)
 
     def model(self, info, name=None, entityName=None):

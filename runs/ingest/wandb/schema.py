@@ -17,6 +17,7 @@ from graphql.language import DocumentNode
 from ... import jsonvalues
 from ...alerts import graphql as alerts
 from ...artifacts import graphql as artifacts
+from ...sweeps import graphql as sweeps
 from . import graphql as core
 from . import public_api
 
@@ -25,9 +26,15 @@ SDL_FILES: list[Path] = [
     Path(__file__).parent / "public_api.graphql",
     artifacts.SDL_FILE,
     alerts.SDL_FILE,
+    sweeps.SDL_FILE,
 ]
-QUERY_MIXINS: list[type] = [public_api.PublicApiQueries, artifacts.ArtifactQueries]
-MUTATION_MIXINS: list[type] = [public_api.PublicApiMutations, artifacts.ArtifactMutations, alerts.AlertMutations]
+QUERY_MIXINS: list[type] = [public_api.PublicApiQueries, artifacts.ArtifactQueries, sweeps.SweepQueries]
+MUTATION_MIXINS: list[type] = [
+    public_api.PublicApiMutations,
+    artifacts.ArtifactMutations,
+    alerts.AlertMutations,
+    sweeps.SweepMutations,
+]
 
 
 class Query(*QUERY_MIXINS, core.QueryRoot):
@@ -40,6 +47,7 @@ class Mutation(*MUTATION_MIXINS, core.MutationRoot):
 
 SCHEMA = build_schema("\n\n".join(path.read_text() for path in SDL_FILES))
 artifacts.configure(SCHEMA)  # resolvers of the fields artifacts adds to Project and Run, abstract types
+sweeps.configure(SCHEMA)  # the fields sweeps add to Project and Run
 
 
 def _json_string(value):

@@ -187,7 +187,11 @@ def file_stream_view(request: HttpRequest, entity: str, project: str, run_id: st
         return _error(str(exc), 403)
     except LineError as exc:
         return _error(f"Nothing stored: {exc}.", 400)
-    return _json({"exitcode": None, "limits": {}})
+    # run.stop() and a sweep's early termination: the SDK ends the run when it reads this.
+    stopped = Run.objects.filter(
+        project__team=team, project__name=project, run_id=run_id, stop_requested_at__isnull=False
+    ).exists()
+    return _json({"exitcode": None, "limits": {}, **({"stopped": True} if stopped else {})})
 
 
 @csrf_exempt
