@@ -69,6 +69,45 @@ def old_group(run_pks: list[int], steps: int) -> int:
     return len(band.result()["x"])
 
 
+WS_RUNS, WS_KEYS, WS_STEPS = 50, 20, 10_000
+
+
+def ws_keys() -> list[str]:
+    return [f"m{k:02d}" for k in range(WS_KEYS)]
+
+
+def build_workspace_data() -> None:
+    """The workspace's worth: project "workspace", 50 runs x 20 keys x 10,000 steps (written once with COPY)."""
+    import json
+    import math
+
+    from django.db import connection, transaction
+
+    from runs.models import Project, Run, RunLine
+
+    project = Project.objects.filter(team__name="bench-panels", name="workspace").first()
+    if project is not None:
+        if RunLine.objects.filter(run__project=project).count() == WS_RUNS * WS_STEPS:
+            return
+        project.delete()
+    from teams.models import Team
+
+    project = Project.objects.create(team=Team.objects.get(name="bench-panels"), name="workspace")
+    print(f"writing {WS_RUNS * WS_STEPS:,} workspace rows of {WS_KEYS} keys with COPY (once)...", flush=True)
+    keys = ws_keys()
+    for r in range(WS_RUNS):
+        with transaction.atomic():
+            run = Run.objects.create(project=project, run_id=f"w{r:02d}", display_name=f"w{r:02d}", config={})
+            with connection.cursor() as cursor, cursor.cursor.copy(
+                "COPY runs_runline (run_id, stream, idx, step, data) FROM STDIN"
+            ) as copy:
+                for step in range(WS_STEPS):
+                    row = {"_step": step, "_runtime": step * 0.5, "_timestamp": 1.7e9 + step * 0.5}
+                    for k, key in enumerate(keys):
+                        row[key] = math.exp(-step / (3000 + 100 * k)) + 0.01 * math.sin(step / (7 + k) + r)
+                    copy.write_row((run.pk, 1, step, step, json.dumps(row)))
+
+
 def build_store() -> None:
     from runs.models import Run
     from runs.series import build

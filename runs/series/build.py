@@ -129,6 +129,7 @@ def fold(run_id: int, stream: int, points: dict[str, tuple[np.ndarray, np.ndarra
                 old_steps, old_values = np.empty(0, dtype=np.int64), np.empty(0)
             merged_steps, merged_values = layout.merge_points(old_steps, old_values, steps[mine], values[mine])
             offsets, packed = layout.pack_chunk(start, merged_steps, merged_values)
+            descents, first_value, last_value = layout.order_of(merged_values)
             chunk_rows.append(
                 SeriesChunk(
                     run_id=run_id,
@@ -138,6 +139,9 @@ def fold(run_id: int, stream: int, points: dict[str, tuple[np.ndarray, np.ndarra
                     count=len(merged_steps),
                     offsets=offsets,
                     values=packed,
+                    descents=descents,
+                    first_value=first_value,
+                    last_value=last_value,
                 )
             )
             replaced = np.arange(start // width, (start + chunk_steps - 1) // width + 1)
@@ -146,7 +150,7 @@ def fold(run_id: int, stream: int, points: dict[str, tuple[np.ndarray, np.ndarra
         chunk_rows,
         update_conflicts=True,
         unique_fields=["run", "stream", "key", "start"],
-        update_fields=["count", "offsets", "values"],
+        update_fields=["count", "offsets", "values", "descents", "first_value", "last_value"],
         batch_size=200,
     )
     for level in range(1, layout.LEVELS + 1):
