@@ -53,7 +53,29 @@ def refresh_run(*, run_id: int, fold_lines: int = FOLD_LINES, progress=None) -> 
             if progress is not None:
                 state = SeriesState.objects.get(run_id=run_id)
                 progress(stream, getattr(state, STREAMS[stream][1]))
+    fill_chunk_order(run_id=run_id)
     return True
+
+
+def fill_chunk_order(*, run_id: int, batch: int = 500) -> int:
+    """Give chunks written before they kept their order (descents None) their order; returns how many."""
+    filled = 0
+    while True:
+        with transaction.atomic():
+            SeriesState.objects.select_for_update().filter(run_id=run_id).first()  # as a fold: one writer per run
+            chunks = list(SeriesChunk.objects.filter(run_id=run_id, descents__isnull=True).only("pk", "values")[:batch])
+            for chunk in chunks:
+                values = np.frombuffer(bytes(chunk.values), dtype="<f8")
+                chunk.descents, chunk.first_value, chunk.last_value = layout.order_of(values)
+            SeriesChunk.objects.bulk_update(chunks, ["descents", "first_value", "last_value"])
+        filled += len(chunks)
+        if len(chunks) < batch:
+            return filled
+
+
+def unordered_run_ids() -> list[int]:
+    """Runs with chunks from before chunks kept their order (the backfill fills them)."""
+    return sorted(set(SeriesChunk.objects.filter(descents__isnull=True).values_list("run_id", flat=True)))
 
 
 def _fold_next(run_id: int, stream: int, fold_lines: int, *, check_removed: bool) -> bool:

@@ -8,10 +8,13 @@ holds few points, or that is smoothed and holds at most RAW_SMOOTHING_LIMIT
 points, is read raw from the chunks.
 
 On another x axis (_runtime, _timestamp, a step metric) the points are the
-metric's and the x key's values on the same steps: the x range is turned into
-a step range through the x key's buckets (x axes are expected to grow with the
-step), then read as above and each point or bucket gets the x key's value at
-its last step.
+metric's and the x key's values on the same steps. When the x key never
+decreases with the step (its chunks keep count), the x range is turned into a
+step range through the x key's buckets, read as above, and each point or
+bucket gets the x key's value at its last step. Otherwise (a clock that went
+back, a resumed run's relative time starting over, a step metric logged out
+of order) every point is paired with its row's x and sorted by x, and the
+answer buckets them by x like raw points.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from .engine import Buckets
 from .fetch import Prefetched
 from .models import SeriesBlock, SeriesChunk, SeriesKey, SeriesState
 from .query import RAW_SMOOTHING_LIMIT, Read, SeriesQuery
-from .sources import STREAM_IDS, LinesSource, nonfinite_counts
+from .sources import STREAM_IDS, LinesSource, nonfinite_counts, select
 
 NO_NONFINITE = {"nan": 0, "inf": 0, "-inf": 0}
 
@@ -45,6 +48,7 @@ class StoreSource:
         self._built: dict[int, bool] = {}
         self._meta: dict[tuple[int, int, str], SeriesKey | None] = {}
         self._pre: Prefetched | None = None
+        self._order: dict[tuple[int, int, str], bool] = {}
 
     def prefetch(self, run_pks: list[int], stream_name: str, keys: list[str], query: SeriesQuery | None = None) -> None:
         """Load the built state and totals of many runs in two queries; with `query` (on the step
@@ -214,7 +218,9 @@ class StoreSource:
         x_meta = self._meta_of(run_pk, stream, query.x)
         if x_meta is None or x_meta.first_step is None:
             return _empty_read()
-        first, last = max(meta.first_step, x_meta.first_step), min(meta.last_step, x_meta.last_step)
+        if not self._ordered(run_pk, stream, query.x):
+            return self._unordered_x(run_pk, stream, key, meta, x_meta, query)
+        first, last = max(meta.first_any, x_meta.first_step), min(meta.last_any, x_meta.last_step)
         top = self._buckets(run_pk, stream, query.x, layout.LEVELS, 0, 2**62 // layout.WIDTHS[layout.LEVELS])
         top = top[top["count"] > 0]
         extent = (float(top["min"].min()), float(top["max"].max())) if len(top) else None
@@ -248,6 +254,25 @@ class StoreSource:
         read.buckets = got.take(keep)
         read.points = int(read.buckets.count.sum())
         return read
+
+    def _ordered(self, run_pk, stream, x_key) -> bool:
+        """Whether the x key never decreases with the step (its chunks say; chunks from before they kept
+        their order count as unordered)."""
+        if (run_pk, stream, x_key) not in self._order:
+            chunks = SeriesChunk.objects.filter(run_id=run_pk, stream=stream, key=x_key).order_by("start")
+            order = chunks.values_list("descents", "first_value", "last_value")
+            self._order[(run_pk, stream, x_key)] = layout.non_decreasing(order)
+        return self._order[(run_pk, stream, x_key)]
+
+    def _unordered_x(self, run_pk, stream, key, meta: SeriesKey, x_meta: SeriesKey, query: SeriesQuery) -> Read:
+        """An x key that goes down as well as up: every point paired with its row's x, kept in range, sorted by x."""
+        steps, values = self._points(run_pk, stream, key, meta.first_any, meta.last_any)
+        x_steps, xs = self._points(run_pk, stream, query.x, x_meta.first_any, x_meta.last_any)
+        if not len(x_steps):
+            return _empty_read()
+        at = np.minimum(np.searchsorted(x_steps, steps), len(x_steps) - 1)
+        paired = x_steps[at] == steps
+        return select(query, xs[at][paired], values[paired], steps[paired])
 
     def _step_range(self, run_pk, stream, query, first: int, last: int) -> tuple[int, int]:
         """The steps whose x-key values may lie in [x_min, x_max], from the x key's buckets."""
