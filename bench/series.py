@@ -98,9 +98,10 @@ def build_workspace_data() -> None:
     for r in range(WS_RUNS):
         with transaction.atomic():
             run = Run.objects.create(project=project, run_id=f"w{r:02d}", display_name=f"w{r:02d}", config={})
-            with connection.cursor() as cursor, cursor.cursor.copy(
-                "COPY runs_runline (run_id, stream, idx, step, data) FROM STDIN"
-            ) as copy:
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy("COPY runs_runline (run_id, stream, idx, step, data) FROM STDIN") as copy,
+            ):
                 for step in range(WS_STEPS):
                     row = {"_step": step, "_runtime": step * 0.5, "_timestamp": 1.7e9 + step * 0.5}
                     for k, key in enumerate(keys):
