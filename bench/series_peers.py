@@ -167,7 +167,7 @@ def _freshness_child(clients: int, seconds: float) -> None:
     app.control.purge()
     log = open(ROOT / "bench" / "results" / "fresh-worker.log", "w")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "--loglevel", "WARNING",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "--loglevel", "INFO",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", "series-fresh@%h"],
         env=os.environ.copy(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
@@ -175,7 +175,11 @@ def _freshness_child(clients: int, seconds: float) -> None:
     seen: dict[tuple[int, int], float] = {}
     stop = threading.Event()
     try:
-        time.sleep(5)  # the worker boots
+        deadline = time.monotonic() + 120
+        while " ready." not in (ROOT / "bench" / "results" / "fresh-worker.log").read_text():
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise SystemExit("the Celery worker did not start; see bench/results/fresh-worker.log")
+            time.sleep(0.2)
 
         def client(run):
             from django.db import connection
