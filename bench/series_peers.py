@@ -167,7 +167,7 @@ def _freshness_child(clients: int, seconds: float) -> None:
     app.control.purge()
     log = open(ROOT / "bench" / "results" / "fresh-worker.log", "w")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "--loglevel", "INFO",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",  # as the Procfile runs it
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", "series-fresh@%h"],
         env=os.environ.copy(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
