@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+MLFLOW_VENV := bench/.venv-mlflow
 
 .PHONY: run test install install-test bench bench-keys bench-panels clean
 
@@ -67,7 +68,6 @@ clean:
 
 # Ingestion benchmark (PostgreSQL on 127.0.0.1:5432; BENCH_PG overrides): Sextant's
 # file_stream and batch endpoint vs an MLflow tracking server, installed into its own venv.
-MLFLOW_VENV := bench/.venv-mlflow
 $(MLFLOW_VENV)/.installed:
 	$(PYTHON) -m venv $(MLFLOW_VENV)
 	$(MLFLOW_VENV)/bin/pip install --quiet "mlflow==3.17.2" "psycopg2-binary==2.9.13" requests
