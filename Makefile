@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+MLFLOW_VENV := bench/.venv-mlflow
 
 .PHONY: run test install install-test bench bench-keys bench-panels clean
 
@@ -51,10 +52,13 @@ bench-keys: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/sextant_bench_keys} $(PY) bench/keys_auth.py
 
 # Series store on PostgreSQL (bench/series.py): 1M-step line with EMA, 1 % zoom, 50 x 100k grouped,
-# against today's report panel path in the same run; bytes per value in the store vs the lines table.
+# a workspace's worth, against today's report panel path and MLflow's sampled-metric endpoint (its own
+# venv, as bench-ingest) in the same run; freshness with 16 clients and a Celery worker (Redis:
+# BENCH_REDIS_URL); memory; bytes per value in the store vs the lines table.
 .PHONY: bench-series
-bench-series: $(VENV)/.installed
-	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/sextant_bench_series} $(PY) bench/series.py $(BENCH_ARGS)
+bench-series: $(VENV)/.installed $(MLFLOW_VENV)/.installed
+	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/sextant_bench_series} \
+	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/6} $(PY) bench/series.py $(BENCH_ARGS)
 
 # Every benchmark, one after the other (PostgreSQL and Redis on 127.0.0.1; about an hour).
 bench: bench-keys bench-ingest bench-table bench-panels bench-series
@@ -64,7 +68,6 @@ clean:
 
 # Ingestion benchmark (PostgreSQL on 127.0.0.1:5432; BENCH_PG overrides): Sextant's
 # file_stream and batch endpoint vs an MLflow tracking server, installed into its own venv.
-MLFLOW_VENV := bench/.venv-mlflow
 $(MLFLOW_VENV)/.installed:
 	$(PYTHON) -m venv $(MLFLOW_VENV)
 	$(MLFLOW_VENV)/bin/pip install --quiet "mlflow==3.17.2" "psycopg2-binary==2.9.13" requests

@@ -12,6 +12,12 @@ Django's test client (routing, access layer, JSON rendering included):
   line    1 run x 1,000,000 steps, EMA 0.6 -> 1,500 buckets        goal < 50 ms
   zoom    the same run, 1 % of its steps (10,000 raw points)        goal < 30 ms
   group   50 runs x 100,000 steps grouped by config.opt, EMA 0.6    goal < 300 ms
+  workspace  50 runs x 20 keys x 10,000 steps, 1,500 buckets each, one request
+          per key (20 requests), total                              goal < 1 s
+  MLflow  3.17.2's get-history-bulk-interval over the same 1,000,000-step metric
+          (bench/series_peers.py)                                   goal: line >= 20x faster
+  freshness  16 clients logging, a real Celery worker: logged -> in the store, p95   goal < 2 s
+  memory  tracemalloc peak of one answer, 1,000,000 vs 100,000 steps (bounded by the output)
 and, as the baseline in the same run, reports.panel_compute.compute() of the
 same line and grouped panels (today's report panel path, reading the lines).
 Storage: bytes per stored value in the store's tables next to the lines table.
@@ -32,6 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sextant_bench_series")
 
 import panels  # noqa: E402  (bench/panels.py: the same data and panels)
+import series_peers  # noqa: E402
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:
@@ -67,6 +74,46 @@ def old_group(run_pks: list[int], steps: int) -> int:
         band.add_many(*smoother.finish())
         band.end_run()
     return len(band.result()["x"])
+
+
+WS_RUNS, WS_KEYS, WS_STEPS = 50, 20, 10_000
+
+
+def ws_keys() -> list[str]:
+    return [f"m{k:02d}" for k in range(WS_KEYS)]
+
+
+def build_workspace_data() -> None:
+    """The workspace's worth: project "workspace", 50 runs x 20 keys x 10,000 steps (written once with COPY)."""
+    import json
+    import math
+
+    from django.db import connection, transaction
+
+    from runs.models import Project, Run, RunLine
+
+    project = Project.objects.filter(team__name="bench-panels", name="workspace").first()
+    if project is not None:
+        if RunLine.objects.filter(run__project=project).count() == WS_RUNS * WS_STEPS:
+            return
+        project.delete()
+    from teams.models import Team
+
+    project = Project.objects.create(team=Team.objects.get(name="bench-panels"), name="workspace")
+    print(f"writing {WS_RUNS * WS_STEPS:,} workspace rows of {WS_KEYS} keys with COPY (once)...", flush=True)
+    keys = ws_keys()
+    for r in range(WS_RUNS):
+        with transaction.atomic():
+            run = Run.objects.create(project=project, run_id=f"w{r:02d}", display_name=f"w{r:02d}", config={})
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy("COPY runs_runline (run_id, stream, idx, step, data) FROM STDIN") as copy,
+            ):
+                for step in range(WS_STEPS):
+                    row = {"_step": step, "_runtime": step * 0.5, "_timestamp": 1.7e9 + step * 0.5}
+                    for k, key in enumerate(keys):
+                        row[key] = math.exp(-step / (3000 + 100 * k)) + 0.01 * math.sin(step / (7 + k) + r)
+                    copy.write_row((run.pk, 1, step, step, json.dumps(row)))
 
 
 def build_store() -> None:
@@ -109,13 +156,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--baseline-repeat", type=int, default=3)
     parser.add_argument("--fresh", action="store_true", help="rebuild the bench data")
+    parser.add_argument("--ws-repeat", type=int, default=3, help="repeats of the workspace's 20 requests")
+    parser.add_argument("--clients", type=int, default=16, help="logging clients for freshness")
+    parser.add_argument("--fresh-seconds", type=float, default=30.0)
+    parser.add_argument("--skip-mlflow", action="store_true")
+    parser.add_argument("--skip-freshness", action="store_true")
     args = parser.parse_args()
 
+    bench_url = os.environ["BENCH_DATABASE_URL"]
     panels.setup_django()
     panels.build_data(args)
     from django.core.management import call_command
 
     call_command("createcachetable", verbosity=0)  # the database cache the rate limiter uses without Redis
+    build_workspace_data()
     build_store()
     from django.test import Client
 
@@ -168,6 +222,20 @@ def main() -> None:
     }
     load_before = os.getloadavg()[0]
     results = {}
+    ws_url = "/api/v1/teams/bench-panels/projects/workspace/series/"
+    ws_runs = [f"w{r:02d}" for r in range(WS_RUNS)]
+
+    def workspace() -> int:
+        """One request per panel (key) of all 50 runs, as the workspace draws them."""
+        buckets = 0
+        for key in ws_keys():
+            response = client.get(ws_url, {"runs": ws_runs, "keys": key, "buckets": 1500})
+            assert response.status_code == 200, response.content[:300]
+            buckets += sum(len(line["x"]) for line in response.json()["series"])
+        return buckets
+
+    workspace()  # warm
+    ws_median, ws_buckets = timed(workspace, args.ws_repeat)
     for name, (params, goal) in scenarios.items():
         get(**params)  # warm
         median, body = timed(lambda p=params: get(**p), args.repeat)
@@ -187,6 +255,17 @@ def main() -> None:
     }
     store_panels = {name: timed(lambda n=name: compute(bench_panels[n]), args.repeat)[0] for name in ("line", "group")}
     sizes = storage()
+    short_run = Run.objects.get(project__team__name="bench-panels", run_id=groups[0])
+    memory = series_peers.memory(Run.objects.get(pk=long_pk), short_run)
+    peer = None
+    if not args.skip_mlflow:
+        peer = series_peers.mlflow_peer(
+            bench_url, args.steps, args.repeat, ROOT / "bench" / "results" / "mlflow-series"
+        )
+    fresh = None
+    if not args.skip_freshness:
+        redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
+        fresh = series_peers.freshness(bench_url, redis_url, args.clients, args.fresh_seconds)
 
     print()
     print(
@@ -200,6 +279,32 @@ def main() -> None:
         print(f"{name:15s} {median * 1000:7.1f} ms (goal {goal * 1000:.0f} ms: {verdict}){ratio}  -> {shape}")
     for name, median in store_panels.items():
         print(f"report panel {name:6s} {median * 1000:7.1f} ms through the store (compute(), cache aside)")
+    verdict = "meets" if ws_median < 1.0 else "MISSES"
+    print(
+        f"workspace       {ws_median * 1000:7.0f} ms (goal 1000 ms: {verdict})  -> {WS_RUNS} runs x {WS_KEYS} keys x "
+        f"{WS_STEPS:,} steps, one request per key, {ws_buckets:,} points/buckets in all"
+    )
+    if peer is not None:
+        for name in ("line", "zoom"):
+            theirs, points = peer[name]
+            ours = results[name][0]
+            verdict = "meets" if name != "line" or theirs / ours >= 20 else "MISSES"
+            goal = " (goal >= 20x: " + verdict + ")" if name == "line" else ""
+            print(
+                f"MLflow {name:8s} {theirs * 1000:7.1f} ms get-history-bulk-interval, {points} sampled points, "
+                f"no smoothing; Sextant {ours * 1000:.1f} ms: {theirs / ours:.1f}x faster{goal}"
+            )
+    if fresh is not None:
+        verdict = "meets" if fresh["p95_s"] is not None and fresh["p95_s"] < 2.0 else "MISSES"
+        print(
+            f"freshness: {fresh['clients']} clients logged {fresh['logged']:,} lines, {fresh['reached']:,} reached the "
+            f"store; lag p50 {fresh['p50_s']:.2f} s, p95 {fresh['p95_s']:.2f} s (goal 2 s: {verdict}), "
+            f"max {fresh['max_s']:.2f} s (one Celery worker)"
+        )
+    print(
+        f"memory (tracemalloc peak of one answer, EMA -> 1,500 buckets): 1,000,000 steps {memory['1M'] / 2**20:.2f} MB, "
+        f"100,000 steps {memory['100k'] / 2**20:.2f} MB ({memory['1M'] / memory['100k']:.2f}x for 10x the points)"
+    )
     per_value_store = sizes["store_bytes"] / sizes["values"]
     per_value_lines = sizes["lines_bytes"] / sizes["values"]
     print(

@@ -48,15 +48,41 @@ def refresh_run(*, run_id: int, fold_lines: int = FOLD_LINES, progress=None) -> 
             pass  # another worker created it first
     for stream in STREAMS:
         first = True
-        while _fold_next(run_id, stream, fold_lines, check_removed=first):
+        while (folded := _fold_next(run_id, stream, fold_lines, check_removed=first)) > 0:
             first = False
             if progress is not None:
                 state = SeriesState.objects.get(run_id=run_id)
                 progress(stream, getattr(state, STREAMS[stream][1]))
+            if folded < fold_lines:
+                break  # that was the last of them (later ones queue another refresh)
+    if SeriesChunk.objects.filter(run_id=run_id, descents__isnull=True).exists():
+        fill_chunk_order(run_id=run_id)
     return True
 
 
-def _fold_next(run_id: int, stream: int, fold_lines: int, *, check_removed: bool) -> bool:
+def fill_chunk_order(*, run_id: int, batch: int = 500) -> int:
+    """Give chunks written before they kept their order (descents None) their order; returns how many."""
+    filled = 0
+    while True:
+        with transaction.atomic():
+            SeriesState.objects.select_for_update().filter(run_id=run_id).first()  # as a fold: one writer per run
+            chunks = list(SeriesChunk.objects.filter(run_id=run_id, descents__isnull=True).only("pk", "values")[:batch])
+            for chunk in chunks:
+                values = np.frombuffer(bytes(chunk.values), dtype="<f8")
+                chunk.descents, chunk.first_value, chunk.last_value = layout.order_of(values)
+            SeriesChunk.objects.bulk_update(chunks, ["descents", "first_value", "last_value"])
+        filled += len(chunks)
+        if len(chunks) < batch:
+            return filled
+
+
+def unordered_run_ids() -> list[int]:
+    """Runs with chunks from before chunks kept their order (the backfill fills them)."""
+    return sorted(set(SeriesChunk.objects.filter(descents__isnull=True).values_list("run_id", flat=True)))
+
+
+def _fold_next(run_id: int, stream: int, fold_lines: int, *, check_removed: bool) -> int:
+    """Folds the next batch of lines; returns how many."""
     id_attr, lines_attr = STREAMS[stream]
     with transaction.atomic():
         state = SeriesState.objects.select_for_update().get(run_id=run_id)
@@ -77,7 +103,7 @@ def _fold_next(run_id: int, stream: int, fold_lines: int, *, check_removed: bool
             setattr(state, id_attr, watermark)
             setattr(state, lines_attr, seen)
             state.save()
-    return bool(batch)
+    return len(batch)
 
 
 def points_of(stream: int, batch) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -129,6 +155,7 @@ def fold(run_id: int, stream: int, points: dict[str, tuple[np.ndarray, np.ndarra
                 old_steps, old_values = np.empty(0, dtype=np.int64), np.empty(0)
             merged_steps, merged_values = layout.merge_points(old_steps, old_values, steps[mine], values[mine])
             offsets, packed = layout.pack_chunk(start, merged_steps, merged_values)
+            descents, first_value, last_value = layout.order_of(merged_values)
             chunk_rows.append(
                 SeriesChunk(
                     run_id=run_id,
@@ -138,6 +165,9 @@ def fold(run_id: int, stream: int, points: dict[str, tuple[np.ndarray, np.ndarra
                     count=len(merged_steps),
                     offsets=offsets,
                     values=packed,
+                    descents=descents,
+                    first_value=first_value,
+                    last_value=last_value,
                 )
             )
             replaced = np.arange(start // width, (start + chunk_steps - 1) // width + 1)
@@ -146,30 +176,60 @@ def fold(run_id: int, stream: int, points: dict[str, tuple[np.ndarray, np.ndarra
         chunk_rows,
         update_conflicts=True,
         unique_fields=["run", "stream", "key", "start"],
-        update_fields=["count", "offsets", "values"],
+        update_fields=["count", "offsets", "values", "descents", "first_value", "last_value"],
         batch_size=200,
     )
+    existing = _blocks_touched(run_id, stream, level_recs[1])
+    rows = []
     for level in range(1, layout.LEVELS + 1):
-        blocks = _replace_in_blocks(run_id, stream, level, level_recs[level])
+        blocks = _replace_in_blocks(level, level_recs[level], existing)
+        rows += [
+            SeriesBlock(run_id=run_id, stream=stream, key=key, level=level, start=start, data=recs.tobytes())
+            for (key, start), recs in blocks.items()
+        ]
         if level < layout.LEVELS:
             for key, recs, replaced in _parents_of(blocks, level_recs[level]):
                 level_recs[level + 1].append((key, recs, replaced))
+    SeriesBlock.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["run", "stream", "key", "level", "start"],
+        update_fields=["data"],
+        batch_size=200,
+    )
     _save_totals(run_id, stream, points)
 
 
-def _replace_in_blocks(run_id, stream, level, updates) -> dict[tuple[str, int], np.ndarray]:
-    """Write the level's new records over the positions they replace; returns the touched blocks."""
+def _blocks_touched(run_id, stream, first_level) -> dict[tuple[int, str, int], np.ndarray]:
+    """Every stored block of every level the new level-1 records reach (one query): {(level, key, start): records}."""
+    starts, keys = set(), set()
+    replaced_by_key = defaultdict(list)
+    for key, _, replaced in first_level:
+        replaced_by_key[key].append(replaced)
+    for key, parts in replaced_by_key.items():
+        keys.add(key)
+        replaced = np.unique(np.concatenate(parts))
+        for level in range(1, layout.LEVELS + 1):
+            starts.update(int(s) for s in np.unique(layout.block_start(replaced, level)))
+            replaced = np.unique(replaced // layout.FANOUT)
+    if not keys:
+        return {}
+    found = SeriesBlock.objects.filter(run_id=run_id, stream=stream, key__in=keys, start__in=starts)
+    return {(b.level, b.key, b.start): layout.unpack_block(b.data) for b in found}
+
+
+def _replace_in_blocks(level, updates, existing) -> dict[tuple[str, int], np.ndarray]:
+    """The level's blocks with the new records written over the positions they replace (the touched blocks)."""
     if not updates:
         return {}
     starts_of = defaultdict(set)
     for key, _, replaced in updates:
         starts_of[key].update(int(s) for s in np.unique(layout.block_start(replaced, level)))
-    all_starts = set().union(*starts_of.values())
     blocks = {
-        (b.key, b.start): layout.unpack_block(b.data)
-        for b in SeriesBlock.objects.filter(
-            run_id=run_id, stream=stream, level=level, key__in=list(starts_of), start__in=all_starts
-        )
+        (key, start): existing[(level, key, start)]
+        for key, starts in starts_of.items()
+        for start in starts
+        if (level, key, start) in existing
     }
     width = layout.WIDTHS[level]
     span = layout.BLOCK_BUCKETS * width
@@ -183,16 +243,6 @@ def _replace_in_blocks(run_id, stream, level, updates) -> dict[tuple[str, int], 
                 continue
             combined = np.concatenate([current[~gone], new])
             blocks[(key, start)] = combined[np.argsort(combined["pos"], kind="stable")]
-    SeriesBlock.objects.bulk_create(
-        [
-            SeriesBlock(run_id=run_id, stream=stream, key=key, level=level, start=start, data=recs.tobytes())
-            for (key, start), recs in blocks.items()
-        ],
-        update_conflicts=True,
-        unique_fields=["run", "stream", "key", "level", "start"],
-        update_fields=["data"],
-        batch_size=200,
-    )
     return blocks
 
 

@@ -23,6 +23,8 @@ TWEMA_UNITS_PER_SPAN = 1000.0
 # The linear recurrences below are solved in blocks whose accumulated decay stays
 # above e^-BLOCK_DECAY, so nothing over- or underflows.
 BLOCK_DECAY = 500.0
+# More blocks than this: solved by a doubling scan instead (a few passes over the whole array).
+SCAN_ABOVE_BLOCKS = 16
 
 
 @dataclass
@@ -155,6 +157,8 @@ def linear_recurrence(decay: np.ndarray, inputs: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
         log_decay = np.maximum(np.log(decay), -2 * BLOCK_DECAY)
     cum = np.cumsum(log_decay)
+    if -cum[-1] > SCAN_ABOVE_BLOCKS * BLOCK_DECAY:
+        return _doubling_scan(decay, inputs)  # many short blocks (strong decay): a loop per block would crawl
     carry, start = 0.0, 0
     while start < n:
         # s[start] takes the carry; later points in the block decay relative to `start`.
@@ -169,6 +173,22 @@ def linear_recurrence(decay: np.ndarray, inputs: np.ndarray) -> np.ndarray:
         out[start + 1 : end] = np.exp(rel[1:]) * (first + partial)
         carry, start = out[end - 1], end
     return out
+
+
+def _doubling_scan(decay: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+    """The same recurrence as a scan of affine maps s -> decay * s + input, composed pairwise at
+    doubling distances: log2(n) whole-array passes. Products of decays only shrink (to 0), so
+    nothing overflows."""
+    a = np.array(decay, dtype=np.float64)
+    b = np.array(inputs, dtype=np.float64)
+    a[0] = 0.0  # s[-1] = 0
+    k, n = 1, len(b)
+    with np.errstate(under="ignore"):
+        while k < n:
+            b[k:] = a[k:] * b[:-k] + b[k:]
+            a[k:] = a[k:] * a[:-k]
+            k *= 2
+    return b
 
 
 def smooth_points(kind: str, param: float | None, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -58,6 +58,28 @@ def unpack_chunk(start: int, offsets: bytes, values: bytes) -> tuple[np.ndarray,
     return steps, np.frombuffer(bytes(values), dtype="<f8")
 
 
+def order_of(values: np.ndarray) -> tuple[int, float | None, float | None]:
+    """(descents, first, last) of a chunk's finite values in step order (see SeriesChunk)."""
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return 0, None, None
+    return int(np.count_nonzero(finite[1:] < finite[:-1])), float(finite[0]), float(finite[-1])
+
+
+def non_decreasing(chunks) -> bool:
+    """Whether a series is non-decreasing in step order, from its chunks' (descents, first, last) in start order."""
+    previous = -np.inf
+    for descents, first, last in chunks:
+        if descents is None or descents > 0:
+            return False
+        if first is None:
+            continue
+        if first < previous:
+            return False
+        previous = last
+    return True
+
+
 def unpack_block(data: bytes) -> np.ndarray:
     return np.frombuffer(bytes(data), dtype=BUCKET)
 

@@ -56,6 +56,10 @@ class SeriesChunk(models.Model):
     """The points of one series whose steps fall in [start, start + CHUNK_STEPS), in step order.
 
     offsets: uint32 step - start; values: float64 (NaN and ±Infinity as logged).
+    descents, first_value, last_value: over the finite values, how many times a value is below the one
+    before, and the first and last (None when none is finite); a series used as an x axis is
+    non-decreasing when no chunk descends and each chunk starts at or above where the one before
+    ended. descents is None for chunks written before it was kept (then the series counts as unordered).
     """
 
     run = models.ForeignKey("runs.Run", on_delete=models.CASCADE, related_name="+")
@@ -65,6 +69,9 @@ class SeriesChunk(models.Model):
     count = models.IntegerField()
     offsets = models.BinaryField()
     values = models.BinaryField()
+    descents = models.IntegerField(null=True)
+    first_value = models.FloatField(null=True)
+    last_value = models.FloatField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "stream", "key", "start"], name="unique_series_chunk")]

@@ -198,7 +198,7 @@ def answer(query: SeriesQuery, runs: list, source, *, group_value=None) -> dict:
     query.extra["raw_limit"] = min(RAW_SMOOTHING_LIMIT, RAW_SMOOTHING_BUDGET // lines)
     if hasattr(source, "prefetch"):
         x_keys = [] if query.x == "_step" else [query.x]
-        source.prefetch([run.pk for run in runs], query.stream, [*query.keys, *x_keys])
+        source.prefetch([run.pk for run in runs], query.stream, [*query.keys, *x_keys], query=query)
     for run in runs:
         for key in query.keys:
             read = source.read(run.pk, query, key)

@@ -8,24 +8,29 @@ holds few points, or that is smoothed and holds at most RAW_SMOOTHING_LIMIT
 points, is read raw from the chunks.
 
 On another x axis (_runtime, _timestamp, a step metric) the points are the
-metric's and the x key's values on the same steps: the x range is turned into
-a step range through the x key's buckets (x axes are expected to grow with the
-step), then read as above and each point or bucket gets the x key's value at
-its last step.
+metric's and the x key's values on the same steps. When the x key never
+decreases with the step (its chunks keep count), the x range is turned into a
+step range through the x key's buckets, read as above, and each point or
+bucket gets the x key's value at its last step. Otherwise (a clock that went
+back, a resumed run's relative time starting over, a step metric logged out
+of order) every point is paired with its row's x and sorted by x, and the
+answer buckets them by x like raw points.
 """
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 
 import numpy as np
 
 from ..models import RunLine
 from . import layout
 from .engine import Buckets
+from .fetch import Prefetched
 from .models import SeriesBlock, SeriesChunk, SeriesKey, SeriesState
 from .query import RAW_SMOOTHING_LIMIT, Read, SeriesQuery
-from .sources import STREAM_IDS, LinesSource, nonfinite_counts
+from .sources import STREAM_IDS, LinesSource, nonfinite_counts, select
 
 NO_NONFINITE = {"nan": 0, "inf": 0, "-inf": 0}
 
@@ -42,9 +47,12 @@ class StoreSource:
         self.fallback = LinesSource()
         self._built: dict[int, bool] = {}
         self._meta: dict[tuple[int, int, str], SeriesKey | None] = {}
+        self._pre: Prefetched | None = None
+        self._order: dict[tuple[int, int, str], bool] = {}
 
-    def prefetch(self, run_pks: list[int], stream_name: str, keys: list[str]) -> None:
-        """Load the built state and totals of many runs in two queries."""
+    def prefetch(self, run_pks: list[int], stream_name: str, keys: list[str], query: SeriesQuery | None = None) -> None:
+        """Load the built state and totals of many runs in two queries; with `query` (on the step
+        axis), also every chunk and block its reads will need, in one query per level and range."""
         stream = STREAM_IDS[stream_name]
         built = set(SeriesState.objects.filter(run_id__in=run_pks).values_list("run_id", flat=True))
         for pk in run_pks:
@@ -53,6 +61,53 @@ class StoreSource:
                 self._meta[(pk, stream, key)] = None
         for meta in SeriesKey.objects.filter(run_id__in=run_pks, stream=stream, key__in=keys):
             self._meta[(meta.run_id, stream, meta.key)] = meta
+        if query is not None and query.x == "_step":
+            self._plan(run_pks, stream, keys, query)
+
+    def _plan(self, run_pks, stream, keys, query: SeriesQuery) -> None:
+        chunks, blocks = defaultdict(set), defaultdict(set)
+        raw_limit = query.extra.get("raw_limit", RAW_SMOOTHING_LIMIT)
+        for pk in run_pks:
+            for key in keys:
+                meta = self._meta.get((pk, stream, key))
+                if not self._built.get(pk) or meta is None:
+                    continue
+                a, b = self._step_bounds(meta, query)
+                if a > b:
+                    continue
+                plan = self._plan_steps(a, b, query, meta.points, raw_limit)
+                if plan[0] == "raw":
+                    chunks[(layout.chunk_start(a), b)].add((pk, key))
+                    continue
+                _, level, inner_a, inner_b = plan
+                width = layout.WIDTHS[level]
+                blocks[(level, layout.block_start(inner_a // width, level), inner_b)].add((pk, key))
+                for lo, hi in ((a, inner_a - 1), (inner_b, b)):
+                    if lo <= hi:
+                        chunks[(layout.chunk_start(lo), hi)].add((pk, key))
+        self._pre = Prefetched(stream)
+        self._pre.load_blocks(blocks)
+        self._pre.load_chunks(chunks)
+
+    @staticmethod
+    def _step_bounds(meta: SeriesKey, query: SeriesQuery) -> tuple[int, int]:
+        a = meta.first_any if query.x_min is None else max(meta.first_any, math.ceil(query.x_min))
+        b = meta.last_any if query.x_max is None else min(meta.last_any, math.floor(query.x_max))
+        return a, b
+
+    @staticmethod
+    def _plan_steps(a: int, b: int, query: SeriesQuery, most: int | None, raw_limit: int) -> tuple:
+        """("raw",) or ("buckets", level, inner_a, inner_b): how [a, b] is read. `most`: an upper
+        bound of the points there (a smoothed line of at most raw_limit points is read raw)."""
+        ideal = (b - a + 1) / query.buckets
+        if ideal < layout.WIDTHS[1] or (query.smoothing != "none" and most is not None and most <= raw_limit):
+            return ("raw",)
+        level = max(level for level, width in layout.WIDTHS.items() if width <= ideal)
+        width = layout.WIDTHS[level]
+        inner_a, inner_b = -(-a // width) * width, ((b + 1) // width) * width  # [inner_a, inner_b) aligned
+        if inner_a >= inner_b:
+            return ("raw",)
+        return ("buckets", level, inner_a, inner_b)
 
     def _meta_of(self, run_pk: int, stream: int, key: str) -> SeriesKey | None:
         if (run_pk, stream, key) not in self._meta:
@@ -70,47 +125,41 @@ class StoreSource:
             return _empty_read()
         if query.x == "_step":
             extent = (float(meta.first_step), float(meta.last_step)) if meta.first_step is not None else None
-            a = meta.first_any if query.x_min is None else max(meta.first_any, math.ceil(query.x_min))
-            b = meta.last_any if query.x_max is None else min(meta.last_any, math.floor(query.x_max))
-            return self._steps(run_pk, stream, key, a, b, query, extent=extent)
+            a, b = self._step_bounds(meta, query)
+            return self._steps(run_pk, stream, key, a, b, query, extent=extent, most=meta.points)
         if meta.first_step is None:
             return _empty_read()
         return self._other_x(run_pk, stream, key, meta, query)
 
     # --- the step axis -------------------------------------------------------------------
 
-    def _steps(self, run_pk, stream, key, a: int, b: int, query: SeriesQuery, *, extent, raw: bool = False) -> Read:
+    def _steps(self, run_pk, stream, key, a: int, b: int, query: SeriesQuery, *, extent, most=None) -> Read:
         if a > b:
             return _empty_read(extent)
-        ideal = (b - a + 1) / query.buckets
-        if raw or ideal < layout.WIDTHS[1]:
+        raw_limit = query.extra.get("raw_limit", RAW_SMOOTHING_LIMIT)
+        plan = self._plan_steps(a, b, query, most, raw_limit)
+        if plan[0] == "raw":
             return self._raw(run_pk, stream, key, a, b, extent)
-        level = max(level for level, width in layout.WIDTHS.items() if width <= ideal)
+        _, level, inner_a, inner_b = plan
         width = layout.WIDTHS[level]
-        inner_a, inner_b = -(-a // width) * width, ((b + 1) // width) * width  # [inner_a, inner_b) aligned
-        if inner_a >= inner_b:
-            return self._raw(run_pk, stream, key, a, b, extent)
         recs = self._buckets(run_pk, stream, key, level, inner_a // width, inner_b // width)
-        parts, nonfinite = (
-            [layout.as_engine_buckets(recs)],
-            {
-                "nan": int(recs["nan"].sum()),
-                "inf": int(recs["inf"].sum()),
-                "-inf": int(recs["ninf"].sum()),
-            },
-        )
+        nonfinite = {"nan": int(recs["nan"].sum()), "inf": int(recs["inf"].sum()), "-inf": int(recs["ninf"].sum())}
+        parts = []
         for lo, hi in ((a, inner_a - 1), (inner_b, b)):
             if lo <= hi:
                 steps, values = self._points(run_pk, stream, key, lo, hi)
                 finite = np.isfinite(values)
-                for name, n in nonfinite_counts(values[~finite]).items():
-                    nonfinite[name] += n
+                if not finite.all():
+                    for name, n in nonfinite_counts(values[~finite]).items():
+                        nonfinite[name] += n
                 x = steps[finite].astype(np.float64)
                 parts.append(Buckets.of_points(x, values[finite], steps[finite]))
-        buckets = Buckets.concat(parts)
-        buckets = buckets.take(np.argsort(buckets.step, kind="stable"))  # edges and inner do not overlap
+            else:
+                parts.append(Buckets.empty())
+        # the left edge, the aligned inner buckets, the right edge: already in step order
+        buckets = Buckets.concat([parts[0], layout.as_engine_buckets(recs), parts[1]])
         points = int(buckets.count.sum())
-        if query.smoothing != "none" and points <= query.extra.get("raw_limit", RAW_SMOOTHING_LIMIT):
+        if query.smoothing != "none" and points <= raw_limit:
             return self._raw(run_pk, stream, key, a, b, extent)
         return Read(points, None, buckets, nonfinite, extent)
 
@@ -124,6 +173,10 @@ class StoreSource:
 
     def _points(self, run_pk, stream, key, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
         """The stored points with a <= step <= b, in step order (non-finite values included)."""
+        if self._pre is not None and self._pre.stream == stream:
+            found = self._pre.points(run_pk, key, a, b)
+            if found is not None:
+                return found
         rows = SeriesChunk.objects.filter(
             run_id=run_pk, stream=stream, key=key, start__gte=layout.chunk_start(a), start__lte=b
         ).order_by("start")
@@ -140,6 +193,10 @@ class StoreSource:
 
     def _buckets(self, run_pk, stream, key, level: int, lo_pos: int, hi_pos: int) -> np.ndarray:
         """Level records with lo_pos <= pos < hi_pos, in order."""
+        if self._pre is not None and self._pre.stream == stream:
+            found = self._pre.buckets(run_pk, key, level, lo_pos, hi_pos)
+            if found is not None:
+                return found
         width = layout.WIDTHS[level]
         rows = SeriesBlock.objects.filter(
             run_id=run_pk,
@@ -161,7 +218,9 @@ class StoreSource:
         x_meta = self._meta_of(run_pk, stream, query.x)
         if x_meta is None or x_meta.first_step is None:
             return _empty_read()
-        first, last = max(meta.first_step, x_meta.first_step), min(meta.last_step, x_meta.last_step)
+        if not self._ordered(run_pk, stream, query.x):
+            return self._unordered_x(run_pk, stream, key, meta, x_meta, query)
+        first, last = max(meta.first_any, x_meta.first_step), min(meta.last_any, x_meta.last_step)
         top = self._buckets(run_pk, stream, query.x, layout.LEVELS, 0, 2**62 // layout.WIDTHS[layout.LEVELS])
         top = top[top["count"] > 0]
         extent = (float(top["min"].min()), float(top["max"].max())) if len(top) else None
@@ -195,6 +254,25 @@ class StoreSource:
         read.buckets = got.take(keep)
         read.points = int(read.buckets.count.sum())
         return read
+
+    def _ordered(self, run_pk, stream, x_key) -> bool:
+        """Whether the x key never decreases with the step (its chunks say; chunks from before they kept
+        their order count as unordered)."""
+        if (run_pk, stream, x_key) not in self._order:
+            chunks = SeriesChunk.objects.filter(run_id=run_pk, stream=stream, key=x_key).order_by("start")
+            order = chunks.values_list("descents", "first_value", "last_value")
+            self._order[(run_pk, stream, x_key)] = layout.non_decreasing(order)
+        return self._order[(run_pk, stream, x_key)]
+
+    def _unordered_x(self, run_pk, stream, key, meta: SeriesKey, x_meta: SeriesKey, query: SeriesQuery) -> Read:
+        """An x key that goes down as well as up: every point paired with its row's x, kept in range, sorted by x."""
+        steps, values = self._points(run_pk, stream, key, meta.first_any, meta.last_any)
+        x_steps, xs = self._points(run_pk, stream, query.x, x_meta.first_any, x_meta.last_any)
+        if not len(x_steps):
+            return _empty_read()
+        at = np.minimum(np.searchsorted(x_steps, steps), len(x_steps) - 1)
+        paired = x_steps[at] == steps
+        return select(query, xs[at][paired], values[paired], steps[paired])
 
     def _step_range(self, run_pk, stream, query, first: int, last: int) -> tuple[int, int]:
         """The steps whose x-key values may lie in [x_min, x_max], from the x key's buckets."""

@@ -51,4 +51,9 @@ class Command(BaseCommand):
 
             build.refresh_run(run_id=run_id, fold_lines=fold_lines, progress=progress)
             self.stdout.write(f"{label}: done in {time.monotonic() - run_started:.1f} s")
+        for run_id in build.unordered_run_ids():
+            if project and run_id not in mine:
+                continue
+            filled = build.fill_chunk_order(run_id=run_id)
+            self.stdout.write(f"run {run_id}: order kept for {filled} older chunk(s) (x axes read them)")
         self.stdout.write(self.style.SUCCESS(f"built {len(run_ids)} run(s) in {time.monotonic() - started:.1f} s"))
