@@ -73,6 +73,7 @@ def _server_env(tmp: Path) -> dict:
     env["SEXTANT_FILES_DIR"] = str(settings.MEDIA_ROOT)
     env["WEB_CONCURRENCY"] = "1"
     env["GUNICORN_THREADS"] = "8"
+    env.setdefault("SEXTANT_EMBEDDED_DERIVED", "inline")  # the tests read derived data right after logging
     db = connection.settings_dict
     if _SQLITE_DIR is not None:
         env["SEXTANT_DATA_DIR"] = str(_SQLITE_DIR)
