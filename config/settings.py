@@ -319,5 +319,7 @@ SEXTANT_DEAD_KEY_RETENTION_DAYS = env_int("SEXTANT_DEAD_KEY_RETENTION_DAYS", 30)
 # thread of each web process ("thread"), so a request never waits for it, or inside the
 # request that appended ("inline", what the test suite's in-process runs use).
 SEXTANT_EMBEDDED_DERIVED = env_str("SEXTANT_EMBEDDED_DERIVED", "thread")
+# The runs table counts exactly within this many milliseconds (PostgreSQL); past it, an estimate labelled as such.
+SEXTANT_TABLE_COUNT_BUDGET_MS = env_int("SEXTANT_TABLE_COUNT_BUDGET_MS", 250)
 if SEXTANT_EMBEDDED_DERIVED not in ("thread", "inline"):
     raise ImproperlyConfigured("SEXTANT_EMBEDDED_DERIVED must be thread or inline")

@@ -1,0 +1,49 @@
+"""Counting a runs-table selection: exact when it is cheap, else the planner's estimate, labelled.
+
+On PostgreSQL the exact count runs under a statement timeout of
+SEXTANT_TABLE_COUNT_BUDGET_MS; past it (a filter over a JSON key of a
+million runs) the answer is PostgreSQL's own estimate of the matching rows,
+and the API says so (`count_exact: false`; the console shows "about N").
+`count=exact` asks for the exact count whatever it costs. SQLite always counts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import QuerySet
+
+logger = logging.getLogger(__name__)
+
+
+def count(runs: QuerySet, *, exact: bool = False) -> tuple[int, bool]:
+    """(number of runs in the selection, whether that number is exact)."""
+    budget = settings.SEXTANT_TABLE_COUNT_BUDGET_MS
+    if exact or connection.vendor != "postgresql" or budget <= 0:
+        return runs.count(), True
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:  # a savepoint: a cancelled count undoes itself
+            cursor.execute("SELECT current_setting('statement_timeout')")
+            previous = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{int(budget)}ms"])
+            found = runs.count()
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+        return found, True
+    except OperationalError as exc:  # the budget ran out (QueryCanceled)
+        if "statement timeout" not in str(exc):
+            raise
+    return estimate(runs), False
+
+
+def estimate(runs: QuerySet) -> int:
+    """PostgreSQL's estimate of how many rows the selection has (no scan)."""
+    sql, params = runs.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
