@@ -24,13 +24,17 @@ def count(runs: QuerySet, *, exact: bool = False) -> tuple[int, bool]:
     budget = settings.SEXTANT_TABLE_COUNT_BUDGET_MS
     if exact or connection.vendor != "postgresql" or budget <= 0:
         return runs.count(), True
+    nested = connection.in_atomic_block  # else the transaction below is the outermost: the timeout ends with it
     try:
-        with transaction.atomic(), connection.cursor() as cursor:  # a savepoint: a cancelled count undoes itself
-            cursor.execute("SELECT current_setting('statement_timeout')")
+        with transaction.atomic(), connection.cursor() as cursor:  # a cancelled count undoes itself
+            cursor.execute(
+                "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)",
+                [f"{int(budget)}ms"],
+            )
             previous = cursor.fetchone()[0]
-            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{int(budget)}ms"])
             found = runs.count()
-            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+            if nested:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
         return found, True
     except OperationalError as exc:  # the budget ran out (QueryCanceled)
         if "statement timeout" not in str(exc):

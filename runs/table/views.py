@@ -97,7 +97,12 @@ class RunsTableView(ProjectScopedView):
         how = request.query_params.get("count", "true").lower()
         if how not in COUNT_CHOICES:
             raise ValidationError({"count": ["must be true, false or exact"]})
-        total, exact = (None, None) if how in ("false", "0", "no") else counting.count(runs, exact=how == "exact")
+        if how in ("false", "0", "no"):
+            total, exact = None, None
+        elif len(page) <= limit and (page or not offset):
+            total, exact = offset + len(page), True  # the last page: the count needs no query
+        else:
+            total, exact = counting.count(runs, exact=how == "exact")
         return Response(
             {
                 # count=false skips counting every match (a second scan), for a first page fast on huge projects;
