@@ -458,7 +458,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--reps", type=int, default=2, help="A B pairs of the 1-client comparison")
     parser.add_argument("--server-bound-posts", type=int, default=15)
-    parser.add_argument("--sdk-steps", type=int, default=10_000, help="SDK log calls (x10 metrics), 0 to skip")
+    parser.add_argument("--sdk-steps", type=int, default=100_000, help="SDK log calls (x10 metrics), 0 to skip")
     parser.add_argument("--memory-steps", type=int, default=100_000, help="steps (x10 points) for the memory run")
     parser.add_argument("--skip-mlflow", action="store_true")
     parser.add_argument(

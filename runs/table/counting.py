@@ -1,9 +1,10 @@
 """Counting a runs-table selection: exact when it is cheap, else the planner's estimate, labelled.
 
-On PostgreSQL the exact count runs under a statement timeout of
-SEXTANT_TABLE_COUNT_BUDGET_MS; past it (a filter over a JSON key of a
-million runs) the answer is PostgreSQL's own estimate of the matching rows,
-and the API says so (`count_exact: false`; the console shows "about N").
+On PostgreSQL the planner first estimates the selection (EXPLAIN, no scan).
+Over SEXTANT_TABLE_COUNT_ESTIMATE_OVER runs that estimate is the answer;
+otherwise the exact count runs under a statement timeout of
+SEXTANT_TABLE_COUNT_BUDGET_MS, and past it the estimate is the answer. The
+API says which (`count_exact: false`; the console shows "about N").
 `count=exact` asks for the exact count whatever it costs. SQLite always counts.
 """
 
@@ -24,6 +25,9 @@ def count(runs: QuerySet, *, exact: bool = False) -> tuple[int, bool]:
     budget = settings.SEXTANT_TABLE_COUNT_BUDGET_MS
     if exact or connection.vendor != "postgresql" or budget <= 0:
         return runs.count(), True
+    guess = estimate(runs)
+    if guess > settings.SEXTANT_TABLE_COUNT_ESTIMATE_OVER:
+        return guess, False  # so many that counting would take seconds: do not even start
     nested = connection.in_atomic_block  # else the transaction below is the outermost: the timeout ends with it
     try:
         with transaction.atomic(), connection.cursor() as cursor:  # a cancelled count undoes itself
@@ -39,7 +43,7 @@ def count(runs: QuerySet, *, exact: bool = False) -> tuple[int, bool]:
     except OperationalError as exc:  # the budget ran out (QueryCanceled)
         if "statement timeout" not in str(exc):
             raise
-    return estimate(runs), False
+    return guess, False
 
 
 def estimate(runs: QuerySet) -> int:

@@ -37,3 +37,14 @@ def test_a_count_over_budget_is_an_estimate_unless_exact_is_asked(project):  # n
             assert cursor.fetchone()[0] == "0"
     else:
         assert counting.count(runs) == (5, True)  # SQLite always counts exactly
+
+
+@override_settings(SEXTANT_TABLE_COUNT_ESTIMATE_OVER=0)
+def test_a_selection_estimated_huge_is_not_counted_and_the_api_says_about(api, owner, project):  # noqa: F811
+    data = get(api, owner, url(project), limit=2).json()
+    if connection.vendor == "postgresql":
+        assert data["count_exact"] is False and data["count"] >= 0 and data["has_more"] is True
+        exact = get(api, owner, url(project), limit=2, count="exact").json()
+        assert (exact["count"], exact["count_exact"]) == (5, True)
+    else:
+        assert (data["count"], data["count_exact"]) == (5, True)
