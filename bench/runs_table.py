@@ -222,7 +222,7 @@ def sql_seed(project_id: int, author_id: int, count: int, chunk: int = 100_000) 
         "state": "'finished'",
         "config": f"jsonb_build_object({config})",
         "summary": f"jsonb_build_object({summary})",
-        "tags": """CASE WHEN g % 2 = 0 THEN '["bench", "even"]'::jsonb ELSE '["bench"]'::jsonb END""",
+        "tags": """CASE WHEN g %% 2 = 0 THEN '["bench", "even"]'::jsonb ELSE '["bench"]'::jsonb END""",
         "created_at": "now() - make_interval(secs => %(count)s - g)",
         "author_id": "%(author)s",
     }
