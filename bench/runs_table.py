@@ -238,6 +238,15 @@ def sql_seed(project_id: int, author_id: int, count: int, chunk: int = 100_000) 
         params[field.column] = json.dumps(default) if isinstance(default, dict | list) else default
         cast = "::jsonb" if isinstance(default, dict | list) else ""
         exprs.append(f"%({field.column})s{cast}")
+    # A bulk load: the secondary indexes go first and are rebuilt once at the end (minutes instead of an hour).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = 'runs_run' AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+        )
+        dropped = cursor.fetchall()
+        for name, _ in dropped:
+            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
     for start in range(0, count, chunk):
         stop = min(count, start + chunk)
         with transaction.atomic(), connection.cursor() as cursor:
@@ -247,6 +256,12 @@ def sql_seed(project_id: int, author_id: int, count: int, chunk: int = 100_000) 
                 params,
             )
         print(f"  {stop} runs", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+        for name, definition in dropped:
+            t0 = time.perf_counter()
+            cursor.execute(definition)
+            print(f"  index {name}: {time.perf_counter() - t0:.1f}s", flush=True)
 
 
 def expected_losses(team: str, count: int) -> tuple[list[float], int]:
