@@ -15,6 +15,8 @@ import json
 import math
 from typing import Any
 
+import orjson
+
 TAG = "$float"
 _NAMES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
@@ -67,8 +69,16 @@ def from_db(value: Any) -> Any:
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse JSON that may contain bare NaN/Infinity tokens (Python's json accepts them)."""
-    return json.loads(text)
+    """Parse JSON that may contain bare NaN/Infinity tokens.
+
+    orjson first (several times faster); it refuses NaN/Infinity, integers
+    beyond 64 bits and lone surrogates, and whatever it refuses Python's json
+    decides, which accepts all of those. So the result is always Python's
+    json's, only sooner, and a bad document raises json's error."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def dumps(value: Any) -> str:

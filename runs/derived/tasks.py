@@ -10,11 +10,13 @@ import logging
 from functools import partial
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 from ..series import build as series_build
 from . import aggregates as derived
+from . import background
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ def enqueue_derived_refresh(run_id: int) -> None:
 
 
 def _send_refresh(run_id: int) -> bool:
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.SEXTANT_EMBEDDED_DERIVED == "thread":
+        return background.submit(run_id)  # the embedded default: off the request, coalesced in-process
     try:
         if not cache.add(_pending_key(run_id), 1, timeout=PENDING_FLAG_SECONDS):
             return False  # one is already waiting; it will read these lines too
@@ -53,11 +57,12 @@ def _send_refresh(run_id: int) -> bool:
 
 
 @shared_task(name="runs.refresh_run_derived", acks_late=True, ignore_result=True)
-def refresh_run_derived(run_id: int) -> None:
-    try:
-        cache.delete(_pending_key(run_id))
-    except Exception:
-        logger.warning("cache unavailable while refreshing run %s", run_id)
+def refresh_run_derived(run_id: int, from_thread: bool = False) -> None:
+    if not from_thread:
+        try:
+            cache.delete(_pending_key(run_id))
+        except Exception:
+            logger.warning("cache unavailable while refreshing run %s", run_id)
     derived.refresh_run(run_id=run_id)
     series_build.refresh_run(run_id=run_id)  # the series store rides the same queue and coalescing
 

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -34,53 +35,64 @@ class LineError(ValueError):
         self.index = index
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class ParsedLine:
     text: str
     row: dict | None  # parsed object for history/events, None for console lines
     step: int | None
 
 
+_STEP_LIMIT = 2**63  # the largest step a bigint column holds, plus one
+
+
+def _bad_console_line(lines: list, first_index: int) -> None:
+    for position, line in enumerate(lines):
+        if not isinstance(line, str):
+            raise LineError(first_index + position, "a console line must be a string")
+        if "\x00" in line:
+            raise LineError(first_index + position, "a console line must not contain NUL")
+
+
 def parse_lines(stream: int, lines: list, *, first_index: int = 0) -> list[ParsedLine]:
     """Validate a batch before anything is stored. Raises LineError naming the first bad line.
 
     Lines may be JSON text (the wandb wire) or already-parsed objects (the REST API).
+    Each text line is parsed once (runs.jsonvalues.loads) and kept as sent: nothing is re-serialised.
     """
+    if stream == RunLine.Stream.OUTPUT:
+        if not all(type(line) is str for line in lines) or any("\x00" in line for line in lines):
+            _bad_console_line(lines, first_index)
+        return [ParsedLine(line, None, None) for line in lines]
+    loads = jsonvalues.loads
+    history = stream == RunLine.Stream.HISTORY
     parsed = []
+    append = parsed.append
     for position, line in enumerate(lines):
-        index = first_index + position
-        if stream == RunLine.Stream.OUTPUT:
-            if not isinstance(line, str):
-                raise LineError(index, "a console line must be a string")
-            if "\x00" in line:
-                raise LineError(index, "a console line must not contain NUL")
-            parsed.append(ParsedLine(line, None, None))
-            continue
-        if isinstance(line, str):
+        if type(line) is str:
             try:
-                row = jsonvalues.loads(line)
+                row = loads(line)
             except ValueError as exc:
-                raise LineError(index, f"not valid JSON ({exc})") from None
+                raise LineError(first_index + position, f"not valid JSON ({exc})") from None
             text = line
         else:
             row, text = line, None
-        if not isinstance(row, dict):
-            raise LineError(index, "a history or system-metrics line must be a JSON object")
-        step = None
-        if stream == RunLine.Stream.HISTORY:
-            step = row.get("_step")
-            if step is not None and (isinstance(step, bool) or not isinstance(step, int) or step < 0):
-                raise LineError(index, "_step must be a non-negative integer")
+        if type(row) is not dict:
+            if not isinstance(row, dict):
+                raise LineError(first_index + position, "a history or system-metrics line must be a JSON object")
+        step = row.get("_step") if history else None
+        if step is not None and (type(step) is not int or not 0 <= step < _STEP_LIMIT):
+            raise LineError(first_index + position, "_step must be a non-negative integer below 2**63")
         if text is None:
             try:
                 text = jsonvalues.dumps(row)
             except (TypeError, ValueError) as exc:
-                raise LineError(index, f"cannot be encoded as JSON ({exc})") from None
-        parsed.append(ParsedLine(text, row, step))
+                raise LineError(first_index + position, f"cannot be encoded as JSON ({exc})") from None
+        append(ParsedLine(text, row, step))
     return parsed
 
 
 _TYPE_NAMES = {float: "number", int: "number", str: "string", bool: "boolean", type(None): "nil", list: "list"}
+_SCALAR_TYPES = frozenset(_TYPE_NAMES)
 
 
 def _value_type(value: Any) -> str:
@@ -119,66 +131,112 @@ def _append(run: Run, stream: int, offset: int, lines: list[ParsedLine]) -> tupl
         inserted = _insert_returning_pg(run, stream, offset, lines)
         new_lines = [line for i, line in enumerate(lines) if offset + i in inserted]
         return AppendResult(len(new_lines), len(lines) - len(new_lines)), new_lines
-    stored_idx = set(
-        RunLine.objects.filter(run=run, stream=stream, idx__gte=offset, idx__lt=offset + len(lines)).values_list(
-            "idx", flat=True
-        )
-    )
-    steps = [line.step for line in lines if line.step is not None]
-    stored_steps = set()
-    if steps:
-        stored_steps = set(
-            RunLine.objects.filter(run=run, stream=stream, step__gte=min(steps), step__lte=max(steps)).values_list(
-                "step", flat=True
-            )
-        )
-    fresh: list[tuple[int, ParsedLine]] = []
-    for i, line in enumerate(lines):
-        idx = offset + i
-        if idx in stored_idx or (line.step is not None and line.step in stored_steps):
-            continue
-        if line.step is not None:
-            stored_steps.add(line.step)  # a batch that repeats a step keeps its first row
-        fresh.append((idx, line))
-    # ignore_conflicts covers a concurrent writer between our check and the insert.
-    RunLine.objects.bulk_create(
-        [RunLine(run=run, stream=stream, idx=idx, step=line.step, data=line.text) for idx, line in fresh],
-        ignore_conflicts=True,
-        batch_size=2000,
-    )
-    new_lines = [line for _, line in fresh]
-    return AppendResult(len(fresh), len(lines) - len(fresh)), new_lines
+    inserted = _insert_returning_sqlite(run, stream, offset, lines)
+    new_lines = [line for i, line in enumerate(lines) if offset + i in inserted]
+    return AppendResult(len(new_lines), len(lines) - len(new_lines)), new_lines
 
 
-def _insert_returning_pg(run: Run, stream: int, offset: int, lines: list[ParsedLine]) -> set[int]:
-    """One INSERT of the whole batch from three arrays; conflicts on (stream, idx) or
-    (stream, _step) are skipped, and RETURNING says which lines were new."""
-    import psycopg
+def _insert_returning_sqlite(run: Run, stream: int, offset: int, lines: list[ParsedLine]) -> set[int]:
+    """The SQLite form of _insert_returning_pg: one INSERT reading the batch from one JSON parameter.
 
+    Rows go in batch order, so of two lines repeating a `_step` the first is kept."""
     table = RunLine._meta.db_table
-    connection.ensure_connection()
-    # A plain psycopg cursor binds parameters on the server, and %b sends the
-    # three arrays in binary: nothing is escaped or quoted into the SQL text.
-    with psycopg.Cursor(connection.connection) as cursor:
+    triples = [[offset + i, line.step, line.text] for i, line in enumerate(lines)]
+    try:
+        param = orjson.dumps(triples).decode()
+    except TypeError:  # a lone surrogate orjson will not encode: Python's json escapes it
+        param = jsonvalues.dumps(triples)
+    with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (run_id, stream, idx, step, data) "  # noqa: S608 - table name from the model
-            "SELECT %s, %s, t.idx, t.step, t.data FROM unnest(%b::integer[], %b::bigint[], %b::text[]) "
-            "AS t(idx, step, data) ON CONFLICT DO NOTHING RETURNING idx",
-            [
-                run.pk,
-                stream,
-                list(range(offset, offset + len(lines))),
-                [line.step for line in lines],
-                [line.text for line in lines],
-            ],
+            "SELECT %s, %s, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') "
+            "FROM json_each(%s) WHERE true ON CONFLICT DO NOTHING RETURNING idx",
+            [run.pk, stream, param],
         )
         return {row[0] for row in cursor.fetchall()}
 
 
+def _insert_returning_pg(run: Run, stream: int, offset: int, lines: list[ParsedLine]) -> set[int]:
+    """The batch's lines not stored yet, in one plain INSERT from three arrays; their indexes.
+
+    The caller holds the run's row lock, and every writer of a run's lines
+    does, so one indexed look-up of what is already stored in the batch's
+    index and step ranges decides what is new, and the insert needs no
+    ON CONFLICT (which costs a speculative insertion per row). Of two lines
+    of the batch repeating a `_step` the first is kept."""
+    import psycopg
+
+    table = RunLine._meta.db_table
+    indexes = range(offset, offset + len(lines))
+    steps = [line.step for line in lines]
+    known = [step for step in steps if step is not None]
+    connection.ensure_connection()
+    # A plain psycopg cursor binds parameters on the server, and %b sends the
+    # arrays in binary: nothing is escaped or quoted into the SQL text.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            # Two range scans, one on each unique index (an OR of the two ranges would scan the run's lines).
+            f"SELECT idx, step FROM {table} WHERE run_id = %s AND stream = %s AND idx >= %s AND idx < %s "  # noqa: S608
+            f"UNION ALL SELECT idx, step FROM {table} WHERE run_id = %s AND stream = %s AND step >= %s AND step <= %s",
+            [
+                run.pk,
+                stream,
+                offset,
+                offset + len(lines),
+                run.pk,
+                stream,
+                min(known, default=0),
+                max(known, default=-1),
+            ],
+        )
+        stored = cursor.fetchall()
+        keep = list(indexes)
+        if stored or len(set(known)) != len(known):
+            stored_idx = {idx for idx, _ in stored}
+            seen_steps = {step for _, step in stored if step is not None}
+            keep = []
+            for idx, step in zip(indexes, steps, strict=True):
+                if idx in stored_idx or step in seen_steps:
+                    continue
+                if step is not None:
+                    seen_steps.add(step)
+                keep.append(idx)
+            if not keep:
+                return set()
+            steps = [steps[idx - offset] for idx in keep]
+            texts = [lines[idx - offset].text for idx in keep]
+        else:
+            texts = [line.text for line in lines]
+        cursor.execute(
+            f"INSERT INTO {table} (run_id, stream, idx, step, data) "  # noqa: S608 - table name from the model
+            "SELECT %s, %s, t.idx, t.step, t.data FROM unnest(%b::integer[], %b::bigint[], %b::text[]) "
+            "AS t(idx, step, data)",
+            [run.pk, stream, keep, steps, texts],
+        )
+    return set(keep)
+
+
 def _count_keys(run: Run, rows: list[ParsedLine]) -> None:
+    """Add the batch's (key, value type) counts to run.history_keys.
+
+    Lines are counted by shape: a batch of SDK lines has one or a few distinct
+    (keys, value classes) signatures, so the per-key work is done once per
+    signature, not once per line. Lines holding an object (a media value whose
+    type is its `_type`) are counted one by one."""
+    signatures = [(tuple(line.row), tuple(map(type, line.row.values()))) for line in rows]
     batch: Counter = Counter()
-    for line in rows:
-        batch.update((key, _value_type(value)) for key, value in line.row.items())
+    irregular = set()
+    for signature, times in Counter(signatures).items():
+        keys, classes = signature
+        if not all(cls in _SCALAR_TYPES for cls in classes):
+            irregular.add(signature)
+            continue
+        for key, cls in zip(keys, classes, strict=True):
+            batch[key, _TYPE_NAMES[cls]] += times
+    if irregular:
+        for signature, line in zip(signatures, rows, strict=True):
+            if signature in irregular:
+                batch.update((key, _value_type(value)) for key, value in line.row.items())
     keys = run.history_keys
     for (key, kind), count in batch.items():
         counts = keys.setdefault(key, {})

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('runs', '0008_artifacts'),
+        ('runs', '0014_table_scale'),
     ]
 
     operations = [

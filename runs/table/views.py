@@ -12,8 +12,8 @@ from accounts.paging import MAX_OFFSET, int_param
 from teams.access import Need
 
 from ..models import Project, SavedView
+from . import counting, table
 from . import services as table_services
-from . import table
 from .query import DEFAULT_COLUMNS, TableQuery, parse_table_query
 
 
@@ -39,6 +39,7 @@ def table_query(request, project: Project) -> TableQuery:
     return parse_table_query(request.query_params, remembered_columns=remembered)
 
 
+COUNT_CHOICES = ("true", "1", "yes", "false", "0", "no", "exact")
 TABLE_PARAMETERS = [
     OpenApiParameter("filters", str, description='wandb filter JSON, e.g. {"config.lr": {"$gt": 0.01}}'),
     OpenApiParameter("order", str, description="comma-separated fields, - for descending: -summary_metrics.acc,name"),
@@ -46,7 +47,13 @@ TABLE_PARAMETERS = [
     OpenApiParameter("columns", str, description="comma-separated fields; default: the user's remembered columns"),
     OpenApiParameter("group_by", str, description="a run field or config key; answers groups instead of runs"),
     OpenApiParameter("agg", str, description="with group_by: a summary key to average, min and max per group"),
-    OpenApiParameter("count", bool, description="false: skip counting all matches (count is null; use has_more)"),
+    OpenApiParameter(
+        "count",
+        str,
+        enum=["true", "false", "exact"],
+        description="true (default): the exact count when it is quick, else an estimate (count_exact false); "
+        "exact: always the exact count; false: no count (count is null; use has_more)",
+    ),
     OpenApiParameter("limit", int),
     OpenApiParameter("offset", int),
 ]
@@ -61,6 +68,7 @@ class RunsTableView(ProjectScopedView):
             "RunsTablePage",
             {
                 "count": serializers.IntegerField(allow_null=True),  # null with count=false
+                "count_exact": serializers.BooleanField(allow_null=True, required=False),
                 "columns": serializers.ListField(child=serializers.CharField()),
                 "results": serializers.ListField(child=serializers.DictField()),
                 "groups": serializers.ListField(child=serializers.DictField(), required=False),
@@ -86,11 +94,21 @@ class RunsTableView(ProjectScopedView):
             )
         runs = table.runs_for_table(project, query)
         page = list(runs[offset : offset + limit + 1])
-        with_count = request.query_params.get("count", "true").lower() not in ("false", "0", "no")
+        how = request.query_params.get("count", "true").lower()
+        if how not in COUNT_CHOICES:
+            raise ValidationError({"count": ["must be true, false or exact"]})
+        if how in ("false", "0", "no"):
+            total, exact = None, None
+        elif len(page) <= limit and (page or not offset):
+            total, exact = offset + len(page), True  # the last page: the count needs no query
+        else:
+            total, exact = counting.count(runs, exact=how == "exact")
         return Response(
             {
-                # count=false skips counting every match (a second scan), for a first page fast on huge projects.
-                "count": runs.count() if with_count else None,
+                # count=false skips counting every match (a second scan), for a first page fast on huge projects;
+                # past the count budget the count is PostgreSQL's estimate (count_exact false), count=exact insists.
+                "count": total,
+                "count_exact": exact,
                 "has_more": len(page) > limit,
                 "columns": list(query.columns),
                 "order": list(query.order_labels),

@@ -77,6 +77,7 @@ def _server_env(tmp: Path) -> dict:
     env["SEXTANT_ALERTS_ALLOW_LOOPBACK"] = "true"
     env["SEXTANT_ALERT_RETRIES"] = "2"
     env["SEXTANT_ALERT_RETRY_SECONDS"] = "1"
+    env.setdefault("SEXTANT_EMBEDDED_DERIVED", "inline")  # the tests read derived data right after logging
     db = connection.settings_dict
     if _SQLITE_DIR is not None:
         env["SEXTANT_DATA_DIR"] = str(_SQLITE_DIR)

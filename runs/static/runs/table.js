@@ -133,7 +133,7 @@
       data.columns.forEach((c) => r.appendChild(cellFor(row[c])));
       tbody.appendChild(r);
     });
-    drawPager(data.count, data.results.length, "runs");
+    drawPager(data.count, data.results.length, "runs", data.count_exact !== false, data.has_more);
   }
 
   function drawGroups(data) {
@@ -154,20 +154,25 @@
     drawPager(data.count, data.groups.length, "groups");
   }
 
-  function drawPager(count, shown, noun) {
-    const from = count ? state.offset + 1 : 0;
-    $("rt-page").textContent = `${from}–${state.offset + shown} of ${count} ${noun}`;
+  // exact false: the count is the database's estimate (a huge project), said as "about N"; paging
+  // then follows has_more. The "exact count" button asks for it once (count=exact).
+  function drawPager(count, shown, noun, exact = true, hasMore = undefined) {
+    const from = shown ? state.offset + 1 : 0;
+    const total = exact ? `${count}` : `about ${count}`;
+    $("rt-page").textContent = `${from}–${state.offset + shown} of ${total} ${noun}`;
     $("rt-prev").disabled = state.offset === 0;
-    $("rt-next").disabled = state.offset + shown >= count;
+    $("rt-next").disabled = hasMore === undefined ? state.offset + shown >= count : !hasMore;
+    $("rt-exact").hidden = exact;
   }
 
   let inflight = 0;
-  async function refresh() {
+  async function refresh(exactCount = false) {
     const ticket = ++inflight;
     $("rt-csv").href = config.api + "runs.csv?" + params().toString();
     $("rt-filter-summary").textContent = Object.keys(currentFilter()).length ? JSON.stringify(currentFilter()) : "";
     try {
       const p = params({ group_by: state.groupBy, agg: state.groupBy ? state.agg : "", limit: state.limit, offset: state.offset });
+      if (exactCount === true) p.set("count", "exact");
       const data = await api("runs-table/?" + p.toString());
       if (ticket !== inflight) return; // a newer request superseded this one
       $("rt-error").hidden = true;
@@ -288,6 +293,7 @@
   $("rt-agg").addEventListener("change", (e) => { state.agg = e.target.value; refresh(); });
   $("rt-prev").addEventListener("click", () => { state.offset = Math.max(0, state.offset - state.limit); refresh(); });
   $("rt-next").addEventListener("click", () => { state.offset += state.limit; refresh(); });
+  $("rt-exact").addEventListener("click", () => refresh(true));
   $("rt-views").addEventListener("change", (e) => {
     const view = views.find((v) => String(v.id) === e.target.value);
     $("rt-delete-view").disabled = !view;
