@@ -177,6 +177,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Requeues runs whose derived data lags their lines (a lost message, a broker that was down).
     "runs-sweep-stale-derived": {"task": "runs.sweep_stale_derived", "schedule": 60.0},
     "runs-ensure-key-indexes": {"task": "runs.ensure_key_indexes", "schedule": 600.0},
+    # Expired artifact versions (TTL) deleted, then blobs no version references garbage-collected.
+    "runs-artifacts-expire-and-collect": {"task": "runs.artifacts.expire_and_collect", "schedule": 3600.0},
 }
 
 # --- Auth ------------------------------------------------------------------------
@@ -315,3 +317,7 @@ SEXTANT_LOGIN_FAILURES_PER_ACCOUNT = env_int("SEXTANT_LOGIN_FAILURES_PER_ACCOUNT
 SEXTANT_LOGIN_FAILURES_PER_IP = env_int("SEXTANT_LOGIN_FAILURES_PER_IP", 50)
 SEXTANT_LOGIN_FAILURE_WINDOW = env_int("SEXTANT_LOGIN_FAILURE_WINDOW", 900)
 SEXTANT_DEAD_KEY_RETENTION_DAYS = env_int("SEXTANT_DEAD_KEY_RETENTION_DAYS", 30)
+# Artifact storage: a team's deduplicated blob bytes limit (0 = none; a team's own quota overrides it),
+# how old an unreferenced blob or abandoned multipart upload must be before garbage collection deletes it.
+SEXTANT_ARTIFACT_QUOTA_BYTES = env_int("SEXTANT_ARTIFACT_QUOTA_BYTES", 0)
+SEXTANT_ARTIFACT_GC_GRACE_SECONDS = env_int("SEXTANT_ARTIFACT_GC_GRACE_SECONDS", 24 * 3600)

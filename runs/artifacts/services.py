@@ -20,12 +20,14 @@ from django.utils import timezone
 from teams import audit
 
 from ..models import Project, Run
+from . import quota
 from .models import (
     Artifact,
     ArtifactAlias,
     ArtifactBlob,
     ArtifactCollection,
     ArtifactFile,
+    ArtifactFileClaim,
     ArtifactLink,
     ArtifactType,
     ArtifactUse,
@@ -104,6 +106,7 @@ def artifact_create(
             for alias in aliases:
                 _move_alias(collection, same, alias)
             return same, latest
+        quota.check(project.team_id)
         artifact = Artifact.objects.create(
             collection=collection,
             digest=digest,
@@ -113,10 +116,19 @@ def artifact_create(
             sequence_client_id=sequence_client_id or "",
             created_by=run,
             history_step=history_step,
-            ttl_seconds=ttl_seconds,
+            ttl_seconds=ttl_of(ttl_seconds),
             pending_aliases=aliases,
         )
     return artifact, latest
+
+
+def ttl_of(seconds: int | None) -> int | None:
+    """A TTL in seconds as stored: the SDK sends -1 (inherit: no team policy here) or -2 (disabled) for none."""
+    if seconds is None or seconds in (-1, -2, 0):
+        return None
+    if not isinstance(seconds, int) or seconds < 0:
+        raise ValidationError("ttlDurationSeconds must be a positive number of seconds, -1 or -2.")
+    return seconds
 
 
 def _latest(collection: ArtifactCollection) -> Artifact | None:
@@ -139,6 +151,7 @@ def blob_store(*, team_id: int, digest: str, content, size: int) -> ArtifactBlob
         md5.update(chunk)
     if base64.b64encode(md5.digest()).decode() != digest:
         raise ValidationError("The uploaded bytes do not match the file's digest.")
+    quota.check(team_id, adding=size)
     content.seek(0)
     name = blob_storage_name(team_id, digest)
     # Write outside the transaction; a concurrent upload of the same content is harmless.
@@ -161,7 +174,30 @@ def manifest_store(*, artifact: Artifact, manifest: dict) -> None:
     for name, entry in contents.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("digest"), str):
             raise ValidationError(f"Manifest entry {name!r} needs a digest.")
-    Artifact.objects.filter(pk=artifact.pk).update(manifest=manifest)
+    with transaction.atomic():
+        Artifact.objects.filter(pk=artifact.pk).update(manifest=manifest)
+        claim(artifact=artifact, digests=[e["digest"] for e in contents.values() if not e.get("ref")])
+
+
+def claim(*, artifact: Artifact, digests) -> None:
+    """A pending version references these contents from now on (a repeated claim is renewed); see gc.py."""
+    digests = sorted({d for d in digests if d})
+    if not digests or artifact.state != Artifact.State.PENDING:
+        return
+    with transaction.atomic():
+        ArtifactFileClaim.objects.bulk_create(
+            [ArtifactFileClaim(artifact=artifact, digest=d) for d in digests], ignore_conflicts=True
+        )
+        ArtifactFileClaim.objects.filter(artifact=artifact, digest__in=digests).update(created_at=timezone.now())
+
+
+def held_digests(*, team_id: int, digests) -> set[str]:
+    """The team's blobs among `digests`, locked until the caller's transaction ends (see gc.py)."""
+    return set(
+        ArtifactBlob.objects.select_for_update()
+        .filter(team_id=team_id, digest__in=list(digests))
+        .values_list("digest", flat=True)
+    )
 
 
 def artifact_commit(*, artifact_id: int) -> Artifact:
@@ -197,6 +233,7 @@ def artifact_commit(*, artifact_id: int) -> Artifact:
             )
         ArtifactFile.objects.filter(artifact=artifact).delete()
         ArtifactFile.objects.bulk_create(files)
+        ArtifactFileClaim.objects.filter(artifact=artifact).delete()  # its files reference the blobs now
         last = collection.versions.aggregate(m=Max("version_index"))["m"]
         artifact.version_index = 0 if last is None else last + 1
         artifact.state = Artifact.State.COMMITTED
@@ -220,9 +257,13 @@ def artifact_update(
     description: str | None = None,
     metadata: dict | None = None,
     aliases: list[str] | None = None,
+    ttl_seconds: int | None = None,
 ) -> Artifact:
+    """`ttl_seconds`: None leaves the TTL alone; the SDK's -1 (inherit) and -2 (disabled) clear it."""
     with transaction.atomic():
         artifact = Artifact.objects.select_for_update().get(pk=artifact.pk)
+        if ttl_seconds is not None:
+            artifact.ttl_seconds = ttl_of(ttl_seconds)
         if description is not None:
             artifact.description = description
         if metadata is not None:
@@ -267,8 +308,8 @@ def aliases_delete(*, actor, artifact: Artifact, aliases: list[tuple[str, str]])
                 _audit("artifact.alias_removed", actor, artifact, portfolio=collection.name, alias=alias)
 
 
-def artifact_delete(*, actor, artifact: Artifact, delete_aliases: bool = False) -> None:
-    """Soft delete: the version keeps its number (v-numbers are never reused); its files go."""
+def artifact_delete(*, actor, artifact: Artifact, delete_aliases: bool = False, reason: str = "") -> None:
+    """Soft delete: the version keeps its number (v-numbers are never reused); its files go (gc.py frees blobs)."""
     with transaction.atomic():
         if artifact.links.exists() and not delete_aliases:
             raise ValidationError("This version is linked into a registry: unlink it first, or pass deleteAliases.")
@@ -283,7 +324,7 @@ def artifact_delete(*, actor, artifact: Artifact, delete_aliases: bool = False) 
         latest = _latest(artifact.collection)
         if latest is not None:
             _move_alias(artifact.collection, latest, "latest")
-        _audit("artifact.deleted", actor, artifact)
+        _audit("artifact.deleted", actor, artifact, **({"reason": reason} if reason else {}))
 
 
 def _audit(action: str, actor, artifact: Artifact, **data) -> None:

@@ -1,0 +1,159 @@
+"""Multipart uploads of large artifact files, as the wandb SDK (wandb-core) drives them.
+
+The SDK sends each part's md5 with CreateArtifactFiles (`uploadPartsInput`, for
+files of 2 GiB and more, in 100 MiB parts); the server answers one signed URL a
+part, keeps each PUT part as its own storage object (checking its md5), and on
+CompleteMultipartUploadArtifact concatenates them in order into the team's
+blob, checking the whole file's md5 against the digest it was announced with.
+The assembly streams through the default storage, so it is the same on disk
+and on S3 (server-side: the parts are read back and written once more).
+"""
+
+import base64
+import hashlib
+import re
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+
+from . import quota
+from .models import Artifact, ArtifactBlob, ArtifactUpload
+
+MAX_PARTS = 10_000
+HEX_MD5 = re.compile(r"^[0-9a-f]{32}$")
+COPY_CHUNK = 8 * 1024 * 1024
+
+
+def part_storage_name(upload: ArtifactUpload, number: int) -> str:
+    return f"artifacts/_parts/{upload.team_id}/{upload.upload_id}/{number:05}"
+
+
+def upload_start(*, artifact: Artifact, team_id: int, digest: str, parts: list[dict]) -> ArtifactUpload:
+    """The multipart upload of one file of a pending version; a retried request gets the same upload."""
+    if not parts or len(parts) > MAX_PARTS:
+        raise ValidationError(f"A multipart upload has 1 to {MAX_PARTS} parts.")
+    hexes = []
+    for expected, part in enumerate(sorted(parts, key=lambda p: int(p["partNumber"])), start=1):
+        hexmd5 = str(part.get("hexMD5", "")).lower()
+        if int(part["partNumber"]) != expected or not HEX_MD5.match(hexmd5):
+            raise ValidationError("Parts are numbered 1…N without gaps, each with the hex md5 of its bytes.")
+        hexes.append(hexmd5)
+    existing = ArtifactUpload.objects.filter(team_id=team_id, artifact=artifact, digest=digest, parts=hexes).first()
+    if existing is not None:
+        return existing
+    return ArtifactUpload.objects.create(
+        upload_id=uuid.uuid4().hex, team_id=team_id, artifact=artifact, digest=digest, parts=hexes
+    )
+
+
+def part_store(*, upload: ArtifactUpload, number: int, content) -> str:
+    """Keep one part if its md5 is the announced one; its hex md5 (the ETag). A re-sent part replaces it."""
+    if upload.completed:
+        return upload.parts[number - 1] if 1 <= number <= len(upload.parts) else ""
+    if not 1 <= number <= len(upload.parts):
+        raise ValidationError(f"This upload has parts 1 to {len(upload.parts)}, not {number}.")
+    md5 = hashlib.md5(usedforsecurity=False)
+    size = 0
+    while chunk := content.read(COPY_CHUNK):
+        md5.update(chunk)
+        size += len(chunk)
+    if md5.hexdigest() != upload.parts[number - 1]:
+        raise ValidationError(f"Part {number}'s bytes do not match its md5.")
+    quota.check(upload.team_id, adding=size)
+    content.seek(0)
+    name = part_storage_name(upload, number)
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    default_storage.save(name, File(content, name=name.rsplit("/", 1)[-1]))
+    return md5.hexdigest()
+
+
+class _Concatenated:
+    """The parts, in order, as one read-only stream; md5 and size of what was read."""
+
+    def __init__(self, names: list[str]):
+        self.names = list(names)
+        self.current = None
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.read_bytes = 0
+        self.size = sum(default_storage.size(n) for n in names)
+
+    def read(self, n: int = -1) -> bytes:
+        n = COPY_CHUNK if n is None or n < 0 else n
+        while True:
+            if self.current is None:
+                if not self.names:
+                    return b""
+                self.current = default_storage.open(self.names.pop(0), "rb")
+            chunk = self.current.read(n)
+            if chunk:
+                self.md5.update(chunk)
+                self.read_bytes += len(chunk)
+                return chunk
+            self.current.close()
+            self.current = None
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.close()
+
+
+def _remove_parts(upload: ArtifactUpload) -> None:
+    for number in range(1, len(upload.parts) + 1):
+        name = part_storage_name(upload, number)
+        if default_storage.exists(name):
+            default_storage.delete(name)
+
+
+def upload_complete(*, upload: ArtifactUpload, completed: list[dict]) -> ArtifactBlob:
+    """Assemble the parts into the team's blob; idempotent (a second call finds the blob)."""
+    from .services import blob_storage_name
+
+    found = ArtifactBlob.objects.filter(team_id=upload.team_id, digest=upload.digest).first()
+    if found is not None:
+        _finish(upload)
+        return found
+    etags = {int(p["partNumber"]): str(p.get("hexMD5", "")).strip('"').lower() for p in completed}
+    if sorted(etags) != list(range(1, len(upload.parts) + 1)):
+        raise ValidationError(f"Completing this upload needs parts 1 to {len(upload.parts)}, each once.")
+    for number, hexmd5 in etags.items():
+        if hexmd5 != upload.parts[number - 1]:
+            raise ValidationError(f"Part {number}'s ETag is not the md5 it was announced with.")
+    names = [part_storage_name(upload, n) for n in range(1, len(upload.parts) + 1)]
+    missing = [n for n, name in enumerate(names, start=1) if not default_storage.exists(name)]
+    if missing:
+        raise ValidationError(f"Part(s) {', '.join(map(str, missing[:10]))} were not uploaded.")
+    stream = _Concatenated(names)
+    quota.check(upload.team_id, adding=stream.size)
+    name = blob_storage_name(upload.team_id, upload.digest)
+    try:
+        saved = default_storage.save(name, File(stream, name=name.rsplit("/", 1)[-1]))
+    finally:
+        stream.close()
+    if base64.b64encode(stream.md5.digest()).decode() != upload.digest:
+        default_storage.delete(saved)
+        raise ValidationError("The assembled file does not match its digest.")
+    try:
+        with transaction.atomic():
+            blob = ArtifactBlob.objects.create(
+                team_id=upload.team_id, digest=upload.digest, size=stream.read_bytes, storage_name=saved
+            )
+    except IntegrityError:
+        if saved != name:
+            default_storage.delete(saved)
+        blob = ArtifactBlob.objects.get(team_id=upload.team_id, digest=upload.digest)
+    _finish(upload)
+    return blob
+
+
+def _finish(upload: ArtifactUpload) -> None:
+    _remove_parts(upload)
+    ArtifactUpload.objects.filter(pk=upload.pk).update(completed=True)
+
+
+def upload_abort(*, upload: ArtifactUpload) -> None:
+    _remove_parts(upload)
+    upload.delete()
