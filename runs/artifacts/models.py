@@ -148,6 +148,7 @@ class ArtifactUpload(models.Model):
     digest = models.CharField(max_length=64)  # base64 md5 of the whole file
     parts = models.JSONField(default=list)  # [hex md5 of part 1, of part 2, …]
     completed = models.BooleanField(default=False)
+    assembling_at = models.DateTimeField(null=True, blank=True)  # heartbeat of the request joining the parts
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -12,12 +12,16 @@ and on S3 (server-side: the parts are read back and written once more).
 import base64
 import hashlib
 import re
+import time
 import uuid
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from . import quota
 from .models import Artifact, ArtifactBlob, ArtifactUpload
@@ -25,6 +29,12 @@ from .models import Artifact, ArtifactBlob, ArtifactUpload
 MAX_PARTS = 10_000
 HEX_MD5 = re.compile(r"^[0-9a-f]{32}$")
 COPY_CHUNK = 8 * 1024 * 1024
+# One request joins the parts (a 2 GiB file takes longer than the SDK's 30 s GraphQL timeout on a busy
+# server); its retries wait for that join instead of starting another. The joiner beats every few
+# seconds; a join silent this long (its server was killed) is taken over.
+HEARTBEAT_SECONDS = 5
+STALE_SECONDS = 60
+WAIT_SECONDS = 60
 
 
 def part_storage_name(upload: ArtifactUpload, number: int) -> str:
@@ -71,10 +81,16 @@ def part_store(*, upload: ArtifactUpload, number: int, content) -> str:
     return md5.hexdigest()
 
 
+class _BigChunks(File):
+    DEFAULT_CHUNK_SIZE = COPY_CHUNK
+
+
 class _Concatenated:
     """The parts, in order, as one read-only stream; md5 and size of what was read."""
 
-    def __init__(self, names: list[str]):
+    def __init__(self, names: list[str], beat=None):
+        self.beat = beat
+        self.beaten = time.monotonic()
         self.names = list(names)
         self.current = None
         self.md5 = hashlib.md5(usedforsecurity=False)
@@ -89,6 +105,9 @@ class _Concatenated:
                     return b""
                 self.current = default_storage.open(self.names.pop(0), "rb")
             chunk = self.current.read(n)
+            if self.beat is not None and time.monotonic() - self.beaten > HEARTBEAT_SECONDS:
+                self.beat()
+                self.beaten = time.monotonic()
             if chunk:
                 self.md5.update(chunk)
                 self.read_bytes += len(chunk)
@@ -109,13 +128,34 @@ def _remove_parts(upload: ArtifactUpload) -> None:
 
 
 def upload_complete(*, upload: ArtifactUpload, completed: list[dict]) -> ArtifactBlob:
-    """Assemble the parts into the team's blob; idempotent (a second call finds the blob)."""
-    from .services import blob_storage_name
-
+    """Assemble the parts into the team's blob; idempotent (a second call finds the blob, or waits for it)."""
     found = ArtifactBlob.objects.filter(team_id=upload.team_id, digest=upload.digest).first()
     if found is not None:
         _finish(upload)
         return found
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not _take_join(upload):
+        found = ArtifactBlob.objects.filter(team_id=upload.team_id, digest=upload.digest).first()
+        if found is not None:
+            return found
+        if time.monotonic() > deadline:
+            raise ValidationError("This file's parts are still being joined; try completing it again shortly.")
+        time.sleep(0.5)
+    try:
+        return _join(upload, completed)
+    finally:
+        ArtifactUpload.objects.filter(pk=upload.pk).update(assembling_at=None)
+
+
+def _take_join(upload: ArtifactUpload) -> bool:
+    now = timezone.now()
+    free = Q(assembling_at__isnull=True) | Q(assembling_at__lt=now - timedelta(seconds=STALE_SECONDS))
+    return bool(ArtifactUpload.objects.filter(free, pk=upload.pk).update(assembling_at=now))
+
+
+def _join(upload: ArtifactUpload, completed: list[dict]) -> ArtifactBlob:
+    from .services import blob_storage_name
+
     etags = {int(p["partNumber"]): str(p.get("hexMD5", "")).strip('"').lower() for p in completed}
     if sorted(etags) != list(range(1, len(upload.parts) + 1)):
         raise ValidationError(f"Completing this upload needs parts 1 to {len(upload.parts)}, each once.")
@@ -126,11 +166,13 @@ def upload_complete(*, upload: ArtifactUpload, completed: list[dict]) -> Artifac
     missing = [n for n, name in enumerate(names, start=1) if not default_storage.exists(name)]
     if missing:
         raise ValidationError(f"Part(s) {', '.join(map(str, missing[:10]))} were not uploaded.")
-    stream = _Concatenated(names)
+    stream = _Concatenated(
+        names, beat=lambda: ArtifactUpload.objects.filter(pk=upload.pk).update(assembling_at=timezone.now())
+    )
     quota.check(upload.team_id, adding=stream.size)
     name = blob_storage_name(upload.team_id, upload.digest)
     try:
-        saved = default_storage.save(name, File(stream, name=name.rsplit("/", 1)[-1]))
+        saved = default_storage.save(name, _BigChunks(stream, name=name.rsplit("/", 1)[-1]))
     finally:
         stream.close()
     if base64.b64encode(stream.md5.digest()).decode() != upload.digest:

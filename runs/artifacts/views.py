@@ -140,9 +140,12 @@ def _blob_response(blob: ArtifactBlob, filename: str = "", request: HttpRequest 
         response["Content-Length"] = str(end - start + 1)
         response["Accept-Ranges"] = "bytes"
         return response
-    return FileResponse(
+    response = FileResponse(
         handle, as_attachment=bool(filename), filename=filename or None, content_type="application/octet-stream"
     )
+    response.block_size = 1024 * 1024
+    response["Accept-Ranges"] = "bytes"
+    return response
 
 
 def download_view(request: HttpRequest, token: str):
