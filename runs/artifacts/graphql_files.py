@@ -83,7 +83,7 @@ class ArtifactFileMutations:
             if input["completeMultipartAction"] == "Abort":
                 multipart.upload_abort(upload=upload)
                 return {"digest": upload.digest}
-            blob = multipart.upload_complete(upload=upload, completed=input["completedParts"])
+            multipart.upload_complete(upload=upload, completed=input["completedParts"])
         except ValidationError as exc:
             raise validation_error(exc) from None
-        return {"digest": blob.digest}
+        return {"digest": upload.digest}

@@ -11,6 +11,7 @@ and on S3 (server-side: the parts are read back and written once more).
 
 import base64
 import hashlib
+import os
 import re
 import time
 import uuid
@@ -18,7 +19,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -59,26 +60,27 @@ def upload_start(*, artifact: Artifact, team_id: int, digest: str, parts: list[d
     )
 
 
-def part_store(*, upload: ArtifactUpload, number: int, content) -> str:
+def part_store(*, upload: ArtifactUpload, number: int, content, md5_hex: str | None = None) -> str:
     """Keep one part if its md5 is the announced one; its hex md5 (the ETag). A re-sent part replaces it."""
     if upload.completed:
         return upload.parts[number - 1] if 1 <= number <= len(upload.parts) else ""
     if not 1 <= number <= len(upload.parts):
         raise ValidationError(f"This upload has parts 1 to {len(upload.parts)}, not {number}.")
-    md5 = hashlib.md5(usedforsecurity=False)
-    size = 0
-    while chunk := content.read(COPY_CHUNK):
-        md5.update(chunk)
-        size += len(chunk)
-    if md5.hexdigest() != upload.parts[number - 1]:
+    if md5_hex is None:
+        md5 = hashlib.md5(usedforsecurity=False)
+        while chunk := content.read(COPY_CHUNK):
+            md5.update(chunk)
+        md5_hex = md5.hexdigest()
+        content.seek(0)
+    if md5_hex != upload.parts[number - 1]:
         raise ValidationError(f"Part {number}'s bytes do not match its md5.")
-    quota.check(upload.team_id, adding=size)
-    content.seek(0)
     name = part_storage_name(upload, number)
     if default_storage.exists(name):
         default_storage.delete(name)
-    default_storage.save(name, File(content, name=name.rsplit("/", 1)[-1]))
-    return md5.hexdigest()
+    if not isinstance(content, File):
+        content = File(content, name=name.rsplit("/", 1)[-1])
+    default_storage.save(name, content)
+    return md5_hex
 
 
 class _BigChunks(File):
@@ -125,10 +127,18 @@ def _remove_parts(upload: ArtifactUpload) -> None:
         name = part_storage_name(upload, number)
         if default_storage.exists(name):
             default_storage.delete(name)
+    if isinstance(default_storage, FileSystemStorage):  # object stores have no folders to leave behind
+        try:
+            os.rmdir(default_storage.path(part_storage_name(upload, 1).rsplit("/", 1)[0]))
+        except OSError:
+            pass
 
 
-def upload_complete(*, upload: ArtifactUpload, completed: list[dict]) -> ArtifactBlob:
-    """Assemble the parts into the team's blob; idempotent (a second call finds the blob, or waits for it)."""
+def upload_complete(*, upload: ArtifactUpload, completed: list[dict]) -> ArtifactBlob | None:
+    """Assemble the parts into the team's blob; idempotent (a second call finds the blob, or waits for it).
+
+    None if the team's quota refuses the file: the parts go and nothing is kept (the commit says why).
+    """
     found = ArtifactBlob.objects.filter(team_id=upload.team_id, digest=upload.digest).first()
     if found is not None:
         _finish(upload)
@@ -153,7 +163,7 @@ def _take_join(upload: ArtifactUpload) -> bool:
     return bool(ArtifactUpload.objects.filter(free, pk=upload.pk).update(assembling_at=now))
 
 
-def _join(upload: ArtifactUpload, completed: list[dict]) -> ArtifactBlob:
+def _join(upload: ArtifactUpload, completed: list[dict]) -> ArtifactBlob | None:
     from .services import blob_storage_name
 
     etags = {int(p["partNumber"]): str(p.get("hexMD5", "")).strip('"').lower() for p in completed}
@@ -169,7 +179,11 @@ def _join(upload: ArtifactUpload, completed: list[dict]) -> ArtifactBlob:
     stream = _Concatenated(
         names, beat=lambda: ArtifactUpload.objects.filter(pk=upload.pk).update(assembling_at=timezone.now())
     )
-    quota.check(upload.team_id, adding=stream.size)
+    try:
+        quota.check(upload.team_id, adding=stream.size)
+    except quota.QuotaExceeded:
+        _finish(upload)  # nothing kept; CommitArtifact then says why the file is missing
+        return None
     name = blob_storage_name(upload.team_id, upload.digest)
     try:
         saved = default_storage.save(name, _BigChunks(stream, name=name.rsplit("/", 1)[-1]))

@@ -141,21 +141,28 @@ def _move_alias(collection: ArtifactCollection, artifact: Artifact, alias: str) 
         ArtifactAlias.objects.create(collection=collection, alias=alias, artifact=artifact)
 
 
-def blob_store(*, team_id: int, digest: str, content, size: int) -> ArtifactBlob:
-    """Keep uploaded bytes if their md5 is `digest`; the same content twice is stored once."""
+def blob_store(*, team_id: int, digest: str, content, size: int, md5_b64: str | None = None) -> ArtifactBlob:
+    """Keep uploaded bytes if their md5 (`md5_b64` if the caller computed it on the way in) is `digest`.
+
+    The same content twice is stored once. `content` may be a receive.Received file: on disk it is moved.
+    """
     found = ArtifactBlob.objects.filter(team_id=team_id, digest=digest).first()
     if found is not None:
         return found
-    md5 = hashlib.md5(usedforsecurity=False)
-    while chunk := content.read(1024 * 1024):
-        md5.update(chunk)
-    if base64.b64encode(md5.digest()).decode() != digest:
+    if md5_b64 is None:
+        md5 = hashlib.md5(usedforsecurity=False)
+        while chunk := content.read(1024 * 1024):
+            md5.update(chunk)
+        md5_b64 = base64.b64encode(md5.digest()).decode()
+        content.seek(0)
+    if md5_b64 != digest:
         raise ValidationError("The uploaded bytes do not match the file's digest.")
     quota.check(team_id, adding=size)
-    content.seek(0)
     name = blob_storage_name(team_id, digest)
+    if not isinstance(content, File):
+        content = File(content, name=name.rsplit("/", 1)[-1])
     # Write outside the transaction; a concurrent upload of the same content is harmless.
-    saved = default_storage.save(name, File(content, name=name.rsplit("/", 1)[-1]))
+    saved = default_storage.save(name, content)
     try:
         with transaction.atomic():
             return ArtifactBlob.objects.create(team_id=team_id, digest=digest, size=size, storage_name=saved)
@@ -225,6 +232,7 @@ def artifact_commit(*, artifact_id: int) -> Artifact:
             if not ref:
                 blob = blobs.get(entry["digest"])
                 if blob is None:
+                    _refuse_missing(team_id, contents, blobs)
                     raise ValidationError(f"File {name!r} was not uploaded.")
             size = entry.get("size")
             total += size if isinstance(size, int) else 0
@@ -245,6 +253,12 @@ def artifact_commit(*, artifact_id: int) -> Artifact:
             _move_alias(collection, artifact, alias)
         collection.save(update_fields=["updated_at"])
     return artifact
+
+
+def _refuse_missing(team_id: int, contents: dict, blobs: dict) -> None:
+    """Files are missing: if the quota is why (their uploads were refused), say so."""
+    missing = {e["digest"]: e.get("size") for e in contents.values() if not e.get("ref") and e["digest"] not in blobs}
+    quota.check(team_id, adding=sum(s for s in missing.values() if isinstance(s, int) and s > 0) or 1)
 
 
 def artifact_use(*, run: Run, artifact: Artifact, used_as: str = "") -> None:

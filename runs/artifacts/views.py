@@ -23,6 +23,8 @@ from teams.access import Need, resolve
 from ..ingest.wandb import views as wandb_views
 from . import multipart, services, signed
 from .models import Artifact, ArtifactBlob, ArtifactUpload
+from .quota import QuotaExceeded
+from .receive import received
 
 RANGE_RE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
@@ -53,14 +55,19 @@ def upload_blob_view(request: HttpRequest, token: str):
     if not claims:
         return _error("This upload URL is invalid or has expired.", 403)
     limit = settings.SEXTANT_MAX_UPLOAD_BYTES
-    spool, size = _spooled_body(request, limit)
-    if spool is None:
-        return size
-    with spool:
+    with received(request, limit) as body:
+        if body is None:
+            return _error(f"File over the {limit}-byte limit.", 413)
         try:
-            blob = services.blob_store(team_id=claims["t"], digest=claims["d"], content=spool, size=size)
+            blob = services.blob_store(
+                team_id=claims["t"], digest=claims["d"], content=body, size=body.size, md5_b64=body.md5_b64
+            )
+        except QuotaExceeded as exc:
+            # Nothing is kept. The SDK would only report "uploads have failed" for an error status, so the
+            # refusal is answered at CommitArtifact, whose message the SDK prints (services._refuse_missing).
+            return JsonResponse({"stored": False, "error": exc.messages[0]})
         except ValidationError as exc:
-            return _error("; ".join(exc.messages), 403 if "quota" in exc.messages[0] else 400)
+            return _error("; ".join(exc.messages), 400)
     return JsonResponse({"digest": blob.digest, "size": blob.size})
 
 
@@ -73,14 +80,15 @@ def upload_part_view(request: HttpRequest, token: str):
     upload = ArtifactUpload.objects.filter(upload_id=(claims or {}).get("u") or "-").first()
     if upload is None:
         return _error("This upload URL is invalid or has expired.", 403)
-    spool, size = _spooled_body(request, settings.SEXTANT_MAX_UPLOAD_BYTES)
-    if spool is None:
-        return size
-    with spool:
+    limit = settings.SEXTANT_MAX_UPLOAD_BYTES
+    with received(request, limit) as body:
+        if body is None:
+            return _error(f"Part over the {limit}-byte limit.", 413)
         try:
-            etag = multipart.part_store(upload=upload, number=int(claims["n"]), content=spool)
+            etag = multipart.part_store(upload=upload, number=int(claims["n"]), content=body, md5_hex=body.md5_hex)
         except ValidationError as exc:
-            return _error("; ".join(exc.messages), 403 if "quota" in exc.messages[0] else 400)
+            return _error("; ".join(exc.messages), 400)
+        size = body.size
     response = JsonResponse({"partNumber": claims["n"], "size": size})
     response["ETag"] = f'"{etag}"'
     return response

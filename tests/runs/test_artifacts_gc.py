@@ -292,3 +292,39 @@ def test_complete_multipart_permission_table(row, caller, people, team, other_te
     assert stored == bool(
         answer.get("data") and (answer["data"].get("completeMultipartUploadArtifact") or {}).get("digest")
     )
+
+
+# --- with the real SDK ----------------------------------------------------------------
+
+SDK_LOG = """
+import os, wandb
+from datetime import timedelta
+run = wandb.init(entity="acme", project="arts")
+art = wandb.Artifact(os.environ.get("NAME", "data"), type="dataset")
+art.add_file("body.bin")
+if os.environ.get("TTL"):
+    art.ttl = timedelta(seconds=int(os.environ["TTL"]))
+run.log_artifact(art).wait()
+run.finish()
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sdk_sets_a_ttl_and_is_told_clearly_when_the_quota_is_exceeded(sdk, team, member, server_log):
+    from tests.runs.conftest import make_key
+
+    key = make_key(member)
+    (sdk.home / "body.bin").write_bytes(b"x" * 1000)
+    sdk.python(SDK_LOG, key=key, TTL="86400")
+    assert Artifact.objects.get(collection__name="data").ttl_seconds == 86400
+    quota.quota_set(team_id=team.pk, max_bytes=1500)
+    (sdk.home / "body.bin").write_bytes(b"y" * 1000)  # would make 2000 bytes
+    result = sdk.python(SDK_LOG, key=key, NAME="second", check=False)
+    print(result.stdout, result.stderr)
+    assert "quota exceeded" in result.stdout + result.stderr
+    assert not Artifact.objects.filter(collection__name="second", state=Artifact.State.COMMITTED).exists()
+    assert ArtifactBlob.objects.filter(team=team).count() == 1  # nothing of the refused version was kept
+    quota.quota_set(team_id=team.pk, max_bytes=1000)  # now at the limit: refused before anything starts
+    result = sdk.python(SDK_LOG, key=key, NAME="third", check=False)
+    assert "quota exceeded" in result.stdout + result.stderr
+    assert not Artifact.objects.filter(collection__name="third").exists()
