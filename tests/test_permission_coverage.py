@@ -128,7 +128,7 @@ GRAPHQL_WITHOUT_A_ROW_YET = {
     "mutation.useArtifact": "test_use_artifact_of_another_team_is_not_found",
     "mutation.linkArtifact": "tests/runs/test_artifacts_sdk.py registry flow (audited)",
     "mutation.unlinkArtifact": "tests/runs/test_artifacts_sdk.py registry flow (audited)",
-    "mutation.updateArtifactManifest": "answered with a clear refusal (incremental manifests unsupported)",
+    "mutation.updateArtifactManifest": "incremental artifacts: test_an_incremental_version_adds_its_files_to_the_latest",
     "query.artifactCollection": "collections are reached through a team the caller may read (team_allows)",
     "query.clientIDMapping": "test_another_teams_digest_does_not_skip_the_upload_nor_commit",
 }

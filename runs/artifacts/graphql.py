@@ -205,8 +205,15 @@ class ArtifactMutations(ArtifactFileMutations):
 
     def createArtifactManifest(self, info, input):
         artifact = artifact_or_error(self._caller, input["artifactID"])
-        if input.get("type") not in (None, "FULL"):
-            raise GraphQLError("Only full manifests are supported (no incremental or distributed artifacts yet).")
+        kind = input.get("type") or "FULL"
+        if kind == "PATCH":
+            raise GraphQLError("Distributed (patch) manifests are not supported yet: log the artifact from one run.")
+        if kind == "INCREMENTAL":
+            base = artifact_for(self._caller, input.get("baseArtifactID"), READ_WHILE_INGESTING)
+            try:
+                services.manifest_incremental(artifact=artifact, base=base)
+            except ValidationError as exc:
+                raise validation_error(exc) from None
         return self._manifest_payload(artifact)
 
     def updateArtifactManifest(self, info, input):

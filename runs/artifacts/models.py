@@ -87,6 +87,10 @@ class Artifact(models.Model):
     ttl_seconds = models.BigIntegerField(null=True, blank=True)
     pending_aliases = models.JSONField(default=list, blank=True)  # applied when it commits
     manifest = models.JSONField(null=True, blank=True)  # the uploaded wandb_manifest.json
+    # An incremental version (wandb.Artifact(..., incremental=True)) uploads only what it adds; at commit
+    # its entries are laid over the base version's (the collection's latest when it was created).
+    base = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    incremental = models.BooleanField(default=False)
     size = models.BigIntegerField(default=0)
     file_count = models.IntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import quota
+from .blobs import blob_storage_name
 from .models import Artifact, ArtifactBlob, ArtifactUpload
 
 MAX_PARTS = 10_000
@@ -164,8 +165,6 @@ def _take_join(upload: ArtifactUpload) -> bool:
 
 
 def _join(upload: ArtifactUpload, completed: list[dict]) -> ArtifactBlob | None:
-    from .services import blob_storage_name
-
     etags = {int(p["partNumber"]): str(p.get("hexMD5", "")).strip('"').lower() for p in completed}
     if sorted(etags) != list(range(1, len(upload.parts) + 1)):
         raise ValidationError(f"Completing this upload needs parts 1 to {len(upload.parts)}, each once.")

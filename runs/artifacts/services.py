@@ -7,13 +7,10 @@ stored entry's bytes are the team's, numbers the version and moves aliases.
 """
 
 import base64
-import hashlib
 import re
 
 from django.core.exceptions import ValidationError
-from django.core.files import File
-from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -21,6 +18,7 @@ from teams import audit
 
 from ..models import Project, Run
 from . import quota
+from .blobs import blob_storage_name, blob_store, claim, held_digests  # noqa: F401 (the write API of artifacts)
 from .models import (
     Artifact,
     ArtifactAlias,
@@ -56,11 +54,6 @@ def hex_digest_to_b64(hexhash: str) -> str:
         return base64.b64encode(bytes.fromhex(hexhash)).decode()
     except ValueError:
         raise ValidationError("Not a hex digest.") from None
-
-
-def blob_storage_name(team_id: int, digest: str) -> str:
-    hexhash = base64.b64decode(digest).hex()
-    return f"artifacts/{team_id}/{hexhash[:2]}/{hexhash}"
 
 
 def artifact_create(
@@ -141,37 +134,6 @@ def _move_alias(collection: ArtifactCollection, artifact: Artifact, alias: str) 
         ArtifactAlias.objects.create(collection=collection, alias=alias, artifact=artifact)
 
 
-def blob_store(*, team_id: int, digest: str, content, size: int, md5_b64: str | None = None) -> ArtifactBlob:
-    """Keep uploaded bytes if their md5 (`md5_b64` if the caller computed it on the way in) is `digest`.
-
-    The same content twice is stored once. `content` may be a receive.Received file: on disk it is moved.
-    """
-    found = ArtifactBlob.objects.filter(team_id=team_id, digest=digest).first()
-    if found is not None:
-        return found
-    if md5_b64 is None:
-        md5 = hashlib.md5(usedforsecurity=False)
-        while chunk := content.read(1024 * 1024):
-            md5.update(chunk)
-        md5_b64 = base64.b64encode(md5.digest()).decode()
-        content.seek(0)
-    if md5_b64 != digest:
-        raise ValidationError("The uploaded bytes do not match the file's digest.")
-    quota.check(team_id, adding=size)
-    name = blob_storage_name(team_id, digest)
-    if not isinstance(content, File):
-        content = File(content, name=name.rsplit("/", 1)[-1])
-    # Write outside the transaction; a concurrent upload of the same content is harmless.
-    saved = default_storage.save(name, content)
-    try:
-        with transaction.atomic():
-            return ArtifactBlob.objects.create(team_id=team_id, digest=digest, size=size, storage_name=saved)
-    except IntegrityError:
-        if saved != name:
-            default_storage.delete(saved)
-        return ArtifactBlob.objects.get(team_id=team_id, digest=digest)
-
-
 def manifest_store(*, artifact: Artifact, manifest: dict) -> None:
     if artifact.state != Artifact.State.PENDING:
         raise ValidationError("This artifact version is already committed.")
@@ -186,25 +148,14 @@ def manifest_store(*, artifact: Artifact, manifest: dict) -> None:
         claim(artifact=artifact, digests=[e["digest"] for e in contents.values() if not e.get("ref")])
 
 
-def claim(*, artifact: Artifact, digests) -> None:
-    """A pending version references these contents from now on (a repeated claim is renewed); see gc.py."""
-    digests = sorted({d for d in digests if d})
-    if not digests or artifact.state != Artifact.State.PENDING:
-        return
-    with transaction.atomic():
-        ArtifactFileClaim.objects.bulk_create(
-            [ArtifactFileClaim(artifact=artifact, digest=d) for d in digests], ignore_conflicts=True
-        )
-        ArtifactFileClaim.objects.filter(artifact=artifact, digest__in=digests).update(created_at=timezone.now())
-
-
-def held_digests(*, team_id: int, digests) -> set[str]:
-    """The team's blobs among `digests`, locked until the caller's transaction ends (see gc.py)."""
-    return set(
-        ArtifactBlob.objects.select_for_update()
-        .filter(team_id=team_id, digest__in=list(digests))
-        .values_list("digest", flat=True)
-    )
+def manifest_incremental(*, artifact: Artifact, base: Artifact | None) -> None:
+    """The version's manifest will hold only what it adds to `base` (None: the collection is new)."""
+    if artifact.state != Artifact.State.PENDING:
+        raise ValidationError("This artifact version is already committed.")
+    if base is not None and (base.collection_id != artifact.collection_id or base.state != Artifact.State.COMMITTED):
+        raise ValidationError("An incremental artifact builds on a committed version of its own collection.")
+    Artifact.objects.filter(pk=artifact.pk).update(incremental=True, base=base)
+    artifact.incremental, artifact.base = True, base
 
 
 def artifact_commit(*, artifact_id: int) -> Artifact:
@@ -218,6 +169,13 @@ def artifact_commit(*, artifact_id: int) -> Artifact:
         if artifact.state != Artifact.State.PENDING or artifact.manifest is None:
             raise ValidationError("Upload the manifest before committing this artifact.")
         team_id = collection.project.team_id
+        if artifact.incremental and artifact.base_id:  # inside the transaction: a failed commit merges nothing
+            base = Artifact.objects.filter(pk=artifact.base_id, state=Artifact.State.COMMITTED).first()
+            if base is None:
+                raise ValidationError("The version this incremental artifact builds on was deleted: log it again.")
+            merged = {**(base.manifest or {}).get("contents", {}), **artifact.manifest["contents"]}
+            artifact.manifest = {**artifact.manifest, "contents": merged}
+            artifact.save(update_fields=["manifest"])
         contents = artifact.manifest["contents"]
         blobs = {
             b.digest: b
