@@ -127,11 +127,11 @@ def main() -> int:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
+        for _ in range(300):
             try:
-                requests.get(base + "/login/", timeout=1)
-                break
-            except requests.ConnectionError:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
                 time.sleep(0.2)
         figures = {"raw write": [], "upload": [], "raw read": [], "download": []}
         session = requests.Session()

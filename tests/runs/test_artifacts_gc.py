@@ -328,3 +328,16 @@ def test_the_sdk_sets_a_ttl_and_is_told_clearly_when_the_quota_is_exceeded(sdk, 
     result = sdk.python(SDK_LOG, key=key, NAME="third", check=False)
     assert "quota exceeded" in result.stdout + result.stderr
     assert not Artifact.objects.filter(collection__name="third").exists()
+
+
+def test_the_team_page_shows_admins_the_storage_use(team, owner, member):
+    from django.test import Client
+
+    version(team, {"a.txt": b"same", "b.txt": b"other"})
+    version(team, {"a.txt": b"same", "b.txt": b"changed"}, name="second")
+    client = Client()
+    client.force_login(owner)
+    page = client.get(f"/teams/{team.name}/").content.decode()
+    assert 'data-bytes="16"' in page and "in 3 distinct files" in page
+    client.force_login(member)
+    assert 'id="team-storage"' not in client.get(f"/teams/{team.name}/").content.decode()
