@@ -60,8 +60,14 @@ bench-series: $(VENV)/.installed $(MLFLOW_VENV)/.installed
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/sextant_bench_series} \
 	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/6} $(PY) bench/series.py $(BENCH_ARGS)
 
+# Artifacts (bench/artifacts.py): 1 GB upload and download through the HTTP routes vs raw storage
+# write/read in the same run; the 100-file artifact with one file changed, through the real SDK.
+.PHONY: bench-artifacts
+bench-artifacts: $(VENV)/.installed
+	$(PY) bench/artifacts.py $(BENCH_ARGS)
+
 # Every benchmark, one after the other (PostgreSQL and Redis on 127.0.0.1; about an hour).
-bench: bench-keys bench-ingest bench-table bench-panels bench-series
+bench: bench-keys bench-ingest bench-table bench-panels bench-series bench-artifacts
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -4,9 +4,7 @@ import re
 
 from gunicorn.glogging import Logger
 
-UPLOAD_TOKEN = re.compile(
-    r"(/wandb-upload/|/artifacts-upload/blob/|/artifacts-upload/manifest/|/artifacts-download/)[^\s\"?]+"
-)
+UPLOAD_TOKEN = re.compile(r"(/wandb-upload/|/artifacts-upload/(?:blob|part|manifest)/|/artifacts-download/)[^\s\"?]+")
 # Invitation links carry their token in the query string (never logged: the
 # format logs the path); links sent before that carried it in the path.
 INVITE_TOKEN = re.compile(r"(/invite/)[^\s\"?/]+")

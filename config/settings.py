@@ -179,6 +179,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "runs-ensure-key-indexes": {"task": "runs.ensure_key_indexes", "schedule": 600.0},
     # Requeues alert deliveries whose message was lost (a broker down when the alert came).
     "runs-alerts-requeue": {"task": "runs.alerts.requeue_deliveries", "schedule": 120.0},
+    # Expired artifact versions (TTL) deleted, then blobs no version references garbage-collected.
+    "runs-artifacts-expire-and-collect": {"task": "runs.artifacts.expire_and_collect", "schedule": 3600.0},
 }
 
 # --- Auth ------------------------------------------------------------------------
@@ -336,3 +338,7 @@ SEXTANT_TABLE_COUNT_BUDGET_MS = env_int("SEXTANT_TABLE_COUNT_BUDGET_MS", 250)
 SEXTANT_TABLE_COUNT_ESTIMATE_OVER = env_int("SEXTANT_TABLE_COUNT_ESTIMATE_OVER", 200_000)
 if SEXTANT_EMBEDDED_DERIVED not in ("thread", "inline"):
     raise ImproperlyConfigured("SEXTANT_EMBEDDED_DERIVED must be thread or inline")
+# Artifact storage: a team's deduplicated blob bytes limit (0 = none; a team's own quota overrides it),
+# how old an unreferenced blob or abandoned multipart upload must be before garbage collection deletes it.
+SEXTANT_ARTIFACT_QUOTA_BYTES = env_int("SEXTANT_ARTIFACT_QUOTA_BYTES", 0)
+SEXTANT_ARTIFACT_GC_GRACE_SECONDS = env_int("SEXTANT_ARTIFACT_GC_GRACE_SECONDS", 24 * 3600)

@@ -33,6 +33,7 @@ NO_ROW_NEEDED = {
     # Artifact bytes: signed-token routes (the token names one team's blob or manifest) and the SDK's
     # own download path; tests/runs/test_artifacts_permissions.py proves each for every role and scope.
     "artifacts-upload/blob/{}": "signed upload token: test_another_teams_digest_does_not_skip_the_upload_nor_commit",
+    "artifacts-upload/part/{}": "signed upload token: test_multipart_parts_and_completion_check_every_md5",
     "artifacts-upload/manifest/{}": "signed upload token: test_graphql_writes_for_every_role_and_scope",
     "artifacts-download/{}": "signed download token: test_signed_download_urls_expire_and_cannot_be_forged",
     "^artifactsV2/{}/{}/{}/{}$": "the SDK's download path: DOWNLOADS rows and test_a_digest_of_another_team_is_not_found…",
@@ -127,7 +128,7 @@ GRAPHQL_WITHOUT_A_ROW_YET = {
     "mutation.useArtifact": "test_use_artifact_of_another_team_is_not_found",
     "mutation.linkArtifact": "tests/runs/test_artifacts_sdk.py registry flow (audited)",
     "mutation.unlinkArtifact": "tests/runs/test_artifacts_sdk.py registry flow (audited)",
-    "mutation.updateArtifactManifest": "answered with a clear refusal (incremental manifests unsupported)",
+    "mutation.updateArtifactManifest": "incremental artifacts: test_an_incremental_version_adds_its_files_to_the_latest",
     "query.artifactCollection": "collections are reached through a team the caller may read (team_allows)",
     "query.clientIDMapping": "test_another_teams_digest_does_not_skip_the_upload_nor_commit",
 }

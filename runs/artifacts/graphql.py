@@ -19,7 +19,8 @@ from ..ingest.wandb import graphql as core
 from ..ingest.wandb import wire
 from ..models import Run
 from . import services
-from .models import Artifact, ArtifactBlob, ArtifactCollection, ArtifactType
+from .graphql_files import ArtifactFileMutations
+from .models import Artifact, ArtifactCollection, ArtifactType
 from .nodes import (
     READ_WHILE_INGESTING,
     ArtifactNode,
@@ -37,7 +38,7 @@ from .nodes import (
     team_allows,
     validation_error,
 )
-from .signed import blob_upload_url, download_url, manifest_upload_url
+from .signed import download_url, manifest_upload_url
 
 SDL_FILE = Path(__file__).parent / "schema.graphql"
 
@@ -146,7 +147,7 @@ class ArtifactQueries:
         return None
 
 
-class ArtifactMutations:
+class ArtifactMutations(ArtifactFileMutations):
     def _run(self, team, project, run_name):
         if not run_name:
             return None
@@ -204,49 +205,21 @@ class ArtifactMutations:
 
     def createArtifactManifest(self, info, input):
         artifact = artifact_or_error(self._caller, input["artifactID"])
-        if input.get("type") not in (None, "FULL"):
-            raise GraphQLError("Only full manifests are supported (no incremental or distributed artifacts yet).")
+        kind = input.get("type") or "FULL"
+        if kind == "PATCH":
+            raise GraphQLError("Distributed (patch) manifests are not supported yet: log the artifact from one run.")
+        if kind == "INCREMENTAL":
+            base = artifact_for(self._caller, input.get("baseArtifactID"), READ_WHILE_INGESTING)
+            try:
+                services.manifest_incremental(artifact=artifact, base=base)
+            except ValidationError as exc:
+                raise validation_error(exc) from None
         return self._manifest_payload(artifact)
 
     def updateArtifactManifest(self, info, input):
         pk = pk_of(input["artifactManifestID"], "ArtifactManifest")
         artifact = artifact_or_error(self._caller, wire.opaque_id("Artifact", pk or 0))
         return self._manifest_payload(artifact)
-
-    def createArtifactFiles(self, info, input):
-        caller = self._caller
-        artifacts: dict[str, Artifact] = {}
-        edges = []
-        specs = input["artifactFiles"]
-        held = {}
-        for spec in specs:
-            if spec["artifactID"] not in artifacts:
-                artifacts[spec["artifactID"]] = artifact_or_error(caller, spec["artifactID"])
-        team_ids = {a.collection.project.team_id for a in artifacts.values()}
-        for team_id in team_ids:
-            digests = [s["md5"] for s in specs if artifacts[s["artifactID"]].collection.project.team_id == team_id]
-            held[team_id] = set(
-                ArtifactBlob.objects.filter(team_id=team_id, digest__in=digests).values_list("digest", flat=True)
-            )
-        for spec in specs:
-            artifact = artifacts[spec["artifactID"]]
-            team_id = artifact.collection.project.team_id
-            # The team already holds these bytes: no upload (dedup never looks beyond the team).
-            upload = None if spec["md5"] in held[team_id] else blob_upload_url(caller.request, team_id, spec["md5"])
-            edges.append(
-                {
-                    "node": {
-                        "id": wire.opaque_id("ArtifactFileUpload", artifact.pk),
-                        "name": spec["name"],
-                        "storagePath": None,
-                        "uploadUrl": upload,
-                        "uploadHeaders": [],
-                        "uploadMultipartUrls": None,
-                        "artifact": ArtifactNode(artifact, caller),
-                    }
-                }
-            )
-        return {"files": {"edges": edges}}
 
     def commitArtifact(self, info, input):
         artifact = artifact_or_error(self._caller, input["artifactID"])
@@ -277,6 +250,7 @@ class ArtifactMutations:
                 description=input.get("description"),
                 metadata=json_input(input.get("metadata"), "metadata"),
                 aliases=[a["alias"] for a in aliases] if aliases is not None else None,
+                ttl_seconds=input.get("ttlDurationSeconds"),
             )
         except ValidationError as exc:
             raise validation_error(exc) from None

@@ -17,8 +17,11 @@ __all__ = [
     "ArtifactBlob",
     "ArtifactCollection",
     "ArtifactFile",
+    "ArtifactFileClaim",
     "ArtifactLink",
+    "ArtifactQuota",
     "ArtifactType",
+    "ArtifactUpload",
     "ArtifactUse",
 ]
 
@@ -84,6 +87,10 @@ class Artifact(models.Model):
     ttl_seconds = models.BigIntegerField(null=True, blank=True)
     pending_aliases = models.JSONField(default=list, blank=True)  # applied when it commits
     manifest = models.JSONField(null=True, blank=True)  # the uploaded wandb_manifest.json
+    # An incremental version (wandb.Artifact(..., incremental=True)) uploads only what it adds; at commit
+    # its entries are laid over the base version's (the collection's latest when it was created).
+    base = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    incremental = models.BooleanField(default=False)
     size = models.BigIntegerField(default=0)
     file_count = models.IntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -115,6 +122,51 @@ class ArtifactBlob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team_id}:{self.digest}"
+
+
+class ArtifactFileClaim(models.Model):
+    """A pending version asked for a content (CreateArtifactFiles): the blob is referenced until it commits.
+
+    Garbage collection never deletes a claimed blob, so a commit in flight finds every file it uploaded
+    or was told the team already held.
+    """
+
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="claims")
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["artifact", "digest"], name="unique_artifact_claim")]
+        indexes = [models.Index(fields=["digest"], name="artifact_claim_digest")]
+
+    def __str__(self) -> str:
+        return f"{self.artifact_id} claims {self.digest}"
+
+
+class ArtifactUpload(models.Model):
+    """A multipart upload in progress: the parts the SDK announced, stored one object each until completed."""
+
+    upload_id = models.CharField(max_length=64, unique=True)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="artifact_uploads")
+    artifact = models.ForeignKey(Artifact, null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads")
+    digest = models.CharField(max_length=64)  # base64 md5 of the whole file
+    parts = models.JSONField(default=list)  # [hex md5 of part 1, of part 2, …]
+    completed = models.BooleanField(default=False)
+    assembling_at = models.DateTimeField(null=True, blank=True)  # heartbeat of the request joining the parts
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"upload {self.upload_id} of {self.digest}"
+
+
+class ArtifactQuota(models.Model):
+    """A team's own artifact storage limit, overriding SEXTANT_ARTIFACT_QUOTA_BYTES (null: no limit)."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="artifact_quota")
+    max_bytes = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.team_id}: {self.max_bytes}"
 
 
 class ArtifactFile(models.Model):

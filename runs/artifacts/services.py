@@ -7,25 +7,25 @@ stored entry's bytes are the team's, numbers the version and moves aliases.
 """
 
 import base64
-import hashlib
 import re
 
 from django.core.exceptions import ValidationError
-from django.core.files import File
-from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from teams import audit
 
 from ..models import Project, Run
+from . import quota
+from .blobs import blob_storage_name, blob_store, claim, held_digests  # noqa: F401 (the write API of artifacts)
 from .models import (
     Artifact,
     ArtifactAlias,
     ArtifactBlob,
     ArtifactCollection,
     ArtifactFile,
+    ArtifactFileClaim,
     ArtifactLink,
     ArtifactType,
     ArtifactUse,
@@ -54,11 +54,6 @@ def hex_digest_to_b64(hexhash: str) -> str:
         return base64.b64encode(bytes.fromhex(hexhash)).decode()
     except ValueError:
         raise ValidationError("Not a hex digest.") from None
-
-
-def blob_storage_name(team_id: int, digest: str) -> str:
-    hexhash = base64.b64decode(digest).hex()
-    return f"artifacts/{team_id}/{hexhash[:2]}/{hexhash}"
 
 
 def artifact_create(
@@ -104,6 +99,7 @@ def artifact_create(
             for alias in aliases:
                 _move_alias(collection, same, alias)
             return same, latest
+        quota.check(project.team_id)
         artifact = Artifact.objects.create(
             collection=collection,
             digest=digest,
@@ -113,10 +109,19 @@ def artifact_create(
             sequence_client_id=sequence_client_id or "",
             created_by=run,
             history_step=history_step,
-            ttl_seconds=ttl_seconds,
+            ttl_seconds=ttl_of(ttl_seconds),
             pending_aliases=aliases,
         )
     return artifact, latest
+
+
+def ttl_of(seconds: int | None) -> int | None:
+    """A TTL in seconds as stored: the SDK sends -1 (inherit: no team policy here) or -2 (disabled) for none."""
+    if seconds is None or seconds in (-1, -2, 0):
+        return None
+    if not isinstance(seconds, int) or seconds < 0:
+        raise ValidationError("ttlDurationSeconds must be a positive number of seconds, -1 or -2.")
+    return seconds
 
 
 def _latest(collection: ArtifactCollection) -> Artifact | None:
@@ -129,29 +134,6 @@ def _move_alias(collection: ArtifactCollection, artifact: Artifact, alias: str) 
         ArtifactAlias.objects.create(collection=collection, alias=alias, artifact=artifact)
 
 
-def blob_store(*, team_id: int, digest: str, content, size: int) -> ArtifactBlob:
-    """Keep uploaded bytes if their md5 is `digest`; the same content twice is stored once."""
-    found = ArtifactBlob.objects.filter(team_id=team_id, digest=digest).first()
-    if found is not None:
-        return found
-    md5 = hashlib.md5(usedforsecurity=False)
-    while chunk := content.read(1024 * 1024):
-        md5.update(chunk)
-    if base64.b64encode(md5.digest()).decode() != digest:
-        raise ValidationError("The uploaded bytes do not match the file's digest.")
-    content.seek(0)
-    name = blob_storage_name(team_id, digest)
-    # Write outside the transaction; a concurrent upload of the same content is harmless.
-    saved = default_storage.save(name, File(content, name=name.rsplit("/", 1)[-1]))
-    try:
-        with transaction.atomic():
-            return ArtifactBlob.objects.create(team_id=team_id, digest=digest, size=size, storage_name=saved)
-    except IntegrityError:
-        if saved != name:
-            default_storage.delete(saved)
-        return ArtifactBlob.objects.get(team_id=team_id, digest=digest)
-
-
 def manifest_store(*, artifact: Artifact, manifest: dict) -> None:
     if artifact.state != Artifact.State.PENDING:
         raise ValidationError("This artifact version is already committed.")
@@ -161,7 +143,19 @@ def manifest_store(*, artifact: Artifact, manifest: dict) -> None:
     for name, entry in contents.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("digest"), str):
             raise ValidationError(f"Manifest entry {name!r} needs a digest.")
-    Artifact.objects.filter(pk=artifact.pk).update(manifest=manifest)
+    with transaction.atomic():
+        Artifact.objects.filter(pk=artifact.pk).update(manifest=manifest)
+        claim(artifact=artifact, digests=[e["digest"] for e in contents.values() if not e.get("ref")])
+
+
+def manifest_incremental(*, artifact: Artifact, base: Artifact | None) -> None:
+    """The version's manifest will hold only what it adds to `base` (None: the collection is new)."""
+    if artifact.state != Artifact.State.PENDING:
+        raise ValidationError("This artifact version is already committed.")
+    if base is not None and (base.collection_id != artifact.collection_id or base.state != Artifact.State.COMMITTED):
+        raise ValidationError("An incremental artifact builds on a committed version of its own collection.")
+    Artifact.objects.filter(pk=artifact.pk).update(incremental=True, base=base)
+    artifact.incremental, artifact.base = True, base
 
 
 def artifact_commit(*, artifact_id: int) -> Artifact:
@@ -175,6 +169,13 @@ def artifact_commit(*, artifact_id: int) -> Artifact:
         if artifact.state != Artifact.State.PENDING or artifact.manifest is None:
             raise ValidationError("Upload the manifest before committing this artifact.")
         team_id = collection.project.team_id
+        if artifact.incremental and artifact.base_id:  # inside the transaction: a failed commit merges nothing
+            base = Artifact.objects.filter(pk=artifact.base_id, state=Artifact.State.COMMITTED).first()
+            if base is None:
+                raise ValidationError("The version this incremental artifact builds on was deleted: log it again.")
+            merged = {**(base.manifest or {}).get("contents", {}), **artifact.manifest["contents"]}
+            artifact.manifest = {**artifact.manifest, "contents": merged}
+            artifact.save(update_fields=["manifest"])
         contents = artifact.manifest["contents"]
         blobs = {
             b.digest: b
@@ -189,6 +190,7 @@ def artifact_commit(*, artifact_id: int) -> Artifact:
             if not ref:
                 blob = blobs.get(entry["digest"])
                 if blob is None:
+                    _refuse_missing(team_id, contents, blobs)
                     raise ValidationError(f"File {name!r} was not uploaded.")
             size = entry.get("size")
             total += size if isinstance(size, int) else 0
@@ -197,6 +199,7 @@ def artifact_commit(*, artifact_id: int) -> Artifact:
             )
         ArtifactFile.objects.filter(artifact=artifact).delete()
         ArtifactFile.objects.bulk_create(files)
+        ArtifactFileClaim.objects.filter(artifact=artifact).delete()  # its files reference the blobs now
         last = collection.versions.aggregate(m=Max("version_index"))["m"]
         artifact.version_index = 0 if last is None else last + 1
         artifact.state = Artifact.State.COMMITTED
@@ -210,6 +213,12 @@ def artifact_commit(*, artifact_id: int) -> Artifact:
     return artifact
 
 
+def _refuse_missing(team_id: int, contents: dict, blobs: dict) -> None:
+    """Files are missing: if the quota is why (their uploads were refused), say so."""
+    missing = {e["digest"]: e.get("size") for e in contents.values() if not e.get("ref") and e["digest"] not in blobs}
+    quota.check(team_id, adding=sum(s for s in missing.values() if isinstance(s, int) and s > 0) or 1)
+
+
 def artifact_use(*, run: Run, artifact: Artifact, used_as: str = "") -> None:
     ArtifactUse.objects.get_or_create(run=run, artifact=artifact, defaults={"used_as": (used_as or "")[:128]})
 
@@ -220,9 +229,13 @@ def artifact_update(
     description: str | None = None,
     metadata: dict | None = None,
     aliases: list[str] | None = None,
+    ttl_seconds: int | None = None,
 ) -> Artifact:
+    """`ttl_seconds`: None leaves the TTL alone; the SDK's -1 (inherit) and -2 (disabled) clear it."""
     with transaction.atomic():
         artifact = Artifact.objects.select_for_update().get(pk=artifact.pk)
+        if ttl_seconds is not None:
+            artifact.ttl_seconds = ttl_of(ttl_seconds)
         if description is not None:
             artifact.description = description
         if metadata is not None:
@@ -267,8 +280,8 @@ def aliases_delete(*, actor, artifact: Artifact, aliases: list[tuple[str, str]])
                 _audit("artifact.alias_removed", actor, artifact, portfolio=collection.name, alias=alias)
 
 
-def artifact_delete(*, actor, artifact: Artifact, delete_aliases: bool = False) -> None:
-    """Soft delete: the version keeps its number (v-numbers are never reused); its files go."""
+def artifact_delete(*, actor, artifact: Artifact, delete_aliases: bool = False, reason: str = "") -> None:
+    """Soft delete: the version keeps its number (v-numbers are never reused); its files go (gc.py frees blobs)."""
     with transaction.atomic():
         if artifact.links.exists() and not delete_aliases:
             raise ValidationError("This version is linked into a registry: unlink it first, or pass deleteAliases.")
@@ -283,7 +296,7 @@ def artifact_delete(*, actor, artifact: Artifact, delete_aliases: bool = False) 
         latest = _latest(artifact.collection)
         if latest is not None:
             _move_alias(artifact.collection, latest, "latest")
-        _audit("artifact.deleted", actor, artifact)
+        _audit("artifact.deleted", actor, artifact, **({"reason": reason} if reason else {}))
 
 
 def _audit(action: str, actor, artifact: Artifact, **data) -> None:

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 BLOB_UPLOAD_SALT = "sextant.artifacts.blob-upload"
 MANIFEST_UPLOAD_SALT = "sextant.artifacts.manifest-upload"
+PART_UPLOAD_SALT = "sextant.artifacts.part-upload"
 DOWNLOAD_SALT = "sextant.artifacts.download"
 DOWNLOAD_URL_SECONDS = 3600
 
@@ -13,6 +14,11 @@ DOWNLOAD_URL_SECONDS = 3600
 def blob_upload_url(request, team_id: int, digest: str) -> str:
     token = signing.dumps({"t": team_id, "d": digest}, salt=BLOB_UPLOAD_SALT)
     return request.build_absolute_uri(reverse("artifacts:upload-blob", kwargs={"token": token}))
+
+
+def part_upload_url(request, upload_id: str, number: int) -> str:
+    token = signing.dumps({"u": upload_id, "n": number}, salt=PART_UPLOAD_SALT)
+    return request.build_absolute_uri(reverse("artifacts:upload-part", kwargs={"token": token}))
 
 
 def manifest_upload_url(request, artifact_pk: int) -> str:
