@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("runs.workspace.api_urls")),
     path("", include("reports.api.urls")),
     path("", include("runs.pages.api_urls")),
+    path("", include("runs.artifacts.api.urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("", include("teams.urls")),
     path("", include("reports.urls")),
     path("", include("runs.artifacts.urls")),
+    path("", include("runs.artifacts.console.urls")),
     path("", include("runs.pages.urls")),  # run page and compare, before the workspace
     # The project workspace before runs' wide routes: it answers BASE/<entity>/<project>/.
     path("", include("runs.workspace.urls")),
