@@ -13,15 +13,19 @@ from tests.runs.test_artifacts_permissions import DIGEST, an_artifact
 
 pytestmark = pytest.mark.django_db
 
-P = "/api/v1/teams/{team}/projects/arts"
-V = P + "/artifacts/model/versions/v0"
-REG = "/api/v1/teams/{team}/registry/reg/classifier"
-PAGE = "/{team}/arts/artifacts"
+P = "/api/v1/teams/{team}/projects/{project}"
+A = P + "/artifacts/{collection}"
+V = A + "/versions/{version}"
+REG = "/api/v1/teams/{team}/registry/{registry}/{model}"
+PAGE = "/{team}/{project}/artifacts/{collection}"
+PV = PAGE + "/{version}"
+NAMES = {"project": "arts", "collection": "model", "version": "v0", "file": "w.bin", "alias": "best"}
+REGISTRY = {"registry": "reg", "model": "classifier", "version": "v0", "alias": "production"}
 
 
 def made(team):
     found = an_artifact(team)
-    return {"id": found["artifact"].pk, "digest": found["artifact"].digest}
+    return {**NAMES, "id": found["artifact"].pk, "digest": found["artifact"].digest, "run": "r1"}
 
 
 def two_versions(team):
@@ -42,43 +46,49 @@ def linked(team):
     services.artifact_link(
         actor=None, artifact=found["artifact"], project=project, portfolio_name="classifier", aliases=["production"]
     )
-    return {"id": found["artifact"].pk}
+    return {**NAMES, **REGISTRY, "id": found["artifact"].pk}
 
 
 ROWS = [
     Endpoint("GET", P + "/artifact-types/", "viewer", setup=made),
     Endpoint("GET", P + "/artifacts/?type=model", "viewer", setup=made),
-    Endpoint("GET", P + "/artifacts/model/versions/", "viewer", setup=made),
+    Endpoint("GET", A + "/versions/", "viewer", setup=made),
     Endpoint("GET", V + "/", "viewer", setup=made),
-    Endpoint("GET", P + "/artifacts/model/versions/{digest}/", "viewer", setup=made),
+    Endpoint("GET", A + "/versions/{digest}/", "viewer", setup=made),
     Endpoint("GET", "/api/v1/teams/{team}/artifact-versions/{id}/", "viewer", setup=made),
     Endpoint("DELETE", V + "/?delete_aliases=true", "member", setup=made),
     Endpoint("GET", V + "/files/", "viewer", setup=made),
-    Endpoint("GET", V + "/files/w.bin", "viewer", setup=made),
-    Endpoint("GET", P + "/artifacts/model/diff/?base=v0&other=v1", "viewer", setup=two_versions),
+    Endpoint("GET", V + "/files/{file}", "viewer", setup=made),
+    Endpoint("GET", A + "/diff/?base=v0&other=v1", "viewer", setup=two_versions),
     Endpoint("POST", V + "/aliases/", "member", setup=made, data={"alias": "prod"}),
-    Endpoint("DELETE", V + "/aliases/best/", "member", setup=made),
+    Endpoint("DELETE", V + "/aliases/{alias}/", "member", setup=made),
     Endpoint("GET", "/api/v1/teams/{team}/registry/", "viewer", setup=linked),
     Endpoint("GET", REG + "/versions/", "viewer", setup=linked),
-    Endpoint("GET", REG + "/versions/production/", "viewer", setup=linked),
+    Endpoint("GET", REG + "/versions/{alias}/", "viewer", setup=linked),
     Endpoint("POST", REG + "/versions/", "member", setup=linked, data={"artifact": "arts/model:v0", "aliases": ["x"]}),
-    Endpoint("DELETE", REG + "/versions/v0/", "member", setup=linked),
+    Endpoint("DELETE", REG + "/versions/{version}/", "member", setup=linked),
     # Console pages.
+    Endpoint("GET", "/{team}/{project}/artifacts/", "viewer", setup=made),
     Endpoint("GET", PAGE + "/", "viewer", setup=made),
-    Endpoint("GET", PAGE + "/model/", "viewer", setup=made),
-    Endpoint("GET", PAGE + "/model/v0/", "viewer", setup=made),
-    Endpoint("GET", PAGE + "/model/v0/?path=&file=w.bin", "viewer", setup=made),
-    Endpoint("GET", PAGE + "/model/{digest}/", "viewer", setup=made),
-    Endpoint("GET", PAGE + "/model/v0/files/w.bin", "viewer", setup=made),
-    Endpoint("POST", PAGE + "/model/v0/aliases/", "member", setup=made, data={"alias": "prod"}),
-    Endpoint("POST", PAGE + "/model/v0/aliases/remove/", "member", setup=made, data={"alias": "best"}),
-    Endpoint("POST", PAGE + "/model/v0/delete/", "member", setup=made, data={"delete_aliases": "on"}),
-    Endpoint("GET", PAGE + "/model/diff/?base=v0&other=v1", "viewer", setup=two_versions),
-    Endpoint("GET", "/{team}/arts/runs/r1/artifacts/", "viewer", setup=made),
+    Endpoint("GET", PV + "/", "viewer", setup=made),
+    Endpoint("GET", PV + "/?path=&file=w.bin", "viewer", setup=made),
+    Endpoint("GET", PAGE + "/{digest}/", "viewer", setup=made),
+    Endpoint("GET", PV + "/files/{file}", "viewer", setup=made),
+    Endpoint("POST", PV + "/aliases/", "member", setup=made, data={"alias": "prod"}),
+    Endpoint("POST", PV + "/aliases/remove/", "member", setup=made, data={"alias": "best"}),
+    Endpoint("POST", PV + "/delete/", "member", setup=made, data={"delete_aliases": "on"}),
+    Endpoint("GET", PAGE + "/diff/?base=v0&other=v1", "viewer", setup=two_versions),
+    Endpoint("GET", "/{team}/{project}/runs/{run}/artifacts/", "viewer", setup=made),
     Endpoint("GET", "/teams/{team}/registry/", "viewer", setup=linked),
-    Endpoint("GET", "/teams/{team}/registry/reg/classifier/", "viewer", setup=linked),
-    Endpoint("POST", "/teams/{team}/registry/reg/classifier/link/", "member", setup=linked, data={"artifact": "arts/model:v0", "aliases": "staging"}),
-    Endpoint("POST", "/teams/{team}/registry/reg/classifier/v0/unlink/", "member", setup=linked),
+    Endpoint("GET", "/teams/{team}/registry/{registry}/{model}/", "viewer", setup=linked),
+    Endpoint(
+        "POST",
+        "/teams/{team}/registry/{registry}/{model}/link/",
+        "member",
+        setup=linked,
+        data={"artifact": "arts/model:v0", "aliases": "staging"},
+    ),
+    Endpoint("POST", "/teams/{team}/registry/{registry}/{model}/{version}/unlink/", "member", setup=linked),
 ]
 
 
