@@ -7,6 +7,7 @@ every object from that team, so another team's artifact — by name, by id, by
 digest — is a 404 for every caller.
 """
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -228,9 +229,7 @@ class FileDownload(ArtifactsAPIView):
     def get(self, request, team, project, collection, version, name):
         row = reads.file_get(self.version(), name)
         if row.blob_id is None:
-            raise exceptions.ValidationError(
-                {"name": [f"{name!r} is a reference to {row.ref}: Sextant does not hold its bytes."]}
-            )
+            raise ValidationError(f"{name!r} is a reference to {row.ref}: Sextant does not hold its bytes.")
         return HttpResponseRedirect(download_url(request, blob_pk=row.blob_id))
 
 
