@@ -34,6 +34,7 @@ def _aliases(portfolio, links) -> dict[int, list[str]]:
 
 class RegisteredModelList(ArtifactsAPIView):
     @extend_schema(
+        operation_id="registry_list",
         summary="List the team's registered models (every project's), with how many versions each links",
         parameters=[OpenApiParameter("type", str, description="Only registered models of this type"), *PAGING],
         responses=s.RegisteredModelPage,
@@ -64,6 +65,7 @@ class RegistryAPIView(ArtifactsAPIView):
 
 class Links(RegistryAPIView):
     @extend_schema(
+        operation_id="registry_versions_list",
         summary="A registered model's linked versions, newest first, with their aliases",
         parameters=PAGING,
         responses=s.LinkPage,
@@ -76,6 +78,7 @@ class Links(RegistryAPIView):
         return _respond(paginator, [link_row(x, aliases.get(x.artifact_id, [])) for x in page], s.LinkOut)
 
     @extend_schema(
+        operation_id="registry_link",
         summary="Link a version into the registered model (members; audited); made on first link",
         description="Linking a version that is already linked moves the aliases given to it and adds nothing.",
         request=s.LinkIn,
@@ -100,6 +103,7 @@ class Links(RegistryAPIView):
 
 class LinkDetail(RegistryAPIView):
     @extend_schema(
+        operation_id="registry_version_get",
         summary="One linked version of a registered model",
         parameters=[OpenApiParameter("version", str, OpenApiParameter.PATH, description="v2, or an alias")],
         responses=s.LinkOut,
@@ -110,6 +114,7 @@ class LinkDetail(RegistryAPIView):
         return Response(s.LinkOut(link_row(link, _aliases(portfolio, [link]).get(link.artifact_id, []))).data)
 
     @extend_schema(
+        operation_id="registry_unlink",
         summary="Unlink a version from the registered model (members; audited); its aliases there go too",
         parameters=[OpenApiParameter("version", str, OpenApiParameter.PATH, description="v2, or an alias")],
         responses={204: None},

@@ -119,7 +119,12 @@ VERSION = OpenApiParameter(
 
 
 class TypeList(ArtifactsAPIView):
-    @extend_schema(summary="List a project's artifact types", parameters=PAGING, responses=s.TypePage)
+    @extend_schema(
+        operation_id="artifact_types_list",
+        summary="List a project's artifact types",
+        parameters=PAGING,
+        responses=s.TypePage,
+    )
     def get(self, request, team, project):
         paginator, page, _ = self.paged(request, reads.types_of(self.project()), s.TypeOut)
         return _respond(paginator, page, s.TypeOut)
@@ -127,6 +132,7 @@ class TypeList(ArtifactsAPIView):
 
 class CollectionList(ArtifactsAPIView):
     @extend_schema(
+        operation_id="artifacts_list",
         summary="List a project's artifacts (collections of versions), by type",
         parameters=[OpenApiParameter("type", str, description="Only artifacts of this type"), *PAGING],
         responses=s.CollectionPage,
@@ -152,7 +158,12 @@ class CollectionList(ArtifactsAPIView):
 
 
 class VersionList(ArtifactsAPIView):
-    @extend_schema(summary="List an artifact's versions, newest first", parameters=PAGING, responses=s.VersionPage)
+    @extend_schema(
+        operation_id="artifact_versions_list",
+        summary="List an artifact's versions, newest first",
+        parameters=PAGING,
+        responses=s.VersionPage,
+    )
     def get(self, request, team, project, collection):
         collection_obj = self.collection()
         paginator, page, _ = self.paged(request, reads.versions_of(collection_obj), s.VersionOut)
@@ -163,6 +174,7 @@ class VersionList(ArtifactsAPIView):
 
 class VersionDetail(ArtifactsAPIView):
     @extend_schema(
+        operation_id="artifact_version_get",
         summary="A version: metadata, description, aliases and lineage (the run that logged it, runs that used it)",
         parameters=[VERSION],
         responses=s.VersionDetailOut,
@@ -171,6 +183,7 @@ class VersionDetail(ArtifactsAPIView):
         return Response(s.VersionDetailOut(version_detail(self.version())).data)
 
     @extend_schema(
+        operation_id="artifact_version_delete",
         summary="Delete a version (members; audited). Its number is never reused",
         parameters=[
             VERSION,
@@ -191,7 +204,11 @@ class VersionDetail(ArtifactsAPIView):
 
 
 class VersionById(ArtifactsAPIView):
-    @extend_schema(summary="A version by its id (as listed), within the team", responses=s.VersionDetailOut)
+    @extend_schema(
+        operation_id="artifact_version_by_id",
+        summary="A version by its id (as listed), within the team",
+        responses=s.VersionDetailOut,
+    )
     def get(self, request, team, artifact_id):
         return Response(s.VersionDetailOut(version_detail(reads.version_by_id(request.team, artifact_id))).data)
 
@@ -208,6 +225,7 @@ def file_row(request, path_base: str, row) -> dict:
 
 class FileList(ArtifactsAPIView):
     @extend_schema(
+        operation_id="artifact_files_list",
         summary="List a version's files, by name",
         parameters=[VERSION, OpenApiParameter("prefix", str, description="Only names starting with this"), *PAGING],
         responses=s.FilePage,
@@ -222,6 +240,7 @@ class FileList(ArtifactsAPIView):
 
 class FileDownload(ArtifactsAPIView):
     @extend_schema(
+        operation_id="artifact_file_download",
         summary="Download one file: a redirect to a signed URL of its bytes that expires within the hour",
         parameters=[VERSION],
         responses={302: OpenApiTypes.NONE},
@@ -235,6 +254,7 @@ class FileDownload(ArtifactsAPIView):
 
 class Diff(ArtifactsAPIView):
     @extend_schema(
+        operation_id="artifact_diff",
         summary="Compare two versions' manifests: files added, removed and changed",
         parameters=[
             OpenApiParameter("base", str, required=True, description="The version compared from (v0, an alias…)"),
@@ -261,6 +281,7 @@ class Diff(ArtifactsAPIView):
 
 class Aliases(ArtifactsAPIView):
     @extend_schema(
+        operation_id="artifact_alias_add",
         summary="Add an alias to a version (members); it moves from whichever version had it",
         parameters=[VERSION],
         request=s.AliasIn,
@@ -277,6 +298,7 @@ class Aliases(ArtifactsAPIView):
 
 class Alias(ArtifactsAPIView):
     @extend_schema(
+        operation_id="artifact_alias_remove",
         summary="Remove an alias from a version (members); `latest` always names the newest",
         parameters=[VERSION],
         responses={200: s.AliasesOut},
