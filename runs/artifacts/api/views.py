@@ -9,8 +9,7 @@ digest — is a 404 for every caller.
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -243,7 +242,7 @@ class FileDownload(ArtifactsAPIView):
         operation_id="artifact_file_download",
         summary="Download one file: a redirect to a signed URL of its bytes that expires within the hour",
         parameters=[VERSION],
-        responses={302: OpenApiTypes.NONE},
+        responses={302: OpenApiResponse(description="Location: the signed URL of the bytes.")},
     )
     def get(self, request, team, project, collection, version, name):
         row = reads.file_get(self.version(), name)
