@@ -198,7 +198,10 @@ def producer_of(artifact: Artifact) -> Run | None:
 
 
 def consumers_of(artifact: Artifact):
-    return Run.objects.filter(artifact_uses__artifact=artifact).select_related("project").order_by("pk")
+    """Runs of the artifact's own team that used it: another team's run is never named here."""
+    team_id = artifact.collection.project.team_id
+    runs = Run.objects.filter(artifact_uses__artifact=artifact, project__team_id=team_id)
+    return runs.select_related("project").order_by("pk")
 
 
 def run_outputs(run: Run):
@@ -206,7 +209,9 @@ def run_outputs(run: Run):
 
 
 def run_inputs(run: Run):
-    return _committed(Artifact.objects.filter(uses__run=run)).order_by("collection__name", "version_index")
+    """Versions of the run's own team it used (a person in two teams may feed one team's run another's)."""
+    found = Artifact.objects.filter(uses__run=run, collection__project__team_id=run.project.team_id)
+    return _committed(found).order_by("collection__name", "version_index")
 
 
 def _committed(queryset):

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
 from runs.artifacts import services
 from runs.artifacts.models import Artifact, ArtifactLink
@@ -109,3 +110,17 @@ def test_delete_with_aliases_asks_for_the_flag(browser, team):
     assert response.redirect_chain[-1][0] == "/acme/arts/artifacts/things/"
     assert Artifact.objects.get().state == Artifact.State.DELETED
     assert AuditEvent.objects.filter(action="artifact.deleted").count() == 1
+
+
+def test_a_run_of_another_team_that_used_a_version_is_never_named(browser, team, other_team, member, outsider):
+    artifact = version_with(team, {"a.txt": b"a"})
+    theirs = Run.objects.create(project=Project.objects.create(team=other_team, name="spy"), run_id="secret-run")
+    services.artifact_use(run=theirs, artifact=artifact)  # someone in both teams fed globex's run acme's data
+    assert "secret-run" not in browser.get("/acme/arts/artifacts/things/v0/").content.decode()
+    client = Client()
+    client.force_login(outsider)
+    assert "things" not in client.get("/globex/spy/runs/secret-run/artifacts/").content.decode()
+    api = APIClient()
+    api.force_login(member)
+    detail = api.get("/api/v1/teams/acme/projects/arts/artifacts/things/versions/v0/").json()
+    assert detail["used_by"] == [] and detail["used_by_count"] == 0
