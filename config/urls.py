@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("runs.pages.api_urls")),
     path("", include("runs.alerts.api_urls")),
     path("", include("runs.sweeps.api_urls")),
+    path("", include("runs.artifacts.api.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("runs.artifacts.urls")),
     path("", include("runs.alerts.urls")),
+    path("", include("runs.artifacts.console.urls")),
     path("", include("runs.pages.urls")),  # run page and compare, before the workspace
     path("", include("runs.sweeps.urls")),  # sweeps of a project, before the workspace
     # The project workspace before runs' wide routes: it answers BASE/<entity>/<project>/.

@@ -121,19 +121,6 @@ def _root_fields(document: str) -> set[str]:
     return {f"{definition.operation.value}.{field.name.value}" for field in definition.selection_set.selections}
 
 
-# Artifact operations whose tenancy is proved by a dedicated test but not yet by a table row (issue 13
-# follow-up: give each a row). Each entry names the test; nothing else may be left out.
-GRAPHQL_WITHOUT_A_ROW_YET = {
-    "mutation.createArtifact": "resolved through teams.access (INGEST); test_bad_input_is_a_clear_error",
-    "mutation.useArtifact": "test_use_artifact_of_another_team_is_not_found",
-    "mutation.linkArtifact": "tests/runs/test_artifacts_sdk.py registry flow (audited)",
-    "mutation.unlinkArtifact": "tests/runs/test_artifacts_sdk.py registry flow (audited)",
-    "mutation.updateArtifactManifest": "incremental artifacts: test_an_incremental_version_adds_its_files_to_the_latest",
-    "query.artifactCollection": "collections are reached through a team the caller may read (team_allows)",
-    "query.clientIDMapping": "test_another_teams_digest_does_not_skip_the_upload_nor_commit",
-}
-
-
 def test_every_graphql_operation_is_in_a_permission_table():
     from runs.ingest.wandb.schema import SCHEMA
 
@@ -141,7 +128,5 @@ def test_every_graphql_operation_is_in_a_permission_table():
         f"mutation.{name}" for name in SCHEMA.mutation_type.fields
     }
     declared = set().union(*(_root_fields(document) for document in _declared_graphql_documents()))
-    missing = sorted(served - declared - set(GRAPHQL_WITHOUT_A_ROW_YET))
+    missing = sorted(served - declared)
     assert not missing, f"GraphQL root fields no permission-table row sends: {missing}"
-    stale = sorted(set(GRAPHQL_WITHOUT_A_ROW_YET) & declared)
-    assert not stale, f"GRAPHQL_WITHOUT_A_ROW_YET names fields that have a row now: {stale}"

@@ -1,0 +1,1 @@
+"""Console pages of artifacts (`/<team>/<project>/artifacts/…`) and of the team registry (`/teams/<team>/registry/…`)."""
