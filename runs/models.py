@@ -240,6 +240,7 @@ class SavedView(models.Model):
         return self.name
 
 
-# The artifacts' and the series store's models live in their packages (imported here so Django finds them).
+# The artifacts', the series store's and the workspace's models live in their packages (imported here so Django finds them).
 from .artifacts.models import *  # noqa: E402,F401,F403
 from .series.models import SeriesBlock, SeriesChunk, SeriesKey, SeriesState  # noqa: E402,F401
+from .workspace.models import RunMedia, WorkspaceLayout  # noqa: E402,F401

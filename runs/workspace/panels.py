@@ -12,7 +12,14 @@ import fnmatch
 
 SYSTEM_SECTION = "System"
 DEFAULT_SECTION = "Charts"
-MEDIA_TYPES = {"image-file": "images", "images/separated": "images"}
+MEDIA_TYPES = {
+    "image-file": "images",
+    "images/separated": "images",
+    "histogram": "histogram",
+    "table-file": "table",
+    "incremental-table-file": "table",
+    "html-file": "html",
+}
 # History columns the SDK adds to every row: bookkeeping, never a panel.
 BOOKKEEPING = ("_step", "_runtime", "_timestamp", "_wandb")
 
@@ -61,7 +68,8 @@ def workspace_sections(history: dict[str, set[str]], events: list[str], steps: d
     """Sections of panels: history is {key: types seen}, events the system metric keys.
 
     A key used as some metric's step metric gets no panel of its own (it is an axis);
-    numeric keys get a line panel, image keys a media panel, anything else none.
+    numeric keys get a line panel, media keys (images, histograms, tables, HTML) a media
+    panel of their kind, anything else none.
     """
     axes = set(steps.values())
     sections: dict[str, list[dict]] = {}
@@ -72,7 +80,7 @@ def workspace_sections(history: dict[str, set[str]], events: list[str], steps: d
         if "number" in types:
             panel = {"kind": "line", "key": key, "x": step_metric_of(key, steps) or "_step"}
         elif types & MEDIA_TYPES.keys():
-            panel = {"kind": "images", "key": key}
+            panel = {"kind": MEDIA_TYPES[sorted(types & MEDIA_TYPES.keys())[0]], "key": key}
         else:
             continue
         sections.setdefault(section_of(key), []).append(panel)
