@@ -49,7 +49,13 @@ def test_the_workspace_lists_a_panel_per_metric_in_sections(client, owner, visio
         ("System", ["system.cpu"]),
     ]
     kinds = {p["key"]: p["kind"] for p in sections[0]["panels"]}
-    assert kinds == {"lr": "line", "predictions": "table", "report": "html", "samples": "images", "weights": "histogram"}
+    assert kinds == {
+        "lr": "line",
+        "predictions": "table",
+        "report": "html",
+        "samples": "images",
+        "weights": "histogram",
+    }
     assert response.context["config"]["runUrl"] == "/acme/vision/runs/{run}"
     assert response.context["config"]["seriesUrl"] == "/api/v1/teams/acme/projects/vision/series/"
 
