@@ -7,6 +7,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from .. import jsonvalues
+from ..derived.media import run_media
 from ..models import Project, Run, RunFile, RunLine, RunMedia
 from ..selectors import line_count
 from . import overview
@@ -143,16 +144,12 @@ def system_keys(run: Run) -> list[str]:
 def media_images(run: Run, *, limit: int = 2000) -> dict:
     """Logged images by key: [{"key", "items": [{"step", "path", "caption", "width", "height"}]}].
 
-    Read from the media index (runs.derived.media, written with the derived data),
-    the first `limit` images of the run by step; no history line is read.
+    Read from the media index (runs.derived.media, written with the derived data, plus
+    the lines it has not folded yet), the first `limit` images of the run by step.
     """
-    rows = (
-        RunMedia.objects.filter(run=run, kind=RunMedia.Kind.IMAGE)
-        .order_by("step", "key")
-        .values_list("key", "step", "value")[:limit]
-    )
+    rows = run_media(run, kind=RunMedia.Kind.IMAGE)[:limit]
     found: dict[str, list] = {}
-    for key, step, value in rows:
+    for key, step, _idx, _kind, value in rows:
         for item in value.get("files") or []:
             found.setdefault(key, []).append(
                 {

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from teams.access import Need, resolve_all
 
 from .. import jsonvalues
+from ..derived.media import run_media
 from ..models import Project, ProjectKey, Run, RunMedia
 from . import panels
 
@@ -51,11 +52,8 @@ def runs_by_id(project: Project, run_ids: list[str]) -> list[Run]:
 
 def media_items(team, project: Project, run: Run, key: str, *, limit: int) -> list[dict]:
     """The last `limit` media values `run` logged under `key`, by step, each with its files' URLs."""
-    rows = list(
-        RunMedia.objects.filter(run=run, key=key).order_by("-step", "-idx").values_list("step", "kind", "value")[:limit]
-    )
     items = []
-    for step, kind, value in reversed(rows):
+    for _key, step, _idx, kind, value in run_media(run, key=key)[-limit:]:
         item = {"step": step, "kind": kind}
         if kind == RunMedia.Kind.IMAGE:
             files = value.get("files") or []

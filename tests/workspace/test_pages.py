@@ -196,3 +196,18 @@ def test_a_malformed_layout_is_a_400_naming_it_and_stores_nothing(client, owner,
     response = client.put(LAYOUT, body, content_type="application/json")
     assert response.status_code == 400 and message in response.json()["detail"], response.json()
     assert client.get(LAYOUT).json() == {"layout": None}
+
+
+def test_media_not_yet_folded_by_the_worker_is_listed_too(client, owner, vision):
+    import json
+
+    from runs.models import RunLine
+
+    _project, runs = vision
+    image = {"_type": "image-file", "path": "media/images/late.png", "width": 4, "height": 4}
+    RunLine.objects.create(
+        run=runs[0], stream=RunLine.Stream.HISTORY, idx=200, step=200, data=json.dumps({"_step": 200, "samples": image})
+    )
+    client.force_login(owner)
+    items = client.get("/acme/vision/workspace/media/?runs=run0&key=samples").json()["media"][0]["items"]
+    assert [i["step"] for i in items] == [0, 50, 100, 150, 200]

@@ -117,6 +117,20 @@
     return fig;
   }
 
+  // The logged page without what could never load under the console's policy: scripts (the sandbox
+  // refuses them anyway) and other origins' stylesheets (wandb.Html links app.wandb.ai's normalize.css).
+  // DOMParser makes an inert document: nothing in it runs or loads.
+  function inert(text) {
+    const doc = new DOMParser().parseFromString(text, "text/html");
+    doc.querySelectorAll("script, base, meta[http-equiv]").forEach((n) => n.remove());
+    doc.querySelectorAll("link[href]").forEach((n) => {
+      let url;
+      try { url = new URL(n.getAttribute("href"), window.location.href); } catch (e) { n.remove(); return; }
+      if (url.origin !== window.location.origin) n.remove();
+    });
+    return "<!doctype html>" + doc.documentElement.outerHTML;
+  }
+
   function html(panel, m, item, colourOf) {
     const fig = el("figure", { className: "ws-html" });
     fig.append(caption(m.run, colourOf, `step ${item.step}`));
@@ -124,7 +138,7 @@
     frame.setAttribute("sandbox", ""); // no scripts, no forms, an opaque origin
     fig.append(frame);
     fetchFile(item.url, "text").then((text) => {
-      frame.srcdoc = text.length > MAX_HTML_BYTES ? text.slice(0, MAX_HTML_BYTES) : text;
+      frame.srcdoc = inert(text.length > MAX_HTML_BYTES ? text.slice(0, MAX_HTML_BYTES) : text);
     }).catch((err) => fig.append(el("p", { className: "muted", textContent: `could not load: ${err.message}` })));
     return fig;
   }

@@ -326,12 +326,14 @@
 
   // --- data ------------------------------------------------------------------------------------
   function refetchAll() {
-    panels.forEach((p) => { p.dirty = true; if (p.visible) fetchPanel(p); });
+    // Panels out of view are marked stale and fetched when they scroll in.
+    panels.forEach((p) => { p.dirty = true; if (p.visible) fetchPanel(p); else p.el.dataset.stale = "true"; });
   }
   function redrawAll() { panels.forEach((p) => { if (p.lines && p.chart) p.chart.draw(p.lines, view(p)); }); }
 
   async function fetchPanel(panel, quiet = false) {
     panel.dirty = false;
+    delete panel.el.dataset.stale;
     const drawn = drawnRuns();
     const status = panel.el.querySelector(".panel-status");
     if (panel.spec.kind !== "line") return fetchMedia(panel, drawn);
