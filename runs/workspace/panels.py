@@ -1,7 +1,7 @@
 """Which panels a workspace shows: one per history key, in sections by prefix. No Django.
 
 A key "train/loss" goes to the section "train", a key without a slash to
-"Charts"; system metrics (the events stream) get their own section. The
+"Charts" (to "Media" when it is an image, histogram, table or HTML); system metrics (the events stream) get their own section. The
 wandb SDK's define_metric definitions (config._wandb.m) name a key's step
 metric, which becomes that panel's x axis.
 """
@@ -12,6 +12,7 @@ import fnmatch
 
 SYSTEM_SECTION = "System"
 DEFAULT_SECTION = "Charts"
+MEDIA_SECTION = "Media"  # media logged without a prefix (as W&B's workspace groups them)
 MEDIA_TYPES = {
     "image-file": "images",
     "images/separated": "images",
@@ -83,7 +84,10 @@ def workspace_sections(history: dict[str, set[str]], events: list[str], steps: d
             panel = {"kind": MEDIA_TYPES[sorted(types & MEDIA_TYPES.keys())[0]], "key": key}
         else:
             continue
-        sections.setdefault(section_of(key), []).append(panel)
+        section = section_of(key)
+        if panel["kind"] != "line" and section == DEFAULT_SECTION:
+            section = MEDIA_SECTION
+        sections.setdefault(section, []).append(panel)
     ordered = [{"name": name, "panels": sections[name]} for name in sorted(sections, key=_section_order)]
     if events:
         ordered.append(
@@ -97,5 +101,5 @@ def workspace_sections(history: dict[str, set[str]], events: list[str], steps: d
 
 
 def _section_order(name: str) -> tuple:
-    # The catch-all section first, then the prefixes alphabetically.
-    return (name != DEFAULT_SECTION, name.lower())
+    # The catch-all section first, then the prefixes alphabetically, then unprefixed media.
+    return (name != DEFAULT_SECTION, name == MEDIA_SECTION, name.lower())

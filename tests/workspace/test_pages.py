@@ -43,14 +43,14 @@ def test_the_workspace_lists_a_panel_per_metric_in_sections(client, owner, visio
     assert response.status_code == 200
     sections = response.context["config"]["sections"]
     assert [(s["name"], [p["key"] for p in s["panels"]]) for s in sections] == [
-        ("Charts", ["lr", "predictions", "report", "samples", "weights"]),
+        ("Charts", ["lr"]),
         ("train", ["train/loss"]),
         ("val", ["val/acc"]),
+        ("Media", ["predictions", "report", "samples", "weights"]),
         ("System", ["system.cpu"]),
     ]
-    kinds = {p["key"]: p["kind"] for p in sections[0]["panels"]}
+    kinds = {p["key"]: p["kind"] for p in sections[3]["panels"]}
     assert kinds == {
-        "lr": "line",
         "predictions": "table",
         "report": "html",
         "samples": "images",
