@@ -66,8 +66,20 @@ bench-series: $(VENV)/.installed $(MLFLOW_VENV)/.installed
 bench-artifacts: $(VENV)/.installed
 	$(PY) bench/artifacts.py $(BENCH_ARGS)
 
+# Workspace paint in Chromium (bench/workspace_paint.py): 50 runs x 20 metrics x 10,000 steps,
+# first screen and every section, the same panels as a report (baseline), a 1,000,000-step run page.
+.PHONY: bench-workspace
+bench-workspace: $(VENV)/.installed
+	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/sextant_bench_workspace} $(PY) bench/workspace_paint.py $(BENCH_ARGS)
+
+# The README's screenshots (docs/screenshots/workspace.png, docs/run-page.png), made by the browser tests.
+.PHONY: screenshots
+screenshots: $(VENV)/.installed-test
+	SEXTANT_DOCS_SCREENSHOTS=1 $(PY) -m pytest -q tests/workspace/test_browser.py \
+		"tests/runs/test_run_page_browser.py::test_the_printed_link_opens_the_run_page_with_logs_files_media_and_charts"
+
 # Every benchmark, one after the other (PostgreSQL and Redis on 127.0.0.1; about an hour).
-bench: bench-keys bench-ingest bench-table bench-panels bench-series bench-artifacts
+bench: bench-keys bench-ingest bench-table bench-panels bench-series bench-artifacts bench-workspace
 
 clean:
 	rm -rf $(VENV) .pytest_cache

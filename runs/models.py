@@ -248,8 +248,9 @@ class SavedView(models.Model):
         return self.name
 
 
-# The artifacts', alerts' and the series store's models live in their packages (imported here so Django finds them).
+# Each feature package's models live in it (imported here so Django finds them).
 from .alerts.models import AlertChannel, AlertDelivery, RunAlert  # noqa: E402,F401
 from .artifacts.models import *  # noqa: E402,F401,F403
 from .series.models import SeriesBlock, SeriesChunk, SeriesKey, SeriesState  # noqa: E402,F401
 from .sweeps.models import *  # noqa: E402,F401,F403
+from .workspace.models import RunMedia, WorkspaceLayout  # noqa: E402,F401

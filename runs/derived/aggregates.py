@@ -22,7 +22,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
 
 from .. import configshape
-from ..models import ProjectKey, Run, RunDerivedState, RunLine, RunMetric
+from ..models import ProjectKey, Run, RunDerivedState, RunLine, RunMedia, RunMetric
+from .media import media_of_row
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +150,10 @@ def _fold_next_chunk(run: Run, stream: int, chunk_lines: int, *, check_late: boo
                 setattr(state, count_attr, seen)
                 state.save()
             return False
+        if stream == RunLine.Stream.HISTORY and watermark == -1:
+            RunMedia.objects.filter(run_id=run.pk).delete()  # folded again from the first line: so is the media
         existing = {m.key: m for m in RunMetric.objects.filter(run_id=run.pk, stream=stream)}
+        media: list[RunMedia] = []
         aggs = {key: _Agg(**{f: getattr(m, f) for f in _AGG_FIELDS}) for key, m in existing.items()}
         types: dict[str, str] = {}
         for idx, step, data in chunk:
@@ -157,13 +161,21 @@ def _fold_next_chunk(run: Run, stream: int, chunk_lines: int, *, check_late: boo
             if row is None:
                 continue
             at = step if step is not None else (row.get("_step") if isinstance(row.get("_step"), int) else idx)
-            for key, value in flatten(row).items():
+            flat = flatten(row)
+            if stream == RunLine.Stream.HISTORY:
+                media.extend(
+                    RunMedia(run_id=run.pk, key=key[:512], step=at, idx=idx, kind=kind, value=value)
+                    for key, kind, value in media_of_row(row, flat)
+                )
+            for key, value in flat.items():
                 if key.startswith("_"):
                     continue  # _step, _runtime, _timestamp, _wandb: bookkeeping, not metrics
                 types.setdefault(key, value_type(value))
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     aggs.setdefault(key, _Agg()).add(float(value), at)
         _save_aggregates(run.pk, stream, aggs, existing)
+        if media:
+            RunMedia.objects.bulk_create(media, batch_size=500, ignore_conflicts=True)
         setattr(state, idx_attr, chunk[-1][0])
         setattr(state, count_attr, seen + len(chunk))
         state.save()

@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY: the runs table stays writable while they build
 
     dependencies = [
-        ("runs", "0011_artifact_storage"),
+        ("runs", "0013_workspace_layouts"),
     ]
 
     operations = [

@@ -4,18 +4,17 @@ project) already resolved through the access layer; nothing here widens what the
 from collections.abc import Iterator
 
 from django.core.files.storage import default_storage
-from django.db.models import Q
 from django.utils import timezone
 
 from .. import jsonvalues
-from ..models import Project, Run, RunFile, RunLine
+from ..derived.media import run_media
+from ..models import Project, Run, RunFile, RunLine, RunMedia
 from ..selectors import line_count
 from . import overview
 
 CONSOLE_PAGE = 5_000
 METADATA_FILE = "wandb-metadata.json"
 METADATA_MAX_BYTES = 256 * 1024
-MEDIA_TYPES = ("image-file", "images/separated")
 
 
 def run_metadata(run: Run) -> dict:
@@ -145,50 +144,23 @@ def system_keys(run: Run) -> list[str]:
 def media_images(run: Run, *, limit: int = 2000) -> dict:
     """Logged images by key: [{"key", "items": [{"step", "path", "caption", "width", "height"}]}].
 
-    Image values point at run files (media/images/…); only history lines that
-    carry an image are read, at most `limit` of them.
+    Read from the media index (runs.derived.media, written with the derived data, plus
+    the lines it has not folded yet), the first `limit` images of the run by step.
     """
-    keys = {
-        key
-        for key, types in (run.history_keys or {}).items()
-        if isinstance(types, dict) and set(types) & set(MEDIA_TYPES)
-    }
-    if not keys:
-        return {"keys": []}
-    marker = Q()
-    for media_type in MEDIA_TYPES:
-        marker |= Q(data__contains=f'"{media_type}"')
-    rows = (
-        RunLine.objects.filter(run=run, stream=RunLine.Stream.HISTORY)
-        .filter(marker)
-        .order_by("step")
-        .values_list("step", "data")[:limit]
-    )
-    found: dict[str, list] = {key: [] for key in sorted(keys)}
-    for step, text in rows.iterator(chunk_size=500):
-        row = jsonvalues.loads(text)
-        for key in keys:
-            value = row.get(key)
-            if not isinstance(value, dict):
-                continue
-            if value.get("_type") == "image-file" and isinstance(value.get("path"), str):
-                found[key].append(_image(step, value["path"], value.get("caption"), value))
-            elif value.get("_type") == "images/separated":
-                captions = value.get("captions") if isinstance(value.get("captions"), list) else []
-                for i, name in enumerate(value.get("filenames") or []):
-                    if isinstance(name, str):
-                        found[key].append(_image(step, name, captions[i] if i < len(captions) else None, value))
-    return {"keys": [{"key": key, "items": items} for key, items in found.items() if items]}
-
-
-def _image(step, path: str, caption, value: dict) -> dict:
-    return {
-        "step": step,
-        "path": path,
-        "caption": caption if isinstance(caption, str) else "",
-        "width": value.get("width"),
-        "height": value.get("height"),
-    }
+    rows = run_media(run, kind=RunMedia.Kind.IMAGE)[:limit]
+    found: dict[str, list] = {}
+    for key, step, _idx, _kind, value in rows:
+        for item in value.get("files") or []:
+            found.setdefault(key, []).append(
+                {
+                    "step": step,
+                    "path": item.get("path"),
+                    "caption": item.get("caption") or "",
+                    "width": value.get("width"),
+                    "height": value.get("height"),
+                }
+            )
+    return {"keys": [{"key": key, "items": found[key]} for key in sorted(found)]}
 
 
 def numeric_history_keys(run: Run) -> list[str]:

@@ -1,7 +1,7 @@
 """Which panels a workspace shows: one per history key, in sections by prefix. No Django.
 
 A key "train/loss" goes to the section "train", a key without a slash to
-"Charts"; system metrics (the events stream) get their own section. The
+"Charts" (to "Media" when it is an image, histogram, table or HTML); system metrics (the events stream) get their own section. The
 wandb SDK's define_metric definitions (config._wandb.m) name a key's step
 metric, which becomes that panel's x axis.
 """
@@ -12,7 +12,15 @@ import fnmatch
 
 SYSTEM_SECTION = "System"
 DEFAULT_SECTION = "Charts"
-MEDIA_TYPES = {"image-file": "images", "images/separated": "images"}
+MEDIA_SECTION = "Media"  # media logged without a prefix (as W&B's workspace groups them)
+MEDIA_TYPES = {
+    "image-file": "images",
+    "images/separated": "images",
+    "histogram": "histogram",
+    "table-file": "table",
+    "incremental-table-file": "table",
+    "html-file": "html",
+}
 # History columns the SDK adds to every row: bookkeeping, never a panel.
 BOOKKEEPING = ("_step", "_runtime", "_timestamp", "_wandb")
 
@@ -61,7 +69,8 @@ def workspace_sections(history: dict[str, set[str]], events: list[str], steps: d
     """Sections of panels: history is {key: types seen}, events the system metric keys.
 
     A key used as some metric's step metric gets no panel of its own (it is an axis);
-    numeric keys get a line panel, image keys a media panel, anything else none.
+    numeric keys get a line panel, media keys (images, histograms, tables, HTML) a media
+    panel of their kind, anything else none.
     """
     axes = set(steps.values())
     sections: dict[str, list[dict]] = {}
@@ -72,10 +81,13 @@ def workspace_sections(history: dict[str, set[str]], events: list[str], steps: d
         if "number" in types:
             panel = {"kind": "line", "key": key, "x": step_metric_of(key, steps) or "_step"}
         elif types & MEDIA_TYPES.keys():
-            panel = {"kind": "images", "key": key}
+            panel = {"kind": MEDIA_TYPES[sorted(types & MEDIA_TYPES.keys())[0]], "key": key}
         else:
             continue
-        sections.setdefault(section_of(key), []).append(panel)
+        section = section_of(key)
+        if panel["kind"] != "line" and section == DEFAULT_SECTION:
+            section = MEDIA_SECTION
+        sections.setdefault(section, []).append(panel)
     ordered = [{"name": name, "panels": sections[name]} for name in sorted(sections, key=_section_order)]
     if events:
         ordered.append(
@@ -89,5 +101,5 @@ def workspace_sections(history: dict[str, set[str]], events: list[str], steps: d
 
 
 def _section_order(name: str) -> tuple:
-    # The catch-all section first, then the prefixes alphabetically.
-    return (name != DEFAULT_SECTION, name.lower())
+    # The catch-all section first, then the prefixes alphabetically, then unprefixed media.
+    return (name != DEFAULT_SECTION, name == MEDIA_SECTION, name.lower())

@@ -1,8 +1,6 @@
-"""Reads behind the workspace page and its interim series endpoint, scoped to one project."""
+"""Reads behind the workspace page and its media endpoint, scoped to one project."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -10,11 +8,9 @@ from django.db.models.functions import Coalesce
 from teams.access import Need, resolve_all
 
 from .. import jsonvalues
-from ..models import Project, ProjectKey, Run, RunLine
+from ..derived.media import run_media
+from ..models import Project, ProjectKey, Run, RunMedia
 from . import panels
-
-STREAMS = {"history": RunLine.Stream.HISTORY, "events": RunLine.Stream.EVENTS}
-X_KEYS = ("_step", "_runtime", "_timestamp")
 
 
 def project_catalogue(project: Project) -> dict:
@@ -54,26 +50,24 @@ def runs_by_id(project: Project, run_ids: list[str]) -> list[Run]:
     return [found[r] for r in run_ids if r in found]
 
 
-def points(run: Run, stream: int, key: str, x: str) -> Iterator[tuple[float, float]]:
-    """(x, y) of one key of one run's stream, in stream order. Lines lacking either are skipped."""
-    order = "step" if stream == RunLine.Stream.HISTORY else "idx"
-    rows = RunLine.objects.filter(run=run, stream=stream).order_by(order).values_list("idx", "data")
-    for idx, text in rows.iterator(chunk_size=2000):
-        row = jsonvalues.loads(text)
-        if not isinstance(row, dict) or key not in row:
-            continue
-        xv = idx if x == "_step" and stream != RunLine.Stream.HISTORY else row.get(x)
-        yield xv, row[key]
-
-
-def media_paths(value) -> list[str]:
-    """The file paths of one logged media value (an image, or a list of images)."""
-    if isinstance(value, dict):
-        if isinstance(value.get("path"), str):
-            return [value["path"]]
-        if isinstance(value.get("filenames"), list):
-            return [p for p in value["filenames"] if isinstance(p, str)]
-    return []
+def media_items(team, project: Project, run: Run, key: str, *, limit: int) -> list[dict]:
+    """The last `limit` media values `run` logged under `key`, by step, each with its files' URLs."""
+    items = []
+    for _key, step, _idx, kind, value in run_media(run, key=key)[-limit:]:
+        item = {"step": step, "kind": kind}
+        if kind == RunMedia.Kind.IMAGE:
+            files = value.get("files") or []
+            item["urls"] = [file_url(team, project, run, f["path"]) for f in files]
+            item["url"] = item["urls"][0] if item["urls"] else None
+            item["caption"] = files[0].get("caption", "") if files else ""
+        elif kind == RunMedia.Kind.HISTOGRAM:
+            item.update(values=value.get("values"), bins=value.get("bins"))
+        else:
+            item["url"] = file_url(team, project, run, value.get("path", ""))
+            if kind == RunMedia.Kind.TABLE:
+                item.update(nrows=value.get("nrows"), ncols=value.get("ncols"))
+        items.append(item)
+    return items
 
 
 def file_url(team, project, run, path: str) -> str:

@@ -18,7 +18,7 @@ from ..models import Project
 from ..table import services as table_services
 from ..table import table
 from ..table.query import DEFAULT_COLUMNS, DEFAULT_ORDER
-from . import selectors
+from . import selectors, services
 
 
 def _project(access: Access, project: str):
@@ -51,6 +51,10 @@ def workspace(request, access: Access, team: str, project: str):
         "reportsApi": f"/api/v1/teams/{team_obj.name}/projects/{project_obj.name}/reports/",
         "reportsUrl": reverse("reports:list", kwargs={"team": team_obj.name, "project": project_obj.name}),
         "canEdit": access.allows(Need.WRITE),
+        # The caller's saved layout (null: the automatic one), saved back through the layout API.
+        "layout": services.layout_get(actor=request.user, project=project_obj),
+        "layoutUrl": reverse("api-workspace-layout", kwargs={"team": team_obj.name, "project": project_obj.name}),
+        "compareUrl": reverse("run_pages:compare", kwargs={"team": team_obj.name, "project": project_obj.name}),
     }
     context = {
         "team": team_obj,
@@ -76,17 +80,17 @@ MAX_MEDIA_STEPS = 500
 @team_page(Need.READ, team_kwarg="team")
 @require_GET
 def workspace_media(request, access: Access, team: str, project: str):
-    """The images one history key logged, per run and step, with the URL of each file."""
+    """The media one history key logged, per run and step (from the media index, never the history text).
+
+    Images and tables and HTML come with the URL of their run file, histograms with their bins.
+    """
     team_obj, _role, project_obj = _project(access, project)
     key = request.GET.get("key", "")
     run_ids = request.GET.getlist("runs")[:MAX_MEDIA_RUNS]
     if not key or not run_ids:
         return _bad("Name a key (key=…) and at least one run (runs=…).")
-    media = []
-    for run in selectors.runs_by_id(project_obj, run_ids):
-        items = []
-        for step, value in selectors.points(run, selectors.STREAMS["history"], key, "_step"):
-            for path in selectors.media_paths(value):
-                items.append({"step": step, "url": selectors.file_url(team_obj, project_obj, run, path)})
-        media.append({"run": run.run_id, "items": items[-MAX_MEDIA_STEPS:]})
+    media = [
+        {"run": run.run_id, "items": selectors.media_items(team_obj, project_obj, run, key, limit=MAX_MEDIA_STEPS)}
+        for run in selectors.runs_by_id(project_obj, run_ids)
+    ]
     return JsonResponse({"media": media})

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts import keys
 from accounts.models import ApiKey
+from runs.derived import aggregates
 from runs.ingest.files import run_file_store
 from runs.ingest.runs import run_finish
 from runs.models import Project, Run, RunLine
@@ -119,6 +120,7 @@ def run(project, owner):
             "plain line without a time",
         ],
     )
+    aggregates.refresh_run(run_id=run.pk)  # the media index, as the derived-data task makes it
     return run
 
 

@@ -16,6 +16,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import UserSettings
+from runs.derived import aggregates
 from runs.models import Run, RunLine
 from tests.runs.conftest import PYTHON, make_key
 
@@ -309,6 +310,20 @@ def test_a_running_runs_page_grows_without_a_reload(sdk, live_sextant, browser_c
             f"() => Number(document.querySelector('#charts .panel[data-key=loss]').dataset.buckets) > {points}",
             timeout=30_000,
         )
+        # The workspace's chart of the same run grows too, without a reload.
+        aggregates.refresh_run(run_id=run.pk)  # the key catalogue, as the worker makes it
+        workspace = open_page(browser_context, live_sextant.url, member)
+        workspace.goto(f"{live_sextant.url}/acme/vision/")
+        workspace.evaluate("window.__sameDocument = true")
+        panel = ".ws-panel[data-key=loss]"
+        workspace.wait_for_selector(f"{panel}[data-drawn=true]")
+        drawn = int(workspace.get_attribute(panel, "data-buckets"))
+        workspace.wait_for_function(
+            f"() => Number(document.querySelector('{panel}').dataset.buckets) > {drawn}", timeout=30_000
+        )
+        assert workspace.evaluate("window.__sameDocument") is True
+        no_violations(workspace)
+        workspace.context.close()
         first_duration = page.inner_text("#run-duration")
         page.wait_for_function(f"() => document.getElementById('run-duration').textContent !== {first_duration!r}")
         shoot(page, "running-light")

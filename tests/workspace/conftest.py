@@ -1,4 +1,5 @@
-"""A project with three runs that logged train/ and val/ metrics, system metrics and images."""
+"""A project with three runs that logged train/ and val/ metrics, system metrics and media
+(images, histograms, tables, HTML)."""
 
 import json
 
@@ -45,6 +46,15 @@ def make_project(team, owner, *, name="vision", steps=200, runs=3):
                     "width": 4,
                     "height": 4,
                 }
+            if step % 100 == 0:
+                row["weights"] = {"_type": "histogram", "values": [1, step % 7, 3], "bins": [0.0, 0.5, 1.0, 1.5]}
+                row["predictions"] = {
+                    "_type": "table-file",
+                    "path": f"media/table/predictions_{step}.table.json",
+                    "ncols": 2,
+                    "nrows": 3,
+                }
+                row["report"] = {"_type": "html-file", "path": f"media/html/report_{step}.html"}
             rows.append(row)
         log_history(run, rows)
         RunLine.objects.bulk_create(

@@ -4,10 +4,12 @@ One SDK session feeds every check (SDK processes cost seconds): the link the SDK
 prints opens a chart per metric, hiding a run takes its line out of every chart,
 a zoom re-buckets finer, define_metric's step metric is the x axis, images have a
 step slider, and no page reports a CSP violation. Screenshots (light and night)
-go to tests/artifacts/ (not committed).
+go to tests/artifacts/ (not committed); SEXTANT_DOCS_SCREENSHOTS=1 (`make screenshots`) also writes
+the README's docs/screenshots/workspace.png.
 """
 
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import pytest
 from accounts.models import UserSettings
 from runs import jsonvalues
 from runs.derived import aggregates as derived
-from runs.models import Run
+from runs.models import Run, WorkspaceLayout
 from tests.runs.conftest import make_key
 from tests.runs.table.test_pages import _login
 
@@ -40,6 +42,11 @@ TRAIN = textwrap.dedent(
             row["epoch"] = step // 300
         if step % 1000 == 0:
             row["samples"] = wandb.Image(Image.new("RGB", (8, 8), (step % 255, 90, 0)))
+            row["weights"] = wandb.Histogram([0.1, 0.2, 0.2, 0.5, float(os.environ["LR"]) * step / 100], num_bins=8)
+        if step == 0:
+            row["page"] = wandb.Html("<p>hello <b>html</b></p><script>parent.document.title = 'pwned'</script>")
+        if step == 2000:
+            row["preds"] = wandb.Table(columns=["id", "score"], data=[["a", 0.5], ["b", 0.25], ["c", 0.75]])
         wandb.log(row)
         if step % 1000 == 0:
             print(f"\\x1b[32mstep {step}\\x1b[0m")
@@ -84,7 +91,6 @@ def test_workspace_from_the_sdk_link(sdk, live_sextant, browser_context, team, o
     project_url = link.split("View project at", 1)[1].strip().split()[-1]
     assert project_url.rstrip("/").endswith("/acme/vision")
 
-    DOCS.mkdir(parents=True, exist_ok=True)
     page = _login(browser_context, live_sextant, owner)
     page.add_init_script(WATCH)
     page.set_default_timeout(30_000)  # two cores shared with the rest of the suite
@@ -94,13 +100,20 @@ def test_workspace_from_the_sdk_link(sdk, live_sextant, browser_context, team, o
     keys = page.eval_on_selector_all(".ws-panel", "els => els.map(e => e.dataset.key)")
     # One panel per logged metric, in sections by prefix; epoch is an axis, not a panel.
     configs = [jsonvalues.from_db(r.config).get("_wandb") for r in Run.objects.all()]
-    assert sorted(k for k in keys if not k.startswith("system")) == ["samples", "train/loss", "train/lr", "val/acc"], (
-        configs
-    )
-    assert page.eval_on_selector_all(".ws-section", "els => els.map(e => e.dataset.section)")[:3] == [
-        "Charts",
+    assert sorted(k for k in keys if not k.startswith("system")) == [
+        "page",
+        "preds",
+        "samples",
+        "train/loss",
+        "train/lr",
+        "val/acc",
+        "weights",
+    ], configs
+    assert page.eval_on_selector_all(".ws-section", "els => els.map(e => e.dataset.section)") == [
         "train",
         "val",
+        "Media",  # images, histograms, tables and HTML logged without a prefix
+        "System",
     ]
     page.wait_for_function(
         "() => [...document.querySelectorAll('.ws-panel[data-kind=line]')].slice(0, 3).every(e => e.dataset.lines === '2')",
@@ -117,16 +130,19 @@ def test_workspace_from_the_sdk_link(sdk, live_sextant, browser_context, team, o
     assert len(set(swatches)) == 2
     shot(page, "workspace-light.png")
     # The README's picture of the workspace (committed documentation): the first screen only.
-    page.screenshot(path=str(DOCS / "workspace.png"), clip={"x": 0, "y": 0, "width": 1500, "height": 1000})
+    if os.environ.get("SEXTANT_DOCS_SCREENSHOTS"):  # make screenshots
+        DOCS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS / "workspace.png"), clip={"x": 0, "y": 0, "width": 1500, "height": 1000})
 
     # Hide one run: its line leaves every chart.
+    # (Panels out of view are marked stale and redrawn when they scroll in.)
     page.locator("#rt-table .ws-eye").first.click()
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.ws-panel[data-kind=line][data-drawn]')].every(e => e.dataset.lines === '1')"
+        "() => [...document.querySelectorAll('.ws-panel[data-kind=line][data-drawn]:not([data-stale])')].every(e => e.dataset.lines === '1')"
     )
     page.locator("#rt-table .ws-eye").first.click()
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.ws-panel[data-kind=line][data-drawn]')].every(e => e.dataset.lines === '2')"
+        "() => [...document.querySelectorAll('.ws-panel[data-kind=line][data-drawn]:not([data-stale])')].every(e => e.dataset.lines === '2')"
     )
 
     # Zoom into steps 1000-1400: the panel asks again and each bucket holds fewer steps.
@@ -144,6 +160,49 @@ def test_workspace_from_the_sdk_link(sdk, live_sextant, browser_context, team, o
     images.locator("input[type=range]").fill("0")
     assert "step 0" in images.inner_text()
     page.wait_for_function("() => document.querySelector(\".ws-panel[data-key='samples'] img\").naturalWidth === 8")
+
+    # A histogram as bars, a wandb.Table as a table sorted by a header click, HTML in a sandbox.
+    page.wait_for_function("() => Number(document.querySelector(\".ws-panel[data-key='weights']\").dataset.bars) > 0")
+    preds = page.locator(".ws-panel[data-key='preds'] table.data").first
+    preds.locator("tbody tr").nth(2).wait_for()
+    assert preds.locator("tbody tr td:first-child").all_inner_texts() == ["a", "b", "c"]
+    preds.locator("th button", has_text="score").click()
+    assert preds.locator("tbody tr td:first-child").all_inner_texts() == ["b", "a", "c"]
+    preds.locator("th button", has_text="score").click()
+    assert preds.locator("tbody tr td:first-child").all_inner_texts() == ["c", "a", "b"]
+    frame = page.locator(".ws-panel[data-key='page'] iframe").first
+    page.wait_for_function(
+        "() => (document.querySelector(\".ws-panel[data-key='page'] iframe\").srcdoc || '').includes('hello')"
+    )
+    assert frame.get_attribute("sandbox") == ""
+    assert page.frame_locator(".ws-panel[data-key='page'] iframe").first.locator("b").inner_text() == "html"
+    assert page.title() != "pwned"
+
+    # The layout is kept on the server: collapse a section, make a panel tall, and a new browser sees it.
+    page.locator(".ws-section[data-section='val'] > summary").click()
+    page.locator(".ws-panel[data-key='train/lr'] button[aria-label^='Make train/lr tall']").click()
+    page.wait_for_function("() => document.getElementById('workspace').dataset.layoutSaved")
+    saved = WorkspaceLayout.objects.get(user=owner, project__name="vision").layout
+    assert saved["collapsed"] == ["val"] and saved["tall"] == ["history:line:train/lr"]
+    other = _login(browser_context, live_sextant, owner)
+    other.goto(project_url)
+    other.wait_for_selector(".ws-section[data-section='val']")
+    assert other.eval_on_selector(".ws-section[data-section='val']", "e => e.open") is False
+    assert "tall" in other.get_attribute(".ws-panel[data-key='train/lr']", "class")
+    other.once("dialog", lambda d: d.accept())
+    other.click("#ws-reset")
+    other.wait_for_function("() => document.getElementById('workspace').dataset.layoutSaved")
+    assert not WorkspaceLayout.objects.filter(user=owner).exists()
+    other.context.close()
+
+    # Compare: the runs drawn, side by side.
+    page.click("#ws-compare")
+    page.wait_for_selector("#compare-config")
+    assert page.url.count("runs=") == 2
+    assert page.locator("#compare-config thead th").count() == 3  # the key column and one per run
+    assert page.evaluate("window.__csp") == []
+    page.go_back()
+    wait_drawn(page, 3)
 
     # Keyboard: the visibility toggle is a button reachable with Tab and pressed with Enter.
     page.locator("#rt-table .ws-eye").first.focus()

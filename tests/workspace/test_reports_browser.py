@@ -45,6 +45,19 @@ def test_parallel_coordinates_colours_and_missing_metrics(live_server, browser_c
     )
     assert len(strokes) == 4 and len(set(strokes)) == 4  # one line per run, each its own colour
     assert "WebGL" not in page.inner_text(".panel[data-kind=parallel]")
+    # Brushing: drag along the first axis over its upper half; lines outside it are dimmed.
+    hit = page.locator(".panel[data-kind=parallel] .parallel-hit").first.bounding_box()
+    x = hit["x"] + hit["width"] / 2
+    page.mouse.move(x, hit["y"] + 2)
+    page.mouse.down()
+    page.mouse.move(x, hit["y"] + hit["height"] * 0.5, steps=5)
+    page.mouse.up()
+    kept = int(page.get_attribute(".panel[data-kind=parallel] .chart", "data-brushed"))
+    dimmed = page.locator(".panel[data-kind=parallel] polyline.dimmed").count()
+    assert 0 < kept < 4 and kept + dimmed == 4
+    page.locator(".panel[data-kind=parallel] .parallel-hit").first.focus()
+    page.keyboard.press("Escape")  # clears the brush
+    assert page.locator(".panel[data-kind=parallel] polyline.dimmed").count() == 0
     page.wait_for_selector(".panel[data-kind=line][data-drawn]")
     assert "No run here has logged “nope”" in page.inner_text(".panel[data-kind=line] .panel-note")
     colours = page.evaluate("() => document.querySelector('.panel[data-kind=line] .chart').data.map(t => t.line.color)")
@@ -80,6 +93,7 @@ def test_a_workspace_panel_is_copied_into_a_new_report(live_server, browser_cont
     page = _login(browser_context, live_server, owner)
     page.add_init_script(WATCH)
     page.set_default_timeout(30_000)
+    page.set_viewport_size({"width": 1500, "height": 2400})  # the media panels come first
     page.goto(f"{live_server.url}/acme/vision/")
     page.wait_for_selector(".ws-panel[data-key='train/loss'][data-lines='2']")
     page.click(".ws-panel[data-key='train/loss'] button[aria-label^='Copy']")

@@ -13,9 +13,9 @@ def test_sections_by_prefix_with_system_metrics_apart():
         "_runtime": {"number"},
     }
     sections = workspace_sections(history, ["system.cpu"], {})
-    assert [s["name"] for s in sections] == ["Charts", "train", "val", "System"]
-    assert [p["key"] for p in sections[0]["panels"]] == ["lr", "samples"]
-    assert sections[0]["panels"][1]["kind"] == "images"
+    assert [s["name"] for s in sections] == ["Charts", "train", "val", "Media", "System"]
+    assert [p["key"] for p in sections[0]["panels"]] == ["lr"]
+    assert sections[3]["panels"] == [{"kind": "images", "key": "samples"}]
     assert sections[-1]["panels"] == [{"kind": "line", "key": "system.cpu", "x": "_runtime", "stream": "events"}]
 
 

@@ -163,7 +163,61 @@
       ticks.forEach(([v, label]) => axis.appendChild(svgEl("text", { x: xAt(i) + 4, y: scales[i](v) + 4, class: "parallel-tick" }, label)));
       svg.appendChild(axis);
     });
+    brushing(chart, svg, dims, xAt, { top: pad.t, bottom: height - pad.b }, lines);
     chart.appendChild(svg);
+  }
+
+  // Brushing: drag along an axis to keep only the lines that cross it inside that span; brushes on
+  // several axes combine; a click on an axis (or Escape) clears its brush. Brushes are kept per
+  // axis label on the chart element, so the redraw of a refreshed panel keeps them.
+  function brushing(chart, svg, dims, xAt, span, lines) {
+    const brushes = chart._brushes || (chart._brushes = {});
+    const toY = (f) => span.top + f * (span.bottom - span.top);
+    const toF = (y) => Math.min(1, Math.max(0, (y - span.top) / (span.bottom - span.top)));
+    const rects = dims.map((d, i) => {
+      const rect = svgEl("rect", { x: xAt(i) - 6, width: 12, y: 0, height: 0, class: "parallel-brush" });
+      // The hit area reaches a little past both ends, so a drag can start at an axis's extreme.
+      const hit = svgEl("rect", { x: xAt(i) - 12, width: 24, y: span.top - 8, height: span.bottom - span.top + 16,
+                                  class: "parallel-hit", tabindex: 0, "data-axis": d.label,
+                                  "aria-label": `Brush ${d.label}: drag along the axis; Escape clears` });
+      svg.appendChild(rect);
+      svg.appendChild(hit);
+      const svgY = (event) => {
+        const box = svg.getBoundingClientRect();
+        return (event.clientY - box.top) * (svg.viewBox.baseVal.height / box.height);
+      };
+      let start = null;
+      hit.addEventListener("pointerdown", (e) => { start = toF(svgY(e)); hit.setPointerCapture(e.pointerId); });
+      hit.addEventListener("pointermove", (e) => {
+        if (start === null) return;
+        const now = toF(svgY(e));
+        brushes[d.label] = [Math.min(start, now), Math.max(start, now)];
+        apply();
+      });
+      hit.addEventListener("pointerup", (e) => {
+        if (start !== null && Math.abs(toF(svgY(e)) - start) < 0.01) delete brushes[d.label]; // a click clears
+        start = null;
+        apply();
+      });
+      hit.addEventListener("keydown", (e) => { if (e.key === "Escape") { delete brushes[d.label]; apply(); } });
+      return rect;
+    });
+    function apply() {
+      dims.forEach((d, i) => {
+        const b = brushes[d.label];
+        rects[i].setAttribute("y", b ? toY(b[0]) : 0);
+        rects[i].setAttribute("height", b ? toY(b[1]) - toY(b[0]) : 0);
+      });
+      let kept = 0;
+      [...lines.children].forEach((line) => {
+        const ys = line.getAttribute("points").split(" ").map((p) => Number(p.split(",")[1]));
+        const inside = dims.every((d, i) => !brushes[d.label] || (toF(ys[i]) >= brushes[d.label][0] - 1e-6 && toF(ys[i]) <= brushes[d.label][1] + 1e-6));
+        line.classList.toggle("dimmed", !inside);
+        if (inside) kept += 1;
+      });
+      chart.dataset.brushed = String(kept);
+    }
+    apply();
   }
 
   function setStatus(el, text) {

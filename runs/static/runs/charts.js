@@ -296,7 +296,7 @@
       const layout = {
         title: { text: this.options.title || "", font: { size: 13 }, x: 0.02, xanchor: "left" },
         paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { color: t.fg, size: 11 },
-        margin: { l: 48, r: 12, t: 30, b: 36 }, height: 260, showlegend: false, hovermode: "closest",
+        margin: { l: 48, r: 12, t: 30, b: 36 }, height: this.el.classList.contains("tall") ? 540 : 260, showlegend: false, hovermode: "closest",
         xaxis, yaxis, uirevision: this.options.title || "panel",
       };
       if (!traces.length) {

@@ -4,23 +4,48 @@
  * "Runs drawn" of them that are not hidden are drawn, each in its own colour (charts.js),
  * the same colour in every panel. Panels are drawn when they scroll into view, and a zoomed
  * panel asks the series API again for the new range, so its buckets get finer.
- * The layout (removed/added/moved panels, collapsed sections, hidden runs, controls) is kept
- * per user and project in the browser's storage; "Reset layout" forgets it.
+ * The layout (removed/added/moved/resized panels, collapsed sections, hidden runs, controls) is
+ * kept per user and project on the server (PUT …/workspace/layout/, a moment after each change);
+ * "Reset layout" deletes it. While a run of the table is running the drawn panels refresh.
  */
 (function () {
   "use strict";
   const C = window.SextantCharts;
   const config = JSON.parse(document.getElementById("rt-config").textContent);
   const $ = (id) => document.getElementById(id);
-  const STORE = `sextant.workspace.${config.api}`;
-  const empty = () => ({ removed: [], added: [], order: {}, collapsed: [], hiddenRuns: [], wide: [], controls: {} });
-  let layout = Object.assign(empty(), load());
+  const STORE = `sextant.workspace.${config.api}`; // where an earlier version kept it (read once, moved)
+  const empty = () => ({ removed: [], added: [], order: {}, collapsed: [], hiddenRuns: [], wide: [], tall: [], controls: {} });
+  let layout = Object.assign(empty(), config.layout || load());
   let runs = []; // [{id, name}] in table order
   let colourMap = new Map();
   const panels = new Map(); // panel id -> {spec, el, chart, dirty, zoom}
 
   function load() { try { return JSON.parse(localStorage.getItem(STORE)) || {}; } catch (e) { return {}; } }
-  function save() { try { localStorage.setItem(STORE, JSON.stringify(layout)); } catch (e) { /* private mode: not kept */ } }
+
+  // Saved on the server a moment after the last change; one request in flight at a time.
+  let saveTimer = null, saving = Promise.resolve();
+  function layoutRequest(method, body) {
+    return fetch(config.layoutUrl, {
+      method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": $("runs-table").dataset.csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(async (r) => {
+      if (!r.ok) throw new Error((await r.json().catch(() => ({}))).detail || `HTTP ${r.status}`);
+      $("workspace").dataset.layoutSaved = String(Date.now());
+    }).catch((err) => showError(`The layout could not be saved: ${err.message}`));
+  }
+  function save() {
+    clearTimeout(saveTimer);
+    $("workspace").dataset.layoutSaved = "";
+    saveTimer = setTimeout(() => { saving = saving.then(() => layoutRequest("PUT", layout)); }, 400);
+  }
+  function flush() {
+    if (saveTimer === null) return;
+    clearTimeout(saveTimer);
+    saveTimer = null;
+    saving = saving.then(() => layoutRequest("PUT", layout));
+  }
+  window.addEventListener("pagehide", flush);
 
   const panelId = (p) => `${p.stream || "history"}:${p.kind}:${p.key}`;
 
@@ -50,13 +75,13 @@
       if (!(v >= s.min && v <= s.max)) controls.param.value = s.param;
     }
   }
-  function readControls() {
+  function readControls(persist = true) {
     layout.controls = {
       x: controls.x.value, smoothing: controls.smoothing.value, param: controls.param.value,
       logY: controls.logY.checked, robust: controls.robust.checked,
       maxRuns: Math.max(1, Math.min(100, parseInt(controls.maxRuns.value, 10) || 10)), group: controls.group.value,
     };
-    save();
+    if (persist) save();
   }
   // The server smooths (over every raw point of the range), so a smoothing change asks again.
   ["x", "maxRuns", "group", "param"].forEach((k) => controls[k].addEventListener("change", () => { readControls(); refetchAll(); }));
@@ -66,7 +91,19 @@
     const q = controls.search.value.trim().toLowerCase();
     panels.forEach((p) => { p.el.hidden = q !== "" && !p.spec.key.toLowerCase().includes(q); });
   });
-  $("ws-reset").addEventListener("click", () => { layout = empty(); save(); restoreControls(); build(); syncRunRows(); });
+  $("ws-reset").addEventListener("click", () => {
+    clearTimeout(saveTimer);
+    layout = empty();
+    saving = saving.then(() => layoutRequest("DELETE"));
+    restoreControls(); build(); syncRunRows();
+  });
+  // Compare: the runs drawn now (hide the others with their eye) side by side.
+  $("ws-compare").addEventListener("click", () => {
+    const ids = runs.filter((r) => !layout.hiddenRuns.includes(r.id)).slice(0, 20).map((r) => r.id);
+    const p = new URLSearchParams();
+    ids.forEach((id) => p.append("runs", id));
+    window.location.href = `${config.compareUrl}?${p}`;
+  });
 
   // --- runs, from the table side panel ---------------------------------------------------------
   const tbody = $("rt-table").tBodies[0];
@@ -214,6 +251,7 @@
     el.dataset.key = spec.key;
     el.dataset.kind = spec.kind;
     if (layout.wide.includes(id)) el.classList.add("wide");
+    if (layout.tall.includes(id)) el.classList.add("tall");
     const head = document.createElement("header");
     const title = document.createElement("h3");
     title.textContent = spec.key;
@@ -223,7 +261,8 @@
       Object.assign(document.createElement("span"), { className: "panel-status" }),
       button("←", `Move ${spec.key} earlier`, () => move(section, id, -1)),
       button("→", `Move ${spec.key} later`, () => move(section, id, 1)),
-      button("⇔", `Make ${spec.key} wide or narrow`, () => toggleWide(el, id)),
+      button("⇔", `Make ${spec.key} wide or narrow`, () => toggleSize(el, id, "wide")),
+      button("↕", `Make ${spec.key} tall or short`, () => toggleSize(el, id, "tall")),
     );
     if (spec.kind === "line" && config.canEdit) head.append(button("⤴ report", `Copy ${spec.key} into a report`, () => copyToReport(spec)));
     head.append(button("×", `Remove ${spec.key}`, () => remove(spec)));
@@ -253,10 +292,11 @@
     ids.forEach((pid) => grid.appendChild(panels.get(pid).el));
     panels.get(id).el.querySelector(`button[aria-label^="Move"][aria-label$="${by < 0 ? "earlier" : "later"}"]`).focus();
   }
-  function toggleWide(el, id) {
-    el.classList.toggle("wide");
-    const i = layout.wide.indexOf(id);
-    if (i >= 0) layout.wide.splice(i, 1); else layout.wide.push(id);
+  function toggleSize(el, id, size) {
+    el.classList.toggle(size);
+    const list = layout[size];
+    const i = list.indexOf(id);
+    if (i >= 0) list.splice(i, 1); else list.push(id);
     save();
     const p = panels.get(id);
     if (p.chart) p.chart.redraw();
@@ -286,18 +326,20 @@
 
   // --- data ------------------------------------------------------------------------------------
   function refetchAll() {
-    panels.forEach((p) => { p.dirty = true; if (p.visible) fetchPanel(p); });
+    // Panels out of view are marked stale and fetched when they scroll in.
+    panels.forEach((p) => { p.dirty = true; if (p.visible) fetchPanel(p); else p.el.dataset.stale = "true"; });
   }
   function redrawAll() { panels.forEach((p) => { if (p.lines && p.chart) p.chart.draw(p.lines, view(p)); }); }
 
-  async function fetchPanel(panel) {
+  async function fetchPanel(panel, quiet = false) {
     panel.dirty = false;
+    delete panel.el.dataset.stale;
     const drawn = drawnRuns();
     const status = panel.el.querySelector(".panel-status");
     if (panel.spec.kind !== "line") return fetchMedia(panel, drawn);
     if (!drawn.length) { panel.lines = []; panel.chart.draw([], view(panel)); return; }
     const ticket = (panel.ticket = (panel.ticket || 0) + 1);
-    status.textContent = "loading…";
+    if (!quiet) status.textContent = "loading…";
     try {
       const width = panel.el.clientWidth || 600;
       const answer = await C.fetchSeriesAnswer(config.seriesUrl, {
@@ -329,39 +371,11 @@
       const data = await response.json();
       if (!response.ok) throw new Error(data.detail || response.status);
       drawMedia(panel, body, data.media);
-      status.textContent = data.media.length ? "" : "no images for these runs";
+      status.textContent = data.media.some((m) => m.items.length) ? "" : `no ${panel.spec.kind} for these runs`;
     } catch (err) { status.textContent = `could not load: ${err.message}`; }
   }
   function drawMedia(panel, body, media) {
-    const steps = [...new Set(media.flatMap((m) => m.items.map((i) => i.step)))].sort((a, b) => a - b);
-    body.replaceChildren();
-    if (!steps.length) return;
-    const slider = Object.assign(document.createElement("input"), { type: "range", min: 0, max: steps.length - 1, value: steps.length - 1 });
-    slider.setAttribute("aria-label", `Step of ${panel.spec.key}`);
-    const label = document.createElement("span");
-    label.className = "muted";
-    const row = document.createElement("div");
-    row.className = "media-row";
-    const show = () => {
-      const step = steps[slider.value];
-      label.textContent = `step ${step} (${Number(slider.value) + 1} of ${steps.length})`;
-      row.replaceChildren();
-      media.forEach((m) => {
-        const item = [...m.items].reverse().find((i) => i.step <= step);
-        if (!item) return;
-        const fig = document.createElement("figure");
-        const img = Object.assign(document.createElement("img"), { src: item.url, alt: `${panel.spec.key} of ${m.run} at step ${item.step}`, loading: "lazy" });
-        const cap = document.createElement("figcaption");
-        const sw = Object.assign(document.createElement("span"), { className: "ws-swatch" });
-        sw.style.background = colourMap.get(m.run) || "transparent";
-        cap.append(sw, m.run);
-        fig.append(img, cap);
-        row.appendChild(fig);
-      });
-    };
-    slider.addEventListener("input", show);
-    body.append(row, slider, label);
-    show();
+    window.SextantMedia.draw(panel, body, media, (run) => colourMap.get(run));
   }
 
   // --- copy a panel into a report ------------------------------------------------------------
@@ -417,8 +431,35 @@
     return `${config.reportsUrl}${id}/`;
   }
 
+  // --- live: while a run of this project is running, the drawn panels grow in place -------------
+  const LIVE_MS = 5000, IDLE_MS = 30000;
+  async function anyRunning() {
+    const p = new URLSearchParams({ filters: JSON.stringify({ state: "running" }), limit: "1" });
+    const r = await fetch(`${config.api}runs/?${p}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!r.ok) return false;
+    const data = await r.json();
+    const list = Array.isArray(data) ? data : data.results || [];
+    return list.length > 0;
+  }
+  let wasRunning = false;
+  async function tick() {
+    let running = false;
+    if (!document.hidden) {
+      try { running = await anyRunning(); } catch (e) { running = false; }
+      if (running || wasRunning) {
+        // Zoomed panels keep their range; the others take the new points (and the last ones after the end).
+        panels.forEach((p) => { if (p.visible && !p.zoom) fetchPanel(p, true); else p.dirty = true; });
+        $("workspace").dataset.live = running ? "running" : "idle";
+      }
+    }
+    wasRunning = running;
+    setTimeout(tick, running ? LIVE_MS : IDLE_MS);
+  }
+
+  if (!config.layout && Object.keys(load()).length) save(); // moved from this browser's storage to the server
   restoreControls();
-  readControls();
+  readControls(false);
   build();
   syncRunRows();
+  setTimeout(tick, LIVE_MS);
 })();
