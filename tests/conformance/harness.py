@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -31,14 +32,18 @@ RESULTS = ROOT / "tests" / "conformance" / "results.json"
 DIRS = ["test_core", "test_api", "test_artifacts", "test_sweep"]
 SERVER_NAME = "wandb-local-testcontainer"  # the name their conftest connects to
 
-# Fast core tests for `make test` (tests/conformance/test_sample.py): init/log/finish
-# through their backend spy, history and summary read back, the public API.
+# A handful of fast tests for `make test` (tests/conformance/test_sample.py), each a
+# real round trip through their backend spy: log, NaN/Infinity, summary, resume with
+# tags, file_stream paths, run state and delete through wandb.Api(), summary edits.
 SAMPLE = [
-    "tests/system_tests/test_core/test_wandb_run.py::test_log_step",
-    "tests/system_tests/test_core/test_wandb_init.py::test_upsert_bucket_409",
-    "tests/system_tests/test_core/test_public_api.py::test_run_history",
-    "tests/system_tests/test_core/test_metric_full.py::test_metric_run_metric_obj",
-    "tests/system_tests/test_api/test_public_api_run_summary.py",
+    "tests/system_tests/test_core/test_wandb.py::test_log_step",
+    "tests/system_tests/test_core/test_wandb_run.py::test_log_nan_inf",
+    "tests/system_tests/test_core/test_wandb_run.py::test_summary_update",
+    "tests/system_tests/test_core/test_resume.py::test_resume_tags_preserve",
+    "tests/system_tests/test_core/test_file_stream.py::test_file_stream_forward_slashes",
+    "tests/system_tests/test_core/test_public_api.py::test_run_update_state_success",
+    "tests/system_tests/test_core/test_public_api.py::test_run_delete",
+    "tests/system_tests/test_api/test_public_api_run_summary.py::test_delete_summary_metric_w_no_lazyload",
 ]
 
 
@@ -70,13 +75,18 @@ def _register(tree_dir: Path, live: stack.Stack, env: dict) -> None:
     )
 
 
-def _outcome(case: ET.Element) -> tuple[str, str]:
+def _outcome(case: ET.Element) -> tuple[str, str, str]:
     for tag, outcome in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
         child = case.find(tag)
         if child is not None:
-            message = (child.get("message") or child.text or "").strip()
-            return outcome, message.splitlines()[0][:300] if message else ""
-    return "passed", ""
+            message = (child.get("message") or "").strip()
+            if not message or message == "collection failure":
+                # A module that fails to import: its reason is the traceback's first "E " line.
+                errors = [line[1:].strip() for line in (child.text or "").splitlines() if line.startswith("E ")]
+                message = f"{message}: {errors[0]}" if message and errors else message or (child.text or "").strip()
+            detail = " / ".join(line[1:].strip() for line in (child.text or "").splitlines() if line.startswith("E "))
+            return outcome, message.splitlines()[0][:300] if message else "", detail[:600]
+    return "passed", "", ""
 
 
 def parse_junit(path: Path) -> list[dict]:
@@ -86,13 +96,14 @@ def parse_junit(path: Path) -> list[dict]:
     # The report is the one our own pytest run just wrote, not input from outside.
     for case in ET.parse(path).getroot().iter("testcase"):  # noqa: S314
         module = (case.get("classname") or "").replace(".", "/")
-        outcome, message = _outcome(case)
+        outcome, message, detail = _outcome(case)
         cases.append(
             {
                 "id": f"{module}::{case.get('name')}",
                 "outcome": outcome,
                 "seconds": round(float(case.get("time") or 0), 2),
                 "message": message,
+                **({"detail": detail} if detail else {}),
             }
         )
     return cases
@@ -116,7 +127,10 @@ def summarise(cases: list[dict]) -> dict:
 
 
 def run(dirs: list[str] | None, sample: bool, workers: int, run_dir: Path) -> dict:
-    tree_dir = tree.obtain()
+    # A copy per run: their tool keeps its state file beside itself, so runs side by side
+    # would otherwise find each other's servers.
+    tree_dir = run_dir / "tree"
+    shutil.copytree(tree.obtain(), tree_dir, symlinks=True, dirs_exist_ok=True)
     home = run_dir / "home"
     home.mkdir(parents=True, exist_ok=True)
     env = _test_env(home)

@@ -1,6 +1,6 @@
 """A live Sextant for the conformance suite: a fresh database, gunicorn, the fixture service.
 
-PostgreSQL when DATABASE_URL is set (a database of its own, `<name>_sdk_suite`,
+PostgreSQL when DATABASE_URL is set (a database of its own, `<name>_sdk<pid>`,
 made fresh and dropped afterwards), else SQLite in the run's folder. The server
 runs with tests/conformance/settings.py (the test settings, the username-as-key
 middleware and `/ready`); the fixture service on a second port shares its database.
@@ -53,7 +53,8 @@ def _database(run_dir: Path):
         yield {"SEXTANT_DATA_DIR": str(run_dir)}, "sqlite"
         return
     parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'sextant'}_sdk_suite"
+    # One database per run (its process id in the name): runs side by side never share one.
+    name = f"{parts.path.lstrip('/') or 'sextant'}_sdk{os.getpid()}"
     admin = urlunsplit(parts._replace(path="/postgres"))
     _postgres(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _postgres(admin, f'CREATE DATABASE "{name}"')
