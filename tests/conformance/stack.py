@@ -67,7 +67,7 @@ def _database(run_dir: Path):
         _postgres(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _wait_http(url: str, proc: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+def _wait_http(url: str, proc: subprocess.Popen, log: Path, seconds: float = 240) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
