@@ -3,6 +3,7 @@
 #   make test   install the test tools and run the whole suite
 PYTHON ?= python3
 VENV := .venv
+CONFORMANCE_VENV := tests/conformance/.venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 MLFLOW_VENV := bench/.venv-mlflow
@@ -36,7 +37,7 @@ tests/oidc/node_modules/.installed: tests/oidc/package-lock.json
 		npm ci --prefix tests/oidc --no-audit --no-fund && touch $@; \
 	else echo "npm not found: the SSO tests will be skipped (they need Node.js 20+)"; fi
 
-test: $(VENV)/.installed-test tests/oidc/node_modules/.installed
+test: $(VENV)/.installed-test tests/oidc/node_modules/.installed $(CONFORMANCE_VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
@@ -112,3 +113,18 @@ test-reliability: $(VENV)/.installed-test
 
 test-long: $(VENV)/.installed-test
 	SEXTANT_RELIABILITY_RESULTS=tests/reliability/results.json $(PY) -m pytest -m slow -s $(PYTEST_ARGS)
+
+# Conformance (tests/conformance): wandb's own system tests, from the wandb v0.28.2
+# tag's tree (git, extracted into .cache/conformance at test time, never committed),
+# run with wandb 0.31.0 against a live Sextant in an environment of their own.
+# `make test` runs a sample (tests/conformance/test_sample.py); this runs the
+# directories in tests/conformance/harness.py (DIRS) and rebuilds the README table
+# from tests/conformance/results.json. CONFORMANCE_ARGS="--dirs test_api" for one.
+$(CONFORMANCE_VENV)/.installed: tests/conformance/requirements.txt
+	$(PYTHON) -m venv $(CONFORMANCE_VENV)
+	$(CONFORMANCE_VENV)/bin/pip install --quiet -r tests/conformance/requirements.txt
+	touch $@
+
+.PHONY: test-conformance
+test-conformance: $(VENV)/.installed $(CONFORMANCE_VENV)/.installed
+	$(PY) -m tests.conformance.harness --readme $(CONFORMANCE_ARGS)

@@ -100,9 +100,10 @@ def run_delete(*, actor: User, run: Run, ip: str | None = None) -> None:
     with transaction.atomic():
         run = Run.objects.select_for_update().select_related("project__team").get(pk=run.pk)
         stored = list(RunFile.objects.filter(run=run).exclude(storage_name="").values_list("storage_name", flat=True))
-        team, label = run.project.team, str(run)
+        team, label, pk = run.project.team, str(run), run.pk
         run.delete()  # lines, files and derived rows go with it (on_delete=CASCADE)
-        audit.record(action="run.deleted", actor=actor, team=team, target=label, ip=ip)
+        # run_pk lets a repeated delete of this run answer as the first did (wandb/run_by_id.deleted_before).
+        audit.record(action="run.deleted", actor=actor, team=team, target=label, ip=ip, run_pk=pk)
 
         def remove_bytes():
             for name in stored:

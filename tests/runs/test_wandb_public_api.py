@@ -244,3 +244,21 @@ def test_logged_values_read_back_with_their_type_and_value(sdk, team, member):
     assert sent["huge"] == ["1e+300", "float"] and sent["big"] == ["-1.5e+20", "float"]
     assert out["summary"] == sent
     assert out["config"] == sent
+
+
+def test_deleting_a_deleted_run_again_succeeds_and_changes_nothing(team, member, outsider):
+    """wandb's run.delete() may be retried, and its own tests delete twice: the repeat is a no-op."""
+    run = a_run(team, author=member)
+    kept = a_run(team, run_id="kept", author=member)
+    mutation = "mutation DeleteRun($id: ID!) { deleteRun(input: {id: $id}) { clientMutationId } }"
+    opaque = _opaque_id("Run", run.pk)
+    for _ in range(2):
+        body = Wire(make_key(member)).gql(mutation, id=opaque).json()
+        assert "errors" not in body, body
+    assert not Run.objects.filter(pk=run.pk).exists() and Run.objects.filter(pk=kept.pk).exists()
+    assert AuditEvent.objects.filter(action="run.deleted").count() == 1
+    # Someone who could never have deleted it still hears "not found", as for any missing id.
+    body = Wire(make_key(outsider)).gql(mutation, id=opaque).json()
+    assert "not found" in body["errors"][0]["message"], body
+    body = Wire(make_key(member)).gql(mutation, id=_opaque_id("Run", run.pk + 1000)).json()
+    assert "not found" in body["errors"][0]["message"], body

@@ -113,6 +113,8 @@ class PublicApiMutations:
         return {"project": node, "model": node, "inserted": not existed}
 
     def deleteRun(self, info, input):
+        if run_by_id.deleted_before(self._caller, input["id"]):
+            return {"clientMutationId": input.get("clientMutationId")}  # deleting again changes nothing
         run = run_by_id.run_for(self._caller, input["id"], Need.WRITE)
         ip = getattr(self._caller.request, "META", {}).get("REMOTE_ADDR")
         edits.run_delete(actor=self._caller.user, run=run, ip=ip)

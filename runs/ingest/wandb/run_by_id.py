@@ -48,6 +48,28 @@ def run_for(caller, opaque_id, need: Need) -> Run:
     return run
 
 
+def deleted_before(caller, opaque_id) -> bool:
+    """Whether `opaque_id` names a run deleted earlier in a team where the caller may write.
+
+    A repeated `run.delete()` (a retry, or W&B's second call with delete_artifacts)
+    then succeeds as a no-op; ids the caller never could have deleted stay "not found".
+    """
+    from teams.models import AuditEvent
+
+    pk = run_pk(opaque_id)
+    if pk is None:
+        return False
+    for event in AuditEvent.objects.filter(action="run.deleted", data__run_pk=pk).select_related("team"):
+        if event.team is None:
+            continue
+        try:
+            if resolve(caller.api_key, event.team.name).refusal(Need.WRITE) is None:
+                return True
+        except Http404:
+            continue  # another team's run: as unknown as a missing one
+    return False
+
+
 def _json_object(text, field: str):
     if text is None:
         return None

@@ -1,0 +1,60 @@
+"""The README's conformance table, built from tests/conformance/results.json.
+
+.venv/bin/python -m tests.conformance.readme     # rewrite the block between the markers
+"""
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+RESULTS = ROOT / "tests" / "conformance" / "results.json"
+BEGIN, END = "<!-- conformance:begin -->", "<!-- conformance:end -->"
+
+
+def table(results: dict) -> str:
+    meta = results["meta"]
+    lines = [
+        f"wandb `{meta['tests_tag']}` tests (`{meta['tests_commit'][:10]}`) against wandb {meta['sdk']},"
+        f" Sextant `{meta['sextant_commit']}` on {meta['database']}, {meta['workers']} pytest workers,"
+        f" {meta['wall_seconds'] / 60:.0f} min in all.",
+        "",
+        "| directory | collected | passed | failed | errors | skipped |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    total = defaultdict(int)
+    for name in sorted(results["dirs"]):
+        row = results["dirs"][name]
+        for key in ("collected", "passed", "failed", "error", "skipped"):
+            total[key] += row[key]
+        lines.append(
+            f"| `{name}` | {row['collected']} | {row['passed']} | {row['failed']} | {row['error']} | {row['skipped']} |"
+        )
+    lines.append(
+        f"| **all** | {total['collected']} | {total['passed']} | {total['failed']} | {total['error']} |"
+        f" {total['skipped']} |"
+    )
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for name, cases in results["cases"].items():
+        for case in cases:
+            if case["outcome"] in ("failed", "error"):
+                reason = case.get("reason") or {"category": "unclassified", "why": case["message"]}
+                groups[(reason["category"], reason["why"])].append(name)
+    lines += ["", "Why the others fail (failures and errors together):", ""]
+    lines += ["| tests | where | category | reason |", "| ---: | --- | --- | --- |"]
+    for (category, why), where in sorted(groups.items(), key=lambda item: (item[0][0], -len(item[1]))):
+        places = ", ".join(f"{d} {where.count(d)}" for d in sorted(set(where)))
+        lines.append(f"| {len(where)} | {places} | {category} | {why.replace('|', '/')} |")
+    return "\n".join(lines)
+
+
+def update(results: dict, readme: Path = README) -> None:
+    text = readme.read_text()
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    readme.write_text(text[:start] + "\n" + table(results) + "\n" + text[end:])
+
+
+if __name__ == "__main__":
+    update(json.loads(Path(sys.argv[1] if len(sys.argv) > 1 else RESULTS).read_text()))
