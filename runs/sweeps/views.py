@@ -5,7 +5,6 @@ The link the SDK prints is BASE/<entity>/<project>/sweeps/<id>; thin views over 
 
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from teams.access import Access, Need, team_page
@@ -32,8 +31,6 @@ def sweep_list(request, access: Access, team: str, project: str):
 @team_page(Need.READ, team_kwarg="team")
 @require_GET
 def sweep_page(request, access: Access, team: str, project: str, sweep: str):
-    import plotly
-
     project_obj = _project(access, project)
     detail = selectors.sweep_detail(selectors.sweep_get(project_obj, sweep))
     importance = sorted(detail["importance"].items(), key=lambda item: -item[1])
@@ -42,6 +39,5 @@ def sweep_page(request, access: Access, team: str, project: str, sweep: str):
         "project": project_obj,
         "sweep": detail,
         "importance": [{"key": k, "value": v, "percent": round(v * 100, 1)} for k, v in importance],
-        "plotly": reverse("reports:plotly", kwargs={"version": plotly.__version__}),
     }
     return render(request, "runs/sweep.html", context)
