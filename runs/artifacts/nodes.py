@@ -323,7 +323,11 @@ class ArtifactNode:
         return self.files(info, names=names or None, first=1000)
 
     def usedBy(self, info, after=None, first=None):
-        runs = Run.objects.filter(artifact_uses__artifact=self._artifact).select_related("project__team", "author")
+        # Only the artifact's own team's runs: a run of another team that used it is not this reader's to see.
+        team_id = self._artifact.collection.project.team_id
+        runs = Run.objects.filter(artifact_uses__artifact=self._artifact, project__team_id=team_id).select_related(
+            "project__team", "author"
+        )
         rows, cursors, page_info = page_of(runs.order_by("pk"), after, first)
         node = core.RunNode
         return {

@@ -12,8 +12,10 @@ from rest_framework.test import APIClient
 
 from runs.artifacts import services
 from runs.artifacts.models import Artifact, ArtifactLink
+from runs.ingest.wandb.wire import opaque_id
 from runs.models import Project, Run
 from teams.models import AuditEvent
+from tests.runs.conftest import make_key
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +126,17 @@ def test_a_run_of_another_team_that_used_a_version_is_never_named(browser, team,
     api.force_login(member)
     detail = api.get("/api/v1/teams/acme/projects/arts/artifacts/things/versions/v0/").json()
     assert detail["used_by"] == [] and detail["used_by_count"] == 0
+    # Nor through the SDK's public API (`artifact.used_by()` sends usedBy).
+    query = "query A($id: ID!) { artifact(id: $id) { usedBy { edges { node { name } } } } }"
+    key = make_key(member)
+    answer = (
+        Client()
+        .post(
+            "/graphql",
+            json.dumps({"query": query, "variables": {"id": opaque_id("Artifact", artifact.pk)}}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"api:{key}".encode()).decode(),
+        )
+        .json()
+    )
+    assert answer["data"]["artifact"]["usedBy"]["edges"] == []
