@@ -197,12 +197,20 @@ def measure(browser, base, cookie, url, viewport, condition, points_selector):
     context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
     page = context.new_page()
     page.add_init_script(WATCH)
-    page.set_default_timeout(120_000)
+    page.set_default_timeout(float(os.environ.get("BENCH_PAINT_TIMEOUT_MS", "300000")))
     cdp = context.new_cdp_session(page)
     cdp.send("Performance.enable")
     page.goto(base + url, wait_until="commit")
-    handle = page.wait_for_function(f"() => ({condition}) ? performance.now() : false", polling="raf")
-    ms = handle.json_value()
+    try:
+        handle = page.wait_for_function(f"() => ({condition}) ? performance.now() : false", polling="raf")
+        ms = handle.json_value()
+    except Exception:  # not painted within the timeout: say how far it got
+        state = page.eval_on_selector_all(
+            ".ws-panel[data-kind=line], .panel[data-kind=line]",
+            "els => els.map(e => e.dataset.lines || e.dataset.drawn)",
+        )
+        print(f"  {url}: not painted after {page.evaluate('performance.now()'):.0f} ms; panels: {state}", flush=True)
+        ms = float("nan")
     metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
     points = page.eval_on_selector_all(points_selector, POINTS_JS) if points_selector else None
     violations = page.evaluate("window.__csp || []")
@@ -211,8 +219,12 @@ def measure(browser, base, cookie, url, viewport, condition, points_selector):
 
 
 WS_LINE = "[...document.querySelectorAll('.ws-panel[data-kind=line]')]"
-FIRST_SCREEN = f"{WS_LINE}.length > 0 && {WS_LINE}.filter(e => e.getBoundingClientRect().top < innerHeight).every(e => e.dataset.drawn)"
-ALL_WS = f"{WS_LINE}.length === {METRICS} && {WS_LINE}.every(e => e.dataset.drawn)"
+# A panel counts as painted once it holds every drawn run's line (data-lines), not at its first, empty draw.
+PAINTED = f"e => e.dataset.drawn && e.dataset.lines === '{RUNS}'"
+FIRST_SCREEN = (
+    f"{WS_LINE}.length > 0 && {WS_LINE}.filter(e => e.getBoundingClientRect().top < innerHeight).every({PAINTED})"
+)
+ALL_WS = f"{WS_LINE}.length === {METRICS} && {WS_LINE}.every({PAINTED})"
 ALL_REPORT = f"document.querySelectorAll('.panel[data-kind=line][data-drawn]').length === {METRICS}"
 RUN_OVERVIEW = "document.readyState === 'complete' && document.getElementById('run-state')"
 RUN_CHARTS = "document.querySelectorAll('#charts .panel[data-drawn=true]').length >= 2"
