@@ -283,6 +283,12 @@ SPECTACULAR_SETTINGS = {
         "BlockKindEnum": "reports.models.Block.Kind",
         "PanelKindEnum": "reports.models.Panel.Kind",
         "UserKindEnum": "accounts.models.User.Kind",
+        "AlertSeverityEnum": "runs.alerts.models.Severity",
+        "AlertChannelKindEnum": "runs.alerts.models.AlertChannel.Kind",
+        "AlertDeliveryStatusEnum": "runs.alerts.models.AlertDelivery.Status",
+        "ArtifactCollectionKindEnum": "runs.artifacts.models.ArtifactCollection.Kind",
+        "SweepStateEnum": "runs.sweeps.models.Sweep.State",
+        "RunStateEnum": "runs.models.Run.State",
     },
 }
 

@@ -27,6 +27,7 @@ class SweepAPIView(APIView):
 
 class SweepList(SweepAPIView):
     @extend_schema(
+        operation_id="sweeps_list",
         summary="A project's sweeps, newest first (method, state, metric, run counts)",
         responses=OpenApiTypes.OBJECT,
     )
@@ -40,6 +41,7 @@ class SweepList(SweepAPIView):
 
 class SweepDetail(SweepAPIView):
     @extend_schema(
+        operation_id="sweeps_retrieve",
         summary="One sweep: its config, each run's parameters and metric, each parameter's importance",
         description="`importance`: each parameter's importance to the metric over finished runs (Optuna's PED-ANOVA from 10 runs; correlation before).",
         responses=OpenApiTypes.OBJECT,
