@@ -130,9 +130,18 @@ def mlflow_peer(bench_url: str, steps: int, repeat: int, workdir: Path) -> dict:
             results[name] = (statistics.median(times), len(got.json().get("metrics", [])))
         return results
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=60)
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the process group started for the bench; SIGKILL whatever is left after 30 s."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
 
 
 # --- Freshness (in its own process: it needs REDIS_URL and a worker) ---------------------------------
@@ -222,8 +231,7 @@ def _freshness_child(clients: int, seconds: float) -> None:
         for t in [*threads, watcher]:
             t.join()
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=60)
+        _stop_group(worker)
         Project.objects.filter(pk=project.pk).delete()
     lags = sorted(seen[k] - logged[k] for k in seen)
     print(
