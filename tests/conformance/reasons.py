@@ -38,6 +38,10 @@ RULES: list[tuple[str, str, str]] = [
         TOO_OLD,
         "0.31's create_team() loads the new team at once; the test stubs only CreateTeam (a team 'test' never exists)",
     ),
+    ("check_md5_obj_path", TOO_OLD, "ArtifactFileCache.check_md5_obj_path removed in 0.31"),
+    ("wandb.sdk.internal.sender", TOO_OLD, "wandb.sdk.internal.sender removed in 0.31"),
+    ("ArtifactMembershipFragment", TOO_OLD, "the test's stubbed registry answer lacks fields 0.31's models require"),
+    ("Connection refused by Responses", TOO_OLD, "0.31 downloads through a path the test's `responses` mocks miss"),
     # --- what the stand-in is not ------------------------------------------------------
     (
         "test_public_api::test_viewer",
@@ -48,8 +52,25 @@ RULES: list[tuple[str, str, str]] = [
     ("requires polars", ENVIRONMENT, "polars was not installed in that run"),
     ("No module named 'tqdm'", ENVIRONMENT, "tqdm was not installed in that run"),
     ("No module named 'moviepy'", ENVIRONMENT, "moviepy was not installed in that run"),
+    ("Name or service not known", ENVIRONMENT, "artifact references to internet hosts (no internet on the machine)"),
+    ("No module named 'google.cloud.storage'", ENVIRONMENT, "GCS reference tests need google-cloud-storage and GCS"),
+    ("No module named 'matplotlib'", ENVIRONMENT, "matplotlib was not installed in that run"),
+    ("too many clients already", ENVIRONMENT, "the shared PostgreSQL ran out of connections (9 jobs on the machine)"),
+    ("Server disconnected without sending a response", ENVIRONMENT, "the shared PostgreSQL ran out of connections"),
     # --- Sextant has no such thing -------------------------------------------------------
     ("Unable to find organization", NOT_IN_SEXTANT, "organisations: Sextant has teams only"),
+    # --- in progress on other branches (helpers artstore, artconsole, sweeps, alerts) ------
+    ("test_wandb_artifacts_api::test_save", BEING_BUILT, "artifacts: artifact tags (save, list, search by tag)"),
+    ("test_retrieve_artifacts_by_tags", BEING_BUILT, "artifacts: artifact tags (save, list, search by tag)"),
+    ("deleteArtifactPortfolio", BEING_BUILT, "artifacts: deleting a collection"),
+    ("test_artifacts_order", BEING_BUILT, "artifacts: version order of project.artifacts()"),
+    ("artifactSequence.id Internal error", BEING_BUILT, "artifacts: createArtifact answers a null ArtifactSequence.id"),
+    ("test_artifact_files", BEING_BUILT, "artifacts: a file's direct URL is missing"),
+    ("test_add_file_respects_incremental", BEING_BUILT, "artifacts: incremental artifacts"),
+    ("test_artifact_download_http_headers", BEING_BUILT, "artifacts: download headers"),
+    ("DID NOT RAISE", BEING_BUILT, "artifacts: a refusal W&B gives (wrong type, storage region) is not given"),
+    ("test_retrieve_missing_artifact", BEING_BUILT, "artifacts: the missing-artifact message differs"),
+    ("tests/system_tests/test_sweep/", BEING_BUILT, "sweeps (helper sweeps)"),
 ]
 
 
