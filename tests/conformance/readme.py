@@ -18,23 +18,25 @@ def table(results: dict) -> str:
     meta = results["meta"]
     lines = [
         f"wandb `{meta['tests_tag']}` tests (`{meta['tests_commit'][:10]}`) against wandb {meta['sdk']},"
-        f" Sextant `{meta['sextant_commit']}` on {meta['database']}, {meta['workers']} pytest workers,"
-        f" {meta['wall_seconds'] / 60:.0f} min in all.",
+        f" Sextant `{meta['sextant_commit']}` on {meta['database']}, {meta['workers']} pytest workers"
+        " (minutes: the tests' own time, summed over workers).",
         "",
-        "| directory | collected | passed | failed | errors | skipped |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| directory | collected | passed | failed | errors | skipped | minutes |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    total = defaultdict(int)
+    total = defaultdict(float)
     for name in sorted(results["dirs"]):
         row = results["dirs"][name]
-        for key in ("collected", "passed", "failed", "error", "skipped"):
+        for key in ("collected", "passed", "failed", "error", "skipped", "seconds"):
             total[key] += row[key]
         lines.append(
             f"| `{name}` | {row['collected']} | {row['passed']} | {row['failed']} | {row['error']} | {row['skipped']} |"
+            f" {row['seconds'] / 60:.0f} |"
         )
+    t = {key: int(value) for key, value in total.items()}
     lines.append(
-        f"| **all** | {total['collected']} | {total['passed']} | {total['failed']} | {total['error']} |"
-        f" {total['skipped']} |"
+        f"| **all** | {t['collected']} | {t['passed']} | {t['failed']} | {t['error']} | {t['skipped']} |"
+        f" {total['seconds'] / 60:.0f} |"
     )
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for name, cases in results["cases"].items():

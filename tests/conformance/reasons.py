@@ -13,6 +13,7 @@ its failure message wins. Categories:
 - not in Sextant: a W&B feature Sextant does not have (organisations, …).
 - being built: in progress on another branch (sweeps, alerts, artifact storage
   and console) at the time of the run.
+- not yet explained: seen, not yet investigated.
 """
 
 TOO_OLD = "too old"
@@ -20,6 +21,7 @@ STAND_IN = "stand-in"
 ENVIRONMENT = "environment"
 NOT_IN_SEXTANT = "not in Sextant"
 BEING_BUILT = "being built"
+UNEXPLAINED = "not yet explained"
 
 RULES: list[tuple[str, str, str]] = [
     # --- the test tree is three minor versions older than the SDK ---------------------
@@ -28,6 +30,8 @@ RULES: list[tuple[str, str, str]] = [
     ("internal_api", TOO_OLD, "wandb.sdk.internal.internal_api removed in 0.31"),
     ("tb_watcher", TOO_OLD, "wandb.sdk.internal.tb_watcher removed in 0.31"),
     ("InternalApi", TOO_OLD, "wandb.apis.InternalApi removed in 0.31"),
+    ("_get_cling_api", TOO_OLD, "wandb.cli.cli._get_cling_api removed in 0.31"),
+    ("cannot import name 'internal' from 'wandb.apis'", TOO_OLD, "wandb.apis.internal removed in 0.31"),
     ("wandb.filesync", TOO_OLD, "wandb.filesync removed in 0.31"),
     ("has no attribute 'project_name'", TOO_OLD, "Run.project_name removed in 0.31"),
     ("has no attribute 'get_", TOO_OLD, "Run.get_url / get_project_url / get_sweep_url removed in 0.31"),
@@ -48,6 +52,11 @@ RULES: list[tuple[str, str, str]] = [
         STAND_IN,
         "expects the key to start with its id, as W&B's test keys (= usernames) do; Sextant lists keys by hint",
     ),
+    (
+        "Server disconnected without sending a response",
+        STAND_IN,
+        "the stand-in fixture service answered HTTP/1.0 and closed connections their client reused (since fixed)",
+    ),
     # --- the machine -------------------------------------------------------------------
     ("requires polars", ENVIRONMENT, "polars was not installed in that run"),
     ("No module named 'tqdm'", ENVIRONMENT, "tqdm was not installed in that run"),
@@ -55,8 +64,8 @@ RULES: list[tuple[str, str, str]] = [
     ("Name or service not known", ENVIRONMENT, "artifact references to internet hosts (no internet on the machine)"),
     ("No module named 'google.cloud.storage'", ENVIRONMENT, "GCS reference tests need google-cloud-storage and GCS"),
     ("No module named 'matplotlib'", ENVIRONMENT, "matplotlib was not installed in that run"),
+    ("No module named 'bokeh'", ENVIRONMENT, "bokeh was not installed in that run"),
     ("too many clients already", ENVIRONMENT, "the shared PostgreSQL ran out of connections (9 jobs on the machine)"),
-    ("Server disconnected without sending a response", ENVIRONMENT, "the shared PostgreSQL ran out of connections"),
     # --- Sextant has no such thing -------------------------------------------------------
     ("Unable to find organization", NOT_IN_SEXTANT, "organisations: Sextant has teams only"),
     # --- in progress on other branches (helpers artstore, artconsole, sweeps, alerts) ------
@@ -70,7 +79,11 @@ RULES: list[tuple[str, str, str]] = [
     ("test_artifact_download_http_headers", BEING_BUILT, "artifacts: download headers"),
     ("DID NOT RAISE", BEING_BUILT, "artifacts: a refusal W&B gives (wrong type, storage region) is not given"),
     ("test_retrieve_missing_artifact", BEING_BUILT, "artifacts: the missing-artifact message differs"),
-    ("tests/system_tests/test_sweep/", BEING_BUILT, "sweeps (helper sweeps)"),
+    ("upsertSweep", BEING_BUILT, "sweeps: no UpsertSweep yet (helper sweeps)"),
+    ("tests/system_tests/test_sweep/", BEING_BUILT, "sweeps: agents (helper sweeps)"),
+    # --- not explained yet ---------------------------------------------------------------
+    ("test_console::", UNEXPLAINED, "console capture in offline/long-output cases: not yet looked into"),
+    ("test_sync_with_tensorboard", UNEXPLAINED, "wandb sync of a tfevents file sends no run: not yet looked into"),
 ]
 
 
