@@ -115,6 +115,10 @@ ROUTES = {"/db/user": user_command, "/db/team": team_command, "/db/organization"
 
 
 class Handler(BaseHTTPRequestHandler):
+    # Keep-alive, as their httpx client expects: under HTTP/1.0 each answer closed the
+    # connection, and a client reusing it just then saw "Server disconnected".
+    protocol_version = "HTTP/1.1"
+
     def _answer(self, status: int, body: dict) -> None:
         raw = json.dumps(body).encode()
         self.send_response(status)

@@ -18,23 +18,25 @@ def table(results: dict) -> str:
     meta = results["meta"]
     lines = [
         f"wandb `{meta['tests_tag']}` tests (`{meta['tests_commit'][:10]}`) against wandb {meta['sdk']},"
-        f" Sextant `{meta['sextant_commit']}` on {meta['database']}, {meta['workers']} pytest workers,"
-        f" {meta['wall_seconds'] / 60:.0f} min in all.",
+        f" Sextant `{meta['sextant_commit']}` on {meta['database']}, {meta['workers']} pytest workers"
+        " (minutes: the tests' own time, summed over workers).",
         "",
-        "| directory | collected | passed | failed | errors | skipped |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| directory | collected | passed | failed | errors | skipped | minutes |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    total = defaultdict(int)
+    total = defaultdict(float)
     for name in sorted(results["dirs"]):
         row = results["dirs"][name]
-        for key in ("collected", "passed", "failed", "error", "skipped"):
+        for key in ("collected", "passed", "failed", "error", "skipped", "seconds"):
             total[key] += row[key]
         lines.append(
             f"| `{name}` | {row['collected']} | {row['passed']} | {row['failed']} | {row['error']} | {row['skipped']} |"
+            f" {row['seconds'] / 60:.0f} |"
         )
+    t = {key: int(value) for key, value in total.items()}
     lines.append(
-        f"| **all** | {total['collected']} | {total['passed']} | {total['failed']} | {total['error']} |"
-        f" {total['skipped']} |"
+        f"| **all** | {t['collected']} | {t['passed']} | {t['failed']} | {t['error']} | {t['skipped']} |"
+        f" {total['seconds'] / 60:.0f} |"
     )
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for name, cases in results["cases"].items():
@@ -56,5 +58,19 @@ def update(results: dict, readme: Path = README) -> None:
     readme.write_text(text[:start] + "\n" + table(results) + "\n" + text[end:])
 
 
+def reclassify(results: dict) -> dict:
+    """Reasons again from reasons.py (edited after a run, without running it again)."""
+    from tests.conformance import reasons
+
+    for cases in results["cases"].values():
+        for case in cases:
+            if case["outcome"] in ("failed", "error"):
+                case["reason"] = reasons.classify(case)
+    return results
+
+
 if __name__ == "__main__":
-    update(json.loads(Path(sys.argv[1] if len(sys.argv) > 1 else RESULTS).read_text()))
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else RESULTS)
+    results = reclassify(json.loads(path.read_text()))
+    path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    update(results)

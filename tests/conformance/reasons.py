@@ -13,6 +13,7 @@ its failure message wins. Categories:
 - not in Sextant: a W&B feature Sextant does not have (organisations, …).
 - being built: in progress on another branch (sweeps, alerts, artifact storage
   and console) at the time of the run.
+- not yet explained: seen, not yet investigated.
 """
 
 TOO_OLD = "too old"
@@ -20,6 +21,7 @@ STAND_IN = "stand-in"
 ENVIRONMENT = "environment"
 NOT_IN_SEXTANT = "not in Sextant"
 BEING_BUILT = "being built"
+UNEXPLAINED = "not yet explained"
 
 RULES: list[tuple[str, str, str]] = [
     # --- the test tree is three minor versions older than the SDK ---------------------
@@ -28,6 +30,8 @@ RULES: list[tuple[str, str, str]] = [
     ("internal_api", TOO_OLD, "wandb.sdk.internal.internal_api removed in 0.31"),
     ("tb_watcher", TOO_OLD, "wandb.sdk.internal.tb_watcher removed in 0.31"),
     ("InternalApi", TOO_OLD, "wandb.apis.InternalApi removed in 0.31"),
+    ("_get_cling_api", TOO_OLD, "wandb.cli.cli._get_cling_api removed in 0.31"),
+    ("cannot import name 'internal' from 'wandb.apis'", TOO_OLD, "wandb.apis.internal removed in 0.31"),
     ("wandb.filesync", TOO_OLD, "wandb.filesync removed in 0.31"),
     ("has no attribute 'project_name'", TOO_OLD, "Run.project_name removed in 0.31"),
     ("has no attribute 'get_", TOO_OLD, "Run.get_url / get_project_url / get_sweep_url removed in 0.31"),
@@ -38,18 +42,48 @@ RULES: list[tuple[str, str, str]] = [
         TOO_OLD,
         "0.31's create_team() loads the new team at once; the test stubs only CreateTeam (a team 'test' never exists)",
     ),
+    ("check_md5_obj_path", TOO_OLD, "ArtifactFileCache.check_md5_obj_path removed in 0.31"),
+    ("wandb.sdk.internal.sender", TOO_OLD, "wandb.sdk.internal.sender removed in 0.31"),
+    ("ArtifactMembershipFragment", TOO_OLD, "the test's stubbed registry answer lacks fields 0.31's models require"),
+    ("Connection refused by Responses", TOO_OLD, "0.31 downloads through a path the test's `responses` mocks miss"),
     # --- what the stand-in is not ------------------------------------------------------
     (
         "test_public_api::test_viewer",
         STAND_IN,
         "expects the key to start with its id, as W&B's test keys (= usernames) do; Sextant lists keys by hint",
     ),
+    (
+        "Server disconnected without sending a response",
+        STAND_IN,
+        "the stand-in fixture service answered HTTP/1.0 and closed connections their client reused (since fixed)",
+    ),
     # --- the machine -------------------------------------------------------------------
     ("requires polars", ENVIRONMENT, "polars was not installed in that run"),
     ("No module named 'tqdm'", ENVIRONMENT, "tqdm was not installed in that run"),
     ("No module named 'moviepy'", ENVIRONMENT, "moviepy was not installed in that run"),
+    ("Name or service not known", ENVIRONMENT, "artifact references to internet hosts (no internet on the machine)"),
+    ("No module named 'google.cloud.storage'", ENVIRONMENT, "GCS reference tests need google-cloud-storage and GCS"),
+    ("No module named 'matplotlib'", ENVIRONMENT, "matplotlib was not installed in that run"),
+    ("No module named 'bokeh'", ENVIRONMENT, "bokeh was not installed in that run"),
+    ("too many clients already", ENVIRONMENT, "the shared PostgreSQL ran out of connections (9 jobs on the machine)"),
     # --- Sextant has no such thing -------------------------------------------------------
     ("Unable to find organization", NOT_IN_SEXTANT, "organisations: Sextant has teams only"),
+    # --- in progress on other branches (helpers artstore, artconsole, sweeps, alerts) ------
+    ("test_wandb_artifacts_api::test_save", BEING_BUILT, "artifacts: artifact tags (save, list, search by tag)"),
+    ("test_retrieve_artifacts_by_tags", BEING_BUILT, "artifacts: artifact tags (save, list, search by tag)"),
+    ("deleteArtifactPortfolio", BEING_BUILT, "artifacts: deleting a collection"),
+    ("test_artifacts_order", BEING_BUILT, "artifacts: version order of project.artifacts()"),
+    ("artifactSequence.id Internal error", BEING_BUILT, "artifacts: createArtifact answers a null ArtifactSequence.id"),
+    ("test_artifact_files", BEING_BUILT, "artifacts: a file's direct URL is missing"),
+    ("test_add_file_respects_incremental", BEING_BUILT, "artifacts: incremental artifacts"),
+    ("test_artifact_download_http_headers", BEING_BUILT, "artifacts: download headers"),
+    ("DID NOT RAISE", BEING_BUILT, "artifacts: a refusal W&B gives (wrong type, storage region) is not given"),
+    ("test_retrieve_missing_artifact", BEING_BUILT, "artifacts: the missing-artifact message differs"),
+    ("upsertSweep", BEING_BUILT, "sweeps: no UpsertSweep yet (helper sweeps)"),
+    ("tests/system_tests/test_sweep/", BEING_BUILT, "sweeps: agents (helper sweeps)"),
+    # --- not explained yet ---------------------------------------------------------------
+    ("test_console::", UNEXPLAINED, "console capture in offline/long-output cases: not yet looked into"),
+    ("test_sync_with_tensorboard", UNEXPLAINED, "wandb sync of a tfevents file sends no run: not yet looked into"),
 ]
 
 

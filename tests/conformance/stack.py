@@ -107,7 +107,9 @@ def live_sextant(run_dir: Path):
             SEXTANT_RATE_LIMIT_REQUESTS="0",
             SEXTANT_KEY_AUTH_FAILURE_LIMIT="1000000",
             WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "2"),
-            GUNICORN_THREADS=os.environ.get("GUNICORN_THREADS", "16"),
+            GUNICORN_THREADS=os.environ.get("GUNICORN_THREADS", "8"),
+            # A shared PostgreSQL has few connections to spare: none held between requests.
+            DB_CONN_MAX_AGE="0",
             LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),
         )
         manage = [PYTHON, "manage.py"]
