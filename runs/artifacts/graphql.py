@@ -185,9 +185,10 @@ class ArtifactMutations(ArtifactFileMutations):
         except ValidationError as exc:
             raise validation_error(exc) from None
         node = ArtifactNode(artifact, caller)
-        node.artifactSequence = lambda info: {
-            "latestArtifact": {"id": wire.opaque_id("Artifact", latest.pk)} if latest else None
-        }
+        # The sequence as it was before this version: its latestArtifact is the previous latest (the SDK's base).
+        sequence = CollectionNode(artifact.collection, caller)
+        sequence.latestArtifact = lambda info: ArtifactNode(latest, caller) if latest else None
+        node.artifactSequence = lambda info: sequence
         return {"artifact": node}
 
     def _manifest_payload(self, artifact: Artifact):
