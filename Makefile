@@ -76,8 +76,8 @@ bench-workspace: $(VENV)/.installed
 # The README's screenshots (docs/screenshots/workspace.png, docs/run-page.png), made by the browser tests.
 .PHONY: screenshots
 screenshots: $(VENV)/.installed-test
-	SEXTANT_DOCS_SCREENSHOTS=1 $(PY) -m pytest -q tests/workspace/test_browser.py \
-		"tests/runs/test_run_page_browser.py::test_the_printed_link_opens_the_run_page_with_logs_files_media_and_charts"
+	SEXTANT_DOCS_SCREENSHOTS=1 $(PY) -m pytest -q tests/runs/workspace/test_browser.py \
+		"tests/runs/pages/test_run_page_browser.py::test_the_printed_link_opens_the_run_page_with_logs_files_media_and_charts"
 
 # Every benchmark, one after the other (PostgreSQL and Redis on 127.0.0.1; about an hour).
 bench: bench-keys bench-ingest bench-table bench-panels bench-series bench-artifacts bench-workspace

@@ -17,7 +17,7 @@ def no_key_material_in_logs():
 
     register_secret(FIXTURE_PASSWORD)
     try:  # the OIDC client secrets the SSO fixtures hand to the server
-        from tests.sso.conftest import SECRET_A, SECRET_B
+        from tests.teams.sso.conftest import SECRET_A, SECRET_B
 
         register_secret(SECRET_A)
         register_secret(SECRET_B)

@@ -26,12 +26,12 @@ NO_ROW_NEEDED = {
     "logout/": "Django's log-out",
     "password/reset/sent/": "a static confirmation step of the password reset",
     "password/reset/done/": "a static confirmation step of the password reset",
-    "sso/{}/login/": "the SSO flow itself: tests/sso covers who may start and finish it",
-    "sso/{}/callback/": "the SSO flow itself: tests/sso covers who may start and finish it",
+    "sso/{}/login/": "the SSO flow itself: tests/teams/sso covers who may start and finish it",
+    "sso/{}/callback/": "the SSO flow itself: tests/teams/sso covers who may start and finish it",
     "reports/assets/plotly-{}.min.js": "the chart library, a static asset",
     "^sdk/otel/{}$": "answers 404 to everyone (the SDK's telemetry probe)",
     # Artifact bytes: signed-token routes (the token names one team's blob or manifest) and the SDK's
-    # own download path; tests/runs/test_artifacts_permissions.py proves each for every role and scope.
+    # own download path; tests/runs/artifacts/test_permissions.py proves each for every role and scope.
     "artifacts-upload/blob/{}": "signed upload token: test_another_teams_digest_does_not_skip_the_upload_nor_commit",
     "artifacts-upload/part/{}": "signed upload token: test_multipart_parts_and_completion_check_every_md5",
     "artifacts-upload/manifest/{}": "signed upload token: test_graphql_writes_for_every_role_and_scope",

@@ -1,7 +1,7 @@
 """The SSO discovery / test-connection fetches cannot be held open or bounced
-around: the cases tests/sso does not already cover (schemes, link-local and
+around: the cases tests/teams/sso does not already cover (schemes, link-local and
 metadata addresses, loopback, other-host redirects and size caps are tested in
-tests/sso/test_units.py and tests/sso/test_config_api.py)."""
+tests/teams/sso/test_units.py and tests/teams/sso/test_config_api.py)."""
 
 import http.server
 import threading

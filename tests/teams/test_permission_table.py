@@ -139,7 +139,7 @@ def test_every_console_page_of_the_foundation_is_in_the_table():
     django_pages = {"login/", "logout/", "password/reset/sent/", "password/reset/done/"}
     for pattern in [*team_urls.urlpatterns, *account_urls.urlpatterns]:
         if pattern.callback is None:
-            continue  # an include() (SSO): its pages have their own table in tests/sso
+            continue  # an include() (SSO): its pages have their own table in tests/teams/sso
         view = getattr(pattern.callback, "view_class", pattern.callback)
         if view.__module__ not in ("teams.views", "accounts.views") or str(pattern.pattern) in django_pages:
             continue

@@ -9,7 +9,7 @@ import pytest
 from runs.artifacts import services
 from runs.models import Project
 from tests.permissions import Endpoint, check_permission, permission_cases
-from tests.runs.test_artifacts_permissions import DIGEST, an_artifact
+from tests.runs.artifacts.test_permissions import DIGEST, an_artifact
 
 pytestmark = pytest.mark.django_db
 

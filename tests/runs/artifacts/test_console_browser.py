@@ -14,7 +14,7 @@ from accounts.models import UserSettings
 from runs.artifacts.models import Artifact
 from teams.models import AuditEvent
 from tests.runs.conftest import make_key
-from tests.runs.test_run_page_browser import no_violations, open_page
+from tests.runs.pages.test_run_page_browser import no_violations, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[3] / "tests" / "artifacts" / "artifacts"

@@ -19,7 +19,7 @@ from runs.artifacts.models import Artifact, ArtifactCollection, ArtifactLink
 from runs.models import Project
 from teams.models import AuditEvent
 from tests.permissions import KEY_SCOPES, GraphQLOperation, _graphql_expected, check_graphql_permission, graphql_cases
-from tests.runs.test_artifacts_permissions import an_artifact
+from tests.runs.artifacts.test_permissions import an_artifact
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 
 from accounts.models import UserSettings
 from tests.runs.sweeps.test_sweep_pages import finished_sweep
-from tests.runs.test_run_page_browser import open_page
+from tests.runs.pages.test_run_page_browser import open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

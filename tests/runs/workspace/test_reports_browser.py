@@ -9,8 +9,8 @@ from reports import services
 from reports.models import Panel, Report
 from runs.models import Project, Run
 from tests.runs.table.test_pages import _login
-from tests.workspace.conftest import make_project
-from tests.workspace.test_browser import ARTIFACTS, WATCH
+from tests.runs.workspace.conftest import make_project
+from tests.runs.workspace.test_browser import ARTIFACTS, WATCH
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,7 +4,7 @@ import pytest
 
 from runs.models import Project
 from tests.permissions import Endpoint, check_permission, permission_cases
-from tests.workspace.conftest import make_project
+from tests.runs.workspace.conftest import make_project
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ def test_the_scanner_finds_both_kinds_of_key_and_nothing_else():
 
 def test_the_handler_sees_keys_in_arguments_and_tracebacks():
     handler = KeyMaterialHandler()
-    log = logging.getLogger("tests.keys.guard")
+    log = logging.getLogger("tests.accounts.keys.guard")
     log.addHandler(handler)
     log.propagate = False
     try:
