@@ -376,7 +376,7 @@ def sdk_end_to_end(base: str, key: str, steps: int, workdir: Path) -> dict:
     script = workdir / "sdk_bench.py"
     script.write_text(SDK_SCRIPT)
     out = {}
-    for mode in ("disabled", "online", "disabled", "online"):
+    for mode in ("disabled", "online"):
         home = workdir / f"sdk-{mode}-{len(out)}"
         home.mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "DJANGO", "DATABASE_URL"))}
@@ -440,14 +440,20 @@ def mlflow_scenario(base: str, pid: int, scenario: str, steps: int, clients: int
     )  # fmt: skip
     result = json.loads(out.read_text())[scenario]["summary"]
     if result["total_errors"]:
-        raise RuntimeError(f"MLflow scenario {scenario}: {result['total_errors']} errors")
+        print(
+            f"MLflow scenario {scenario}: {result['total_errors']} failed requests (counted as not stored)", flush=True
+        )
     return round(result["median_points_per_s"])
 
 
 def stop(proc: subprocess.Popen | None) -> None:
     if proc is not None and proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=60)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
 
 
 def main() -> int:
@@ -470,6 +476,13 @@ def main() -> int:
     report: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "lines_per_post": SDK_LINES}
     with tempfile.TemporaryDirectory(prefix="sextant-bench-") as tmp:
         workdir = Path(tmp)
+        server, base, key, _ = start_sextant(args.pg, workdir / "sextant-sqlite", None, sqlite=True)
+        try:
+            report["server_bound_sqlite"] = server_bound(base, key, "bound-sqlite", args.server_bound_posts)
+            print(f"server-bound, embedded default (SQLite): {report['server_bound_sqlite']}", flush=True)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
         mlflow, mlflow_base = (None, "") if args.skip_mlflow else start_mlflow(args.pg, workdir)
         server, base, key, worker = start_sextant(args.pg, workdir / "sextant", args.redis)
         report["sextant_config"] = (
@@ -516,13 +529,6 @@ def main() -> int:
                 if proc is not None:
                     proc.terminate()
                     proc.wait(timeout=30)
-        server, base, key, _ = start_sextant(args.pg, workdir / "sextant-sqlite", None, sqlite=True)
-        try:
-            report["server_bound_sqlite"] = server_bound(base, key, "bound-sqlite", args.server_bound_posts)
-            print(f"server-bound, embedded default (SQLite): {report['server_bound_sqlite']}", flush=True)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     report["load_average_at_end"] = os.getloadavg()
     report["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)

@@ -334,10 +334,11 @@ SEXTANT_LOGIN_FAILURES_PER_ACCOUNT = env_int("SEXTANT_LOGIN_FAILURES_PER_ACCOUNT
 SEXTANT_LOGIN_FAILURES_PER_IP = env_int("SEXTANT_LOGIN_FAILURES_PER_IP", 50)
 SEXTANT_LOGIN_FAILURE_WINDOW = env_int("SEXTANT_LOGIN_FAILURE_WINDOW", 900)
 SEXTANT_DEAD_KEY_RETENTION_DAYS = env_int("SEXTANT_DEAD_KEY_RETENTION_DAYS", 30)
-# Embedded default only (tasks in-process): derived data is folded in by one background
-# thread of each web process ("thread"), so a request never waits for it, or inside the
-# request that appended ("inline", what the test suite's in-process runs use).
-SEXTANT_EMBEDDED_DERIVED = env_str("SEXTANT_EMBEDDED_DERIVED", "thread")
+# Embedded default only (tasks in-process): derived data is folded in inside the request
+# that appended ("inline"), or by one background thread of each web process ("thread").
+# Inline is the default: measured, the thread's writes contend with the next append for
+# SQLite's single write lock and made back-to-back posts 2.6x slower (README, Ingestion).
+SEXTANT_EMBEDDED_DERIVED = env_str("SEXTANT_EMBEDDED_DERIVED", "inline")
 # The runs table counts exactly within this many milliseconds (PostgreSQL); past it, an estimate labelled as such.
 SEXTANT_TABLE_COUNT_BUDGET_MS = env_int("SEXTANT_TABLE_COUNT_BUDGET_MS", 250)
 # ... and does not try when PostgreSQL estimates more matching runs than this.
