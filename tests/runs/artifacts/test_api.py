@@ -15,9 +15,9 @@ from rest_framework.test import APIClient
 
 from runs.artifacts.models import Artifact
 from teams.models import AuditEvent
-from tests.runs.conftest import make_key
 from tests.runs.artifacts.test_permissions import HEX, an_artifact
 from tests.runs.artifacts.test_sdk import LOG, USE, write_files
+from tests.runs.conftest import make_key
 
 API = "/api/v1/teams/acme/projects/arts"
 

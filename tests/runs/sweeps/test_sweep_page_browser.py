@@ -4,8 +4,8 @@ importance table, night mode, the workspace's link, and no Content-Security-Poli
 import pytest
 
 from accounts.models import UserSettings
-from tests.runs.sweeps.test_sweep_pages import finished_sweep
 from tests.runs.pages.test_run_page_browser import open_page
+from tests.runs.sweeps.test_sweep_pages import finished_sweep
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
