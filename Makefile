@@ -37,11 +37,15 @@ tests/oidc/node_modules/.installed: tests/oidc/package-lock.json
 		npm ci --prefix tests/oidc --no-audit --no-fund && touch $@; \
 	else echo "npm not found: the SSO tests will be skipped (they need Node.js 20+)"; fi
 
+# Two pytest processes (pytest-xdist), a file at a time each: much of the suite waits on
+# subprocesses (the SDK, gunicorn, Chromium). Each process has its own test database and
+# Redis database (config/test_settings.py). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-test tests/oidc/node_modules/.installed $(CONFORMANCE_VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Report panels on PostgreSQL (bench/panels.py): 1M-step line panel, 50 x 100k grouped, memory.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sextant_bench_panels
