@@ -83,9 +83,32 @@ def _prior_run_ids(filters) -> list[str]:
 # --- nodes ---------------------------------------------------------------------------
 
 
+def _run_connection(queryset, caller, first, after) -> dict:
+    """A page of runs (oldest first) as the SDK's RunConnection."""
+    first = max(1, min(first or 1000, 1000))
+    start = cursor_offset(after)
+    page = list(
+        queryset.select_related("project__team", "author").order_by("created_at", "pk")[start : start + first + 1]
+    )
+    edges = [
+        {"node": core.RunNode(run, caller), "cursor": offset_cursor(start + i + 1)}
+        for i, run in enumerate(page[:first])
+    ]
+    return {
+        "edges": edges,
+        "pageInfo": {
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else after,
+            "hasNextPage": len(page) > first,
+            "hasPreviousPage": start > 0,
+        },
+    }
+
+
 class AgentNode:
-    def __init__(self, agent: SweepAgent):
+    def __init__(self, agent: SweepAgent, caller=None):
         self._agent = agent
+        self._caller = caller
         self.id = opaque_id("Agent", agent.pk)
         self.name = str(agent.pk)
         self.host = agent.host
@@ -98,6 +121,10 @@ class AgentNode:
 
     def totalRuns(self, info):
         return self._agent.trials.count()
+
+    def runs(self, info, first=None, after=None, before=None, last=None, order=None):
+        """The runs this agent ran (`wandb.Api().sweep(...).agent(id).runs`)."""
+        return _run_connection(Run.objects.filter(sweep_trial__agent=self._agent), self._caller, first, after)
 
 
 class SweepNode:
@@ -139,31 +166,17 @@ class SweepNode:
         return services.grid_total(self._sweep)
 
     def runs(self, info, first=None, after=None, order=None):
-        first = max(1, min(first or 1000, 1000))
-        start = cursor_offset(after)
-        queryset = Run.objects.filter(sweep_trial__sweep=self._sweep).select_related("project__team", "author")
-        page = list(queryset.order_by("created_at", "pk")[start : start + first + 1])
-        edges = [
-            {"node": core.RunNode(run, self._caller), "cursor": offset_cursor(start + i + 1)}
-            for i, run in enumerate(page[:first])
-        ]
-        return {
-            "edges": edges,
-            "pageInfo": {
-                "startCursor": edges[0]["cursor"] if edges else None,
-                "endCursor": edges[-1]["cursor"] if edges else after,
-                "hasNextPage": len(page) > first,
-                "hasPreviousPage": start > 0,
-            },
-        }
+        return _run_connection(Run.objects.filter(sweep_trial__sweep=self._sweep), self._caller, first, after)
 
     def agents(self, info, first=None, after=None):
-        return {"edges": [{"node": AgentNode(agent)} for agent in self._sweep.agents.select_related("sweep")]}
+        return {
+            "edges": [{"node": AgentNode(agent, self._caller)} for agent in self._sweep.agents.select_related("sweep")]
+        }
 
     def agent(self, info, agentName):
         pk = int(agentName) if str(agentName).isdigit() else _pk_of("Agent", agentName)
         found = self._sweep.agents.select_related("sweep").filter(pk=pk).first() if pk else None
-        return AgentNode(found) if found else None
+        return AgentNode(found, self._caller) if found else None
 
 
 # --- fields on the core Project and Run nodes -------------------------------------------
@@ -295,7 +308,7 @@ class SweepMutations:
         team = core._access(caller, input.get("entityName") or selectors.default_entity(caller.user), Need.INGEST)
         sweep = _sweep_named(team, input["sweep"])
         agent = services.agent_create(sweep=sweep, actor=caller.user, host=input.get("host") or "")
-        return {"agent": AgentNode(agent), "clientMutationId": input.get("clientMutationId")}
+        return {"agent": AgentNode(agent, self._caller), "clientMutationId": input.get("clientMutationId")}
 
     def agentHeartbeat(self, info, input):
         agent = _by_opaque_id(self._caller, SweepAgent, "Agent", input["id"], Need.INGEST)
@@ -306,7 +319,7 @@ class SweepMutations:
         if not isinstance(states, dict):
             raise GraphQLError("runState must be a JSON object of run ids.")
         commands = services.heartbeat(agent=agent, run_states=states)
-        return {"agent": AgentNode(agent), "commands": json.dumps(commands), "clientMutationId": None}
+        return {"agent": AgentNode(agent, self._caller), "commands": json.dumps(commands), "clientMutationId": None}
 
     def stopRun(self, info, input):
         run = run_by_id.run_for(self._caller, input["id"], Need.WRITE)

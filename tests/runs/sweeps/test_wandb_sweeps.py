@@ -15,7 +15,7 @@ import pytest
 
 from runs import jsonvalues
 from runs.models import Run
-from runs.sweeps.models import Sweep, SweepTrial
+from runs.sweeps.models import Sweep, SweepAgent, SweepTrial
 from tests.runs.conftest import make_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -97,13 +97,15 @@ def test_three_agents_cover_a_grid_exactly_once(sdk, team, member, server_log):
     sweep.refresh_from_db()
     assert sweep.state == Sweep.State.FINISHED  # the grid is covered: every agent was told to exit
     assert len({trial.agent_id for trial in SweepTrial.objects.all()}) >= 2  # the agents shared the work
+    busiest = max(SweepAgent.objects.all(), key=lambda agent: agent.trials.count())
     script = f"""
 import json, wandb
 sweep = wandb.Api().sweep("acme/demo/{sweep.name}")
 best = sweep.best_run()
+agent_runs = sorted(run.id for run in sweep.agent("{busiest.pk}").runs())
 open("read.json", "w").write(json.dumps({{"state": sweep.state, "best": sweep.best_loss,
     "expected": sweep.expected_run_count, "method": sweep.config["method"], "runs": len(list(sweep.runs)),
-    "best_run": [best.config["x"], best.config["y"]]}}))
+    "best_run": [best.config["x"], best.config["y"]], "agent_runs": agent_runs}}))
 """
     sdk.python(script, key=key)
     assert sdk.read_json("read.json") == {
@@ -113,6 +115,7 @@ open("read.json", "w").write(json.dumps({{"state": sweep.state, "best": sweep.be
         "method": "grid",
         "runs": 6,
         "best_run": [1, 0.5],
+        "agent_runs": sorted(busiest.trials.values_list("run_name", flat=True)),
     }
 
 
