@@ -11,8 +11,8 @@ its failure message wins. Categories:
 - environment: needs something the suite's machine has not (the internet, a
   file the mirror lacks).
 - not in Sextant: a W&B feature Sextant does not have (organisations, …).
-- being built: in progress on another branch (sweeps, alerts, artifact storage
-  and console) at the time of the run.
+- gap: Sextant answers differently or not at all where W&B's server does: work
+  left on sweeps and artifacts, each named.
 - not yet explained: seen, not yet investigated.
 """
 
@@ -20,7 +20,7 @@ TOO_OLD = "too old"
 STAND_IN = "stand-in"
 ENVIRONMENT = "environment"
 NOT_IN_SEXTANT = "not in Sextant"
-BEING_BUILT = "being built"
+GAP = "gap"
 UNEXPLAINED = "not yet explained"
 
 RULES: list[tuple[str, str, str]] = [
@@ -68,19 +68,17 @@ RULES: list[tuple[str, str, str]] = [
     ("too many clients already", ENVIRONMENT, "the shared PostgreSQL ran out of connections (9 jobs on the machine)"),
     # --- Sextant has no such thing -------------------------------------------------------
     ("Unable to find organization", NOT_IN_SEXTANT, "organisations: Sextant has teams only"),
-    # --- in progress on other branches (helpers artstore, artconsole, sweeps, alerts) ------
-    ("test_wandb_artifacts_api::test_save", BEING_BUILT, "artifacts: artifact tags (save, list, search by tag)"),
-    ("test_retrieve_artifacts_by_tags", BEING_BUILT, "artifacts: artifact tags (save, list, search by tag)"),
-    ("deleteArtifactPortfolio", BEING_BUILT, "artifacts: deleting a collection"),
-    ("test_artifacts_order", BEING_BUILT, "artifacts: version order of project.artifacts()"),
-    ("artifactSequence.id Internal error", BEING_BUILT, "artifacts: createArtifact answers a null ArtifactSequence.id"),
-    ("test_artifact_files", BEING_BUILT, "artifacts: a file's direct URL is missing"),
-    ("test_add_file_respects_incremental", BEING_BUILT, "artifacts: incremental artifacts"),
-    ("test_artifact_download_http_headers", BEING_BUILT, "artifacts: download headers"),
-    ("DID NOT RAISE", BEING_BUILT, "artifacts: a refusal W&B gives (wrong type, storage region) is not given"),
-    ("test_retrieve_missing_artifact", BEING_BUILT, "artifacts: the missing-artifact message differs"),
-    ("upsertSweep", BEING_BUILT, "sweeps: no UpsertSweep yet (helper sweeps)"),
-    ("tests/system_tests/test_sweep/", BEING_BUILT, "sweeps: agents (helper sweeps)"),
+    # --- gaps: what Sextant does not do (yet) the way W&B does ---------------------------
+    ("test_wandb_artifacts_api::test_save", GAP, "artifacts: artifact tags (save, list, search by tag)"),
+    ("test_retrieve_artifacts_by_tags", GAP, "artifacts: artifact tags (save, list, search by tag)"),
+    ("deleteArtifactPortfolio", GAP, "artifacts: deleting a collection"),
+    ("test_artifacts_order", GAP, "artifacts: version order of project.artifacts()"),
+    ("test_artifact_files", GAP, "artifacts: a file's direct URL is missing"),
+    ("test_add_file_respects_incremental", GAP, "artifacts: incremental artifacts"),
+    ("test_artifact_download_http_headers", GAP, "artifacts: download headers"),
+    ("DID NOT RAISE", GAP, "artifacts: a refusal W&B gives (wrong type, storage region) is not given"),
+    ("test_retrieve_missing_artifact", GAP, "artifacts: the missing-artifact message differs"),
+    ("test_agent_term_timeout_escalates_to_sigki", GAP, "sweeps: the agent's SIGTERM-then-SIGKILL escalation"),
     # --- not explained yet ---------------------------------------------------------------
     ("test_console::", UNEXPLAINED, "console capture in offline/long-output cases: not yet looked into"),
     ("test_sync_with_tensorboard", UNEXPLAINED, "wandb sync of a tfevents file sends no run: not yet looked into"),

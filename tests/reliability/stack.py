@@ -71,7 +71,7 @@ class Postgres:
             shutil.chown(self.dir, "postgres", "postgres")
             self.dir.chmod(0o700)
             # The temp folders above must be traversable by the postgres user.
-            for parent in list(self.dir.parents)[:3]:
+            for parent in self.dir.parents:
                 if str(parent).startswith(tempfile.gettempdir()) and parent != Path(tempfile.gettempdir()):
                     parent.chmod(parent.stat().st_mode | 0o711)
         self._run(PG_BIN / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")

@@ -19,6 +19,7 @@ from tests.runs.conftest import make_key
 # each request with an API key (no cookies), or with the signed URL itself.
 CSRF_EXEMPT_OK = {"graphql", "files/<str:entity>/<str:project>/<str:run_id>/file_stream", "wandb-upload/<str:token>",
                   "artifacts-upload/blob/<str:token>", "artifacts-upload/manifest/<str:token>",
+                  "artifacts-upload/part/<str:token>",
                   "^sdk/otel/(?P<rest>.*)$"}  # fmt: skip
 VALUES = {"team": "acme", "name": "acme", "username": "max", "project": "demo", "run_id": "r1", "entity": "acme",
           "token": "x" * 20, "key_id": "1", "account_id": "1", "view_id": "1", "panel_id": "1", "report_id": "1", "pk": "1"}  # fmt: skip

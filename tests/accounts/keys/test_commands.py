@@ -16,7 +16,7 @@ from accounts.models import ApiKey, User
 from .conftest import key_client
 
 pytestmark = pytest.mark.django_db
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def run(*args) -> dict:

@@ -9,7 +9,7 @@ from pathlib import Path
 from accounts import keys
 from tests.log_guard import KeyMaterialHandler, contains_key_material, redact
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_the_scanner_finds_both_kinds_of_key_and_nothing_else():

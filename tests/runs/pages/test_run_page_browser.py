@@ -21,7 +21,7 @@ from runs.models import Run, RunLine
 from tests.runs.conftest import PYTHON, make_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "run_page"
 WATCH_VIOLATIONS = """
 window.__cspViolations = [];

@@ -23,8 +23,8 @@ from tests.runs.conftest import make_key
 from tests.runs.table.test_pages import _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 
 TRAIN = textwrap.dedent(
     """

@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
-PROVIDER_DIR = Path(__file__).resolve().parent.parent / "oidc"
+PROVIDER_DIR = Path(__file__).resolve().parents[2] / "oidc"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
