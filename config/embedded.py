@@ -16,6 +16,9 @@ logger = logging.getLogger(__name__)
 def _loop(interval: float) -> None:
     from config.celery import app
 
+    # Autodiscovery is lazy (a worker imports the apps' tasks modules when it starts);
+    # here nothing else would, and the first round runs at once.
+    app.loader.import_default_modules()
     last_run: dict[str, float] = {}
     while True:
         now = time.monotonic()
