@@ -50,12 +50,12 @@ def create_sweep(sdk, key, body: str) -> Sweep:
     return sweep
 
 
-def start_agent(sdk, key, sweep: Sweep, count: int | None = None) -> subprocess.Popen:
+def start_agent(sdk, key, sweep: Sweep, count: int | None = None, **extra_env) -> subprocess.Popen:
     args = [str(Path(PYTHON).parent / "wandb"), "agent"]
     if count is not None:
         args += ["--count", str(count)]
     args.append(f"acme/demo/{sweep.name}")
-    env = sdk.env(key, PATH=f"{Path(PYTHON).parent}:/usr/bin:/bin")
+    env = sdk.env(key, PATH=f"{Path(PYTHON).parent}:/usr/bin:/bin", **extra_env)
     return subprocess.Popen(args, env=env, cwd=sdk.home, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -165,7 +165,9 @@ def test_hyperband_stops_a_poor_run(sdk, team, member, server_log):
         """,
     )
     # The good run (x=1) goes first and sets the bar; the poor one (x=5) is stopped at a band.
-    wait_all([start_agent(sdk, key, sweep, count=2)], timeout=240)
+    # The runs send their lines every second (the SDK's default is several), so hyperband sees the poor
+    # run's values while it still runs, however fast the machine.
+    wait_all([start_agent(sdk, key, sweep, count=2, WANDB_X_FILE_STREAM_TRANSMIT_INTERVAL=1)], timeout=240)
     runs = {jsonvalues.from_db(run.config)["x"]["value"]: run for run in Run.objects.filter(sweep_trial__sweep=sweep)}
     assert runs[1].state == "finished" and runs[1].stop_requested_at is None
     assert runs[5].stop_requested_at is not None and runs[5].state != "finished"
