@@ -62,8 +62,9 @@ def _by_opaque_id(caller, model, kind: str, value, need: Need):
     return found
 
 
-def _sweep_named(team, name: str) -> Sweep:
-    sweep = Sweep.objects.select_related("project__team").filter(project__team=team, name=name).first()
+def _sweep_named(team, name: str, project=None) -> Sweep:
+    sweeps = Sweep.objects.select_related("project__team").filter(project__team=team, name=name)
+    sweep = (sweeps.filter(project=project) if project is not None else sweeps).first()
     if sweep is None:
         raise GraphQLError(f"Sweep {team.name}/{name!r} not found.")
     return sweep
@@ -332,11 +333,13 @@ class SweepMutations:
         if not name:
             return super().upsertBucket(info, input)
         caller = self._caller
+        project = None  # an existing run joins only a sweep of its own project
         if input.get("id"):
-            team = run_by_id.run_for(caller, input["id"], Need.INGEST).project.team
+            project = run_by_id.run_for(caller, input["id"], Need.INGEST).project
+            team = project.team
         else:
             team = core._access(caller, input.get("entityName") or selectors.default_entity(caller.user), Need.INGEST)
-        sweep = _sweep_named(team, name)
+        sweep = _sweep_named(team, name, project)
         if not input.get("id"):
             input = {**input, "entityName": team.name, "modelName": sweep.project.name}
         payload = super().upsertBucket(info, input)
