@@ -76,4 +76,6 @@ def group_bands(runs, group_by: str, metrics: list[str], x_axis: str, smoothing:
         smoothing_param=engine.check_smoothing(smoothing, param),
         group_by=group_by,
     )
-    return answer(query, runs, StoreSource(), group_value=config_value)["groups"]
+    groups = answer(query, runs, StoreSource(), group_value=config_value)["groups"]
+    # report panels are cached and written as plain JSON: lists, not the API's numpy arrays
+    return [{k: v.tolist() if hasattr(v, "tolist") else v for k, v in group.items()} for group in groups]

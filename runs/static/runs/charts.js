@@ -262,9 +262,11 @@
           const x = xOf(s.x);
           const banded = s.mode === "buckets" && s.min.some((v, i) => v !== s.max[i]);
           if (banded) {
-            traces.push({ type: "scatter", mode: "lines", x, y: s.min, line: { width: 0 }, hoverinfo: "skip", showlegend: false, meta: { run: s.run, band: true } });
-            traces.push({ type: "scatter", mode: "lines", x, y: s.max, line: { width: 0 }, fill: "tonexty",
-                          fillcolor: withAlpha(run.colour, 0.18), hoverinfo: "skip", showlegend: false, meta: { run: s.run, band: true } });
+            // The min-max band as one closed polygon (max forwards, min backwards): one trace
+            // instead of two, which is what plotly's cost grows with when fifty runs share a panel.
+            traces.push({ type: "scatter", mode: "lines", x: x.concat(x.slice().reverse()), y: s.max.concat(s.min.slice().reverse()),
+                          line: { width: 0 }, fill: "toself", fillcolor: withAlpha(run.colour, 0.18), hoverinfo: "skip",
+                          showlegend: false, meta: { run: s.run, band: true } });
           }
           const smoothed = smoothing.kind === "none" ? null : s.smoothed || smooth(s.x, s.y, smoothing.kind, smoothing.param);
           if (smoothed) {

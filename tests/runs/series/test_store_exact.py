@@ -18,8 +18,10 @@ from hypothesis import strategies as st
 from runs.models import Project, Run, RunLine
 from runs.series import build, layout
 from runs.series.models import SeriesBlock, SeriesChunk, SeriesKey, SeriesState
-from runs.series.query import SeriesQuery, answer
+from runs.series.query import SeriesQuery
 from runs.series.reads import StoreSource
+
+from .wire import answer
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

@@ -11,8 +11,10 @@ from runs.derived import tasks
 from runs.models import Project, Run, RunLine
 from runs.series import build, layout
 from runs.series.models import SeriesBlock, SeriesChunk, SeriesKey, SeriesState
-from runs.series.query import SeriesQuery, answer
+from runs.series.query import SeriesQuery
 from runs.series.reads import StoreSource
+
+from .wire import answer
 
 HISTORY = RunLine.Stream.HISTORY
 

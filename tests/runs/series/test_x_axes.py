@@ -17,9 +17,11 @@ from reports import series as report_series
 from runs.models import Project, Run, RunLine
 from runs.series import build, layout
 from runs.series.models import SeriesChunk
-from runs.series.query import SeriesQuery, answer
+from runs.series.query import SeriesQuery
 from runs.series.reads import StoreSource
 from runs.series.sources import LinesSource
+
+from .wire import answer
 
 pytestmark = pytest.mark.django_db
 
