@@ -214,10 +214,17 @@ def measure(browser, base, cookie, url, viewport, condition, points_selector):
     metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
     points = page.eval_on_selector_all(points_selector, POINTS_JS) if points_selector else None
     violations = page.evaluate("window.__csp || []")
+    if os.environ.get("BENCH_TIMELINE"):  # where a paint's time went: each request's start and end, page clock
+        for name, start, end in page.evaluate(TIMELINE_JS):
+            print(f"    {start:6.0f} {end:6.0f} ms  {name}", flush=True)
     context.close()
     return {"ms": ms, "heap_mb": metrics.get("JSHeapUsedSize", 0) / 2**20, "points": points, "csp": violations}
 
 
+TIMELINE_JS = (
+    "performance.getEntriesByType('resource')"
+    ".map(e => [e.name.replace(location.origin, '').slice(0, 90), e.startTime, e.responseEnd])"
+)
 WS_LINE = "[...document.querySelectorAll('.ws-panel[data-kind=line]')]"
 # A panel counts as painted once it holds every drawn run's line (data-lines), not at its first, empty draw.
 PAINTED = f"e => e.dataset.drawn && e.dataset.lines === '{RUNS}'"

@@ -222,6 +222,15 @@
 
   const X_TITLES = { _step: "Step", _runtime: "Relative time (s)", _timestamp: "Wall time" };
 
+  // The workspace loads plotly.js async: parsing it takes most of a second here, which the
+  // page's data requests now overlap. A draw before it is ready waits for it.
+  const plotlyReady = new Promise((resolve) => {
+    const tag = document.getElementById("plotly-js");
+    if (window.Plotly || !tag) resolve();
+    else tag.addEventListener("load", () => resolve());
+  });
+  function whenPlotly(fn) { return window.Plotly ? Promise.resolve(fn()) : plotlyReady.then(fn); }
+
   // --- one line panel ------------------------------------------------------------------------
   class LinePanel {
     /** options: {title, onZoom(xMin|null, xMax|null)}; el gets a .chart child. */
@@ -236,6 +245,11 @@
     /** series: fetchSeries answers; view: {runs: [{id, name, colour, hidden}], xKey, smoothing, logY, robust, groups}. */
     draw(series, view) {
       this.last = [series, view];
+      if (!window.Plotly) {
+        if (!this.waiting) plotlyReady.then(() => { this.waiting = false; this.redraw(); });
+        this.waiting = true;
+        return;
+      }
       const traces = [];
       const byId = new Map(view.runs.map((r) => [r.id, r]));
       const shown = series.filter((s) => byId.has(s.run) && !byId.get(s.run).hidden);
@@ -341,7 +355,7 @@
     .observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
 
   window.SextantCharts = {
-    PALETTE, SMOOTHINGS, X_TITLES, colours, colourOf, withAlpha, fetchSeries, fetchSeriesAnswer, smooth, robustRange, groupBands, theme,
+    PALETTE, SMOOTHINGS, X_TITLES, whenPlotly, colours, colourOf, withAlpha, fetchSeries, fetchSeriesAnswer, smooth, robustRange, groupBands, theme,
     LinePanel: class extends LinePanel {
       constructor(el, options) { super(el, options); panels.add(this); }
     },

@@ -65,12 +65,14 @@
     const axis = { gridcolor: t.grid, zerolinecolor: t.grid, color: t.fg, automargin: true };
     let chart = body.querySelector(".chart");
     if (!chart) chart = body.insertBefore(el("div", { className: "chart" }), body.firstChild);
-    Plotly.react(chart, traces, {
-      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { color: t.fg, size: 11 },
-      margin: { l: 40, r: 10, t: 10, b: 30 }, height: 230, barmode: "overlay", bargap: 0, showlegend: false,
-      xaxis: axis, yaxis: axis,
-    }, { responsive: true, displaylogo: false });
-    panel.el.dataset.bars = String(traces.reduce((n, tr) => n + tr.y.length, 0));
+    C.whenPlotly(() => {
+      Plotly.react(chart, traces, {
+        paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { color: t.fg, size: 11 },
+        margin: { l: 40, r: 10, t: 10, b: 30 }, height: 230, barmode: "overlay", bargap: 0, showlegend: false,
+        xaxis: axis, yaxis: axis,
+      }, { responsive: true, displaylogo: false });
+      panel.el.dataset.bars = String(traces.reduce((n, tr) => n + tr.y.length, 0));
+    });
   }
 
   function cellText(value) {
