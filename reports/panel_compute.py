@@ -188,15 +188,15 @@ def _line_groups(run_set, runs, group_by, metrics, x_axis, smoothing, param, max
             "colour": run_set.colour,
             "group": f"{group_by}={_label(group['value'])}",
             "metric": group["key"],
-            "x": group["x"],
-            "mean": group["mean"],
-            "min": group["min"],
-            "max": group["max"],
-            "count": group["count"],
+            "x": group["x"].tolist(),
+            "mean": group["mean"].tolist(),
+            "min": group["min"].tolist(),
+            "max": group["max"].tolist(),
+            "count": group["count"].tolist(),
             "runs": len(group["runs"]),
         }
         for group in groups
-        if group["x"]
+        if len(group["x"])
     ]
     return sorted(bands, key=lambda band: (band["group"], metrics.index(band["metric"])))
 

@@ -66,7 +66,7 @@ def _extremes(b: engine.Buckets, x_of):
 
 
 def group_bands(runs, group_by: str, metrics: list[str], x_axis: str, smoothing: str, param, max_points: int):
-    """[{"value", "key", "runs", "x", "mean", "min", "max", "count"}] per (metric, config value)."""
+    """[{"value", "key", "runs", "x", "mean", "min", "max", "count"}] per (metric, config value); the five are numpy arrays."""
     query = SeriesQuery(
         runs=[r.run_id for r in runs],
         keys=metrics,
@@ -76,6 +76,4 @@ def group_bands(runs, group_by: str, metrics: list[str], x_axis: str, smoothing:
         smoothing_param=engine.check_smoothing(smoothing, param),
         group_by=group_by,
     )
-    groups = answer(query, runs, StoreSource(), group_value=config_value)["groups"]
-    # report panels are cached and written as plain JSON: lists, not the API's numpy arrays
-    return [{k: v.tolist() if hasattr(v, "tolist") else v for k, v in group.items()} for group in groups]
+    return answer(query, runs, StoreSource(), group_value=config_value)["groups"]

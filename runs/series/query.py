@@ -120,7 +120,7 @@ def parse(params: dict) -> SeriesQuery:
     return SeriesQuery(runs, keys, stream, x, x_min, x_max, buckets, smoothing, param, group_by)
 
 
-def _strict(values: np.ndarray) -> np.ndarray:
+def _array(values: np.ndarray) -> np.ndarray:
     # Kept as an array: the view's orjson writes numpy arrays directly (the same JSON as a
     # list, NaN as null), several times faster than building and writing Python floats.
     return np.ascontiguousarray(values)
@@ -149,7 +149,7 @@ def _series_answer(query: SeriesQuery, run_id: str, key: str, read: Read) -> tup
         x, y, step = read.raw
         smoothed = engine.smooth_points(kind, param, x, y) if kind != "none" else None
         if len(y) <= query.buckets:
-            answer.update(x=_strict(x), y=_strict(y), smoothed=_strict(smoothed) if smoothed is not None else None)
+            answer.update(x=_array(x), y=_array(y), smoothed=_array(smoothed) if smoothed is not None else None)
             for_group = engine.Buckets.of_points(x, smoothed if smoothed is not None else y, step)
             return answer, for_group
         points = engine.Buckets.of_points(x, y, step)
@@ -169,12 +169,12 @@ def _series_answer(query: SeriesQuery, run_id: str, key: str, read: Read) -> tup
         for_group = buckets if smoothed_at is None else _replaced(buckets, smoothed_at)
     answer.update(
         mode="buckets",
-        x=_strict(buckets.x),
-        y=_strict(buckets.last),
-        min=_strict(buckets.min),
-        max=_strict(buckets.max),
-        count=_strict(buckets.count),
-        smoothed=_strict(smoothed_at) if smoothed_at is not None else None,
+        x=_array(buckets.x),
+        y=_array(buckets.last),
+        min=_array(buckets.min),
+        max=_array(buckets.max),
+        count=_array(buckets.count),
+        smoothed=_array(smoothed_at) if smoothed_at is not None else None,
     )
     return answer, for_group
 
@@ -237,10 +237,10 @@ def _group(query: SeriesQuery, key: str, value, members: list) -> dict:
         "value": value,
         "key": key,
         "runs": [run_id for run_id, _, _ in members],
-        "x": _strict(np.asarray(band["x"], dtype=np.float64)),
-        "mean": _strict(np.asarray(band["mean"], dtype=np.float64)),
-        "min": _strict(np.asarray(band["min"], dtype=np.float64)),
-        "max": _strict(np.asarray(band["max"], dtype=np.float64)),
-        "count": _strict(np.asarray(band["runs"], dtype=np.int64)),
+        "x": _array(np.asarray(band["x"], dtype=np.float64)),
+        "mean": _array(np.asarray(band["mean"], dtype=np.float64)),
+        "min": _array(np.asarray(band["min"], dtype=np.float64)),
+        "max": _array(np.asarray(band["max"], dtype=np.float64)),
+        "count": _array(np.asarray(band["runs"], dtype=np.int64)),
         "smoothing": {"kind": query.smoothing, "param": query.smoothing_param, "exact": exact},
     }

@@ -246,7 +246,8 @@
     draw(series, view) {
       this.last = [series, view];
       if (!window.Plotly) {
-        if (!this.waiting) plotlyReady.then(() => { this.waiting = false; this.redraw(); });
+        // drawn once plotly.js is ready, with the latest arguments (this.last)
+        if (!this.waiting) whenPlotly(() => { this.waiting = false; this.redraw(); });
         this.waiting = true;
         return;
       }

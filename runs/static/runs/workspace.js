@@ -342,13 +342,15 @@
     if (!quiet) status.textContent = "loading…";
     try {
       const width = panel.el.clientWidth || 600;
-      // A bucket a pixel for one line; fewer when many lines share the panel (50 runs drawn at
-      // width/5 each), since overlapping lines cannot show more. The band keeps every spike.
-      const perPixel = Math.max(1, Math.sqrt(drawn.length / 2));
+      // A bucket a pixel for one line; fewer when many runs' lines share the panel (50 runs: a
+      // bucket per 5 pixels), since overlapping lines cannot show more; the band keeps every
+      // spike. Grouped, the panel draws a few group lines, so each keeps a bucket a pixel.
+      const lines = layout.controls.group ? 1 : drawn.length;
+      const pixelsPerBucket = Math.max(1, Math.sqrt(lines / 2));
       const answer = await C.fetchSeriesAnswer(config.seriesUrl, {
         runs: drawn.map((r) => r.id), keys: [panel.spec.key], x: xKeyOf(panel.spec), stream: panel.spec.stream,
         xMin: panel.zoom ? panel.zoom[0] : null, xMax: panel.zoom ? panel.zoom[1] : null,
-        buckets: Math.max(50, Math.min(1500, Math.round(width / perPixel))), smoothing: smoothingNow(),
+        buckets: Math.max(50, Math.min(1500, Math.round(width / pixelsPerBucket))), smoothing: smoothingNow(),
         groupBy: layout.controls.group ? `config.${layout.controls.group}` : null,
       });
       if (ticket !== panel.ticket) return;
