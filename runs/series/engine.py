@@ -99,6 +99,15 @@ def merge_runs(parts: Buckets, labels: np.ndarray) -> Buckets:
     )
 
 
+def line_buckets(y: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What a chart draws of points bucketed by `labels` (non-decreasing): per bucket the index of
+    its last point, its min, max and count. merge_runs' answer for those, in two reductions instead
+    of its ten fields (a workspace asks this of 50 runs × 20 keys at once)."""
+    starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+    ends = np.r_[starts[1:] - 1, len(labels) - 1]
+    return ends, np.minimum.reduceat(y, starts), np.maximum.reduceat(y, starts), np.diff(np.r_[starts, len(labels)])
+
+
 def _first_where(mask: np.ndarray, values: np.ndarray, run_of: np.ndarray, runs: int) -> np.ndarray:
     """Per run, `values` at the first position where `mask` holds (every run has one)."""
     hits = np.flatnonzero(mask)

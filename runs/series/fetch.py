@@ -59,10 +59,22 @@ def chunk_rows(stream: int, windows: list[tuple[int, str, int, int]]) -> list[tu
         return [empty] * len(windows)
     counts = np.fromiter((row[2] for row in rows), dtype=np.int64, count=len(rows))
     starts = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
-    steps = np.frombuffer(b"".join(row[3] for row in rows), dtype="<u4").astype(np.int64)
-    steps += np.repeat(starts, counts)
+    steps = _steps(rows, starts, counts)
     values = np.frombuffer(b"".join(row[4] for row in rows), dtype="<f8")
     return _split(rows, len(windows), counts, empty, steps, values)
+
+
+def _steps(rows, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Every row's steps, from offsets stored in full or as the first of consecutive ones (layout.pack_chunk)."""
+    full = np.fromiter((len(row[3]) == 4 * row[2] for row in rows), dtype=bool, count=len(rows))
+    firsts = np.fromiter((int.from_bytes(bytes(row[3][:4]), "little") for row in rows), dtype=np.int64, count=len(rows))
+    # consecutive: the row's first step, then one more per point
+    within = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    steps = within + np.repeat(starts + firsts, counts)
+    if full.any():
+        stored = np.frombuffer(b"".join(row[3] for row, kept in zip(rows, full, strict=True) if kept), dtype="<u4")
+        steps[np.repeat(full, counts)] = stored.astype(np.int64) + np.repeat(starts[full], counts[full])
+    return steps
 
 
 def block_rows(stream: int, windows: list[tuple[int, str, int, int, int]]) -> list[np.ndarray]:

@@ -50,12 +50,25 @@ def block_start(pos, level: int):
 
 
 def pack_chunk(start: int, steps: np.ndarray, values: np.ndarray) -> tuple[bytes, bytes]:
-    return (steps - start).astype("<u4").tobytes(), values.astype("<f8").tobytes()
+    """(offsets, values) bytes. Consecutive steps (one log a step, the usual case) keep only their
+    first offset: a third of the bytes every chart of the chunk reads."""
+    offsets = (steps - start).astype("<u4")
+    if len(offsets) > 1 and bool(np.all(np.diff(offsets) == 1)):
+        offsets = offsets[:1]
+    return offsets.tobytes(), values.astype("<f8").tobytes()
+
+
+def chunk_steps(start: int, offsets: bytes, count: int) -> np.ndarray:
+    """The steps of a chunk of `count` points from its offsets bytes (all of them, or the first of consecutive ones)."""
+    stored = np.frombuffer(bytes(offsets), dtype="<u4").astype(np.int64)
+    if len(stored) == count:
+        return stored + start
+    return np.arange(count, dtype=np.int64) + (start + int(stored[0]))
 
 
 def unpack_chunk(start: int, offsets: bytes, values: bytes) -> tuple[np.ndarray, np.ndarray]:
-    steps = np.frombuffer(bytes(offsets), dtype="<u4").astype(np.int64) + start
-    return steps, np.frombuffer(bytes(values), dtype="<f8")
+    values = np.frombuffer(bytes(values), dtype="<f8")
+    return chunk_steps(start, offsets, len(values)), values
 
 
 def order_of(values: np.ndarray) -> tuple[int, float | None, float | None]:

@@ -55,7 +55,7 @@ class SeriesKey(models.Model):
 class SeriesChunk(models.Model):
     """The points of one series whose steps fall in [start, start + CHUNK_STEPS), in step order.
 
-    offsets: uint32 step - start; values: float64 (NaN and ±Infinity as logged).
+    offsets: uint32 step - start (only the first when the steps are consecutive); values: float64 (NaN and ±Infinity as logged).
     descents, first_value, last_value: over the finite values, how many times a value is below the one
     before, and the first and last (None when none is finite); a series used as an x axis is
     non-decreasing when no chunk descends and each chunk starts at or above where the one before

@@ -126,6 +126,11 @@ def _array(values: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(values)
 
 
+def _x_out(query: SeriesQuery, x: np.ndarray, step: np.ndarray) -> np.ndarray:
+    # On the step axis x is the step: written as integers, which JSON spells shorter and faster.
+    return step if query.x == "_step" else x
+
+
 def _series_answer(query: SeriesQuery, run_id: str, key: str, read: Read) -> tuple[dict, engine.Buckets | None]:
     """The answer for one (run, key), and its points as buckets for grouping."""
     kind, param = query.smoothing, query.smoothing_param
@@ -149,11 +154,28 @@ def _series_answer(query: SeriesQuery, run_id: str, key: str, read: Read) -> tup
         x, y, step = read.raw
         smoothed = engine.smooth_points(kind, param, x, y) if kind != "none" else None
         if len(y) <= query.buckets:
-            answer.update(x=_array(x), y=_array(y), smoothed=_array(smoothed) if smoothed is not None else None)
+            answer.update(
+                x=_array(_x_out(query, x, step)),
+                y=_array(y),
+                smoothed=_array(smoothed) if smoothed is not None else None,
+            )
             for_group = engine.Buckets.of_points(x, smoothed if smoothed is not None else y, step)
             return answer, for_group
-        points = engine.Buckets.of_points(x, y, step)
         labels = engine.bucket_labels(x, lo, hi, query.buckets)
+        if not query.group_by:
+            # a line to draw, not to group: only what the answer carries
+            ends, low, high, count = engine.line_buckets(y, labels)
+            answer.update(
+                mode="buckets",
+                x=_array(_x_out(query, x, step)[ends]),
+                y=_array(y[ends]),
+                min=_array(low),
+                max=_array(high),
+                count=_array(count),
+                smoothed=_array(smoothed[ends]) if smoothed is not None else None,
+            )
+            return answer, None
+        points = engine.Buckets.of_points(x, y, step)
         buckets = engine.merge_runs(points, labels)
         ends = np.r_[np.flatnonzero(labels[1:] != labels[:-1]), len(labels) - 1]
         smoothed_at = smoothed[ends] if smoothed is not None else None
@@ -169,7 +191,7 @@ def _series_answer(query: SeriesQuery, run_id: str, key: str, read: Read) -> tup
         for_group = buckets if smoothed_at is None else _replaced(buckets, smoothed_at)
     answer.update(
         mode="buckets",
-        x=_array(buckets.x),
+        x=_array(_x_out(query, buckets.x, buckets.step)),
         y=_array(buckets.last),
         min=_array(buckets.min),
         max=_array(buckets.max),

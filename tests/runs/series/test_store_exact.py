@@ -221,3 +221,22 @@ def test_a_one_step_spike_survives_every_zoom(a_run):
                 (line,) = answer(query, [a_run], source)["series"]
                 top = max(line["max"] if line["mode"] == "buckets" else line["y"], default=None)
                 assert top == 1e9, (x, lo, hi, n, line["mode"])
+
+
+def test_consecutive_steps_keep_one_offset_and_older_full_chunks_read_the_same(a_run):
+    points = {s: float(s) * 0.5 for s in range(10, 9000)}  # one log a step, from step 10
+    points.update({s: 1.0 for s in range(9000, 9600, 7)})  # then sparse
+    insert(a_run, points)
+    build.refresh_run(run_id=a_run.pk)
+    chunks = list(SeriesChunk.objects.filter(run=a_run, key="loss").order_by("start"))
+    assert [len(bytes(c.offsets)) for c in chunks] == [4, 4, 4 * chunks[2].count]  # dense, dense, sparse
+    query = SeriesQuery(runs=["e1"], keys=["loss"], x_min=4000, x_max=9100, buckets=100_000)
+    (line,) = answer(query, [a_run], StoreSource())["series"]
+    # chunks written before the compact form keep every offset: rewrite one that way, read the same
+    first = chunks[0]
+    steps, _ = layout.unpack_chunk(first.start, first.offsets, first.values)
+    SeriesChunk.objects.filter(pk=first.pk).update(offsets=(steps - first.start).astype("<u4").tobytes())
+    (again,) = answer(query, [a_run], StoreSource())["series"]
+    expected = sorted(s for s in points if 4000 <= s <= 9100)
+    assert line["x"] == again["x"] == expected
+    assert line["y"] == again["y"] == [points[s] for s in expected]
