@@ -181,6 +181,7 @@ class ArtifactMutations(ArtifactFileMutations):
                 sequence_client_id=input.get("sequenceClientID") or "",
                 history_step=input.get("historyStep"),
                 ttl_seconds=input.get("ttlDurationSeconds"),
+                tags=_tag_names(input.get("tags")),
             )
         except ValidationError as exc:
             raise validation_error(exc) from None
@@ -252,6 +253,8 @@ class ArtifactMutations(ArtifactFileMutations):
                 metadata=json_input(input.get("metadata"), "metadata"),
                 aliases=[a["alias"] for a in aliases] if aliases is not None else None,
                 ttl_seconds=input.get("ttlDurationSeconds"),
+                tags_to_add=_tag_names(input.get("tagsToAdd")),
+                tags_to_delete=_tag_names(input.get("tagsToDelete")),
             )
         except ValidationError as exc:
             raise validation_error(exc) from None
@@ -332,3 +335,7 @@ class ArtifactMutations(ArtifactFileMutations):
 
 def _alias_pairs(input) -> list[tuple[str, str]]:
     return [(a["artifactCollectionName"], a["alias"]) for a in input["aliases"]]
+
+
+def _tag_names(tags) -> list[str]:
+    return [tag["tagName"] for tag in tags or ()]

@@ -86,6 +86,7 @@ class Artifact(models.Model):
     history_step = models.BigIntegerField(null=True, blank=True)
     ttl_seconds = models.BigIntegerField(null=True, blank=True)
     pending_aliases = models.JSONField(default=list, blank=True)  # applied when it commits
+    tags = models.JSONField(default=list, blank=True)  # `artifact.tags`: names, in the order first given
     manifest = models.JSONField(null=True, blank=True)  # the uploaded wandb_manifest.json
     # An incremental version (wandb.Artifact(..., incremental=True)) uploads only what it adds; at commit
     # its entries are laid over the base version's (the collection's latest when it was created).

@@ -257,7 +257,7 @@ class ArtifactNode:
         self.metadata = json.dumps(artifact.metadata or {})
         self.ttlDurationSeconds = artifact.ttl_seconds if artifact.ttl_seconds is not None else -1
         self.ttlIsInherited = False
-        self.tags = []
+        self.tags = [{"id": wire.opaque_id("Tag", f"{artifact.pk}:{tag}"), "name": tag} for tag in artifact.tags]
         self.historyStep = artifact.history_step
         self.state = artifact.state
         self.size = artifact.size

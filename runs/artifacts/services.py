@@ -49,6 +49,22 @@ def validate_alias(alias: str) -> str:
     return alias
 
 
+TAG_RE = re.compile(r"^[-\w]+( +[-\w]+)*$")
+
+
+def validate_tags(tags) -> list[str]:
+    """Tag names as the SDK checks them (letters, digits, -, _ and single spaces), first seen first."""
+    out = []
+    for tag in tags or ():
+        if not isinstance(tag, str) or len(tag) > 128 or not TAG_RE.match(tag):
+            raise ValidationError(
+                f"Invalid artifact tag {tag!r}: use letters, digits, hyphens, underscores and spaces (at most 128)."
+            )
+        if tag not in out:
+            out.append(tag)
+    return out
+
+
 def hex_digest_to_b64(hexhash: str) -> str:
     try:
         return base64.b64encode(bytes.fromhex(hexhash)).decode()
@@ -70,9 +86,11 @@ def artifact_create(
     sequence_client_id: str = "",
     history_step: int | None = None,
     ttl_seconds: int | None = None,
+    tags: list[str] = (),
 ) -> tuple[Artifact, Artifact | None]:
     """A new PENDING version, or the committed one with this digest; and the collection's latest."""
     validate_name(type_name, "Artifact type")
+    tags = validate_tags(tags)
     validate_name(collection_name, "Artifact name")
     aliases = [validate_alias(a) for a in aliases if a != "latest"]
     if metadata is not None and not isinstance(metadata, dict):
@@ -98,6 +116,9 @@ def artifact_create(
         if same is not None:
             for alias in aliases:
                 _move_alias(collection, same, alias)
+            if any(tag not in same.tags for tag in tags):
+                same.tags = same.tags + [tag for tag in tags if tag not in same.tags]
+                same.save(update_fields=["tags", "updated_at"])
             return same, latest
         quota.check(project.team_id)
         artifact = Artifact.objects.create(
@@ -111,6 +132,7 @@ def artifact_create(
             history_step=history_step,
             ttl_seconds=ttl_of(ttl_seconds),
             pending_aliases=aliases,
+            tags=tags,
         )
     return artifact, latest
 
@@ -230,10 +252,16 @@ def artifact_update(
     metadata: dict | None = None,
     aliases: list[str] | None = None,
     ttl_seconds: int | None = None,
+    tags_to_add: list[str] = (),
+    tags_to_delete: list[str] = (),
 ) -> Artifact:
     """`ttl_seconds`: None leaves the TTL alone; the SDK's -1 (inherit) and -2 (disabled) clear it."""
+    tags_to_add, tags_to_delete = validate_tags(tags_to_add), validate_tags(tags_to_delete)
     with transaction.atomic():
         artifact = Artifact.objects.select_for_update().get(pk=artifact.pk)
+        if tags_to_add or tags_to_delete:
+            kept = [tag for tag in artifact.tags if tag not in tags_to_delete]
+            artifact.tags = kept + [tag for tag in tags_to_add if tag not in kept]
         if ttl_seconds is not None:
             artifact.ttl_seconds = ttl_of(ttl_seconds)
         if description is not None:

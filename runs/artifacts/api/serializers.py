@@ -34,6 +34,7 @@ class VersionOut(serializers.Serializer):
     type = serializers.CharField()
     version = serializers.CharField(help_text="v0, v1, … in this collection.")
     aliases = serializers.ListField(child=serializers.CharField())
+    tags = serializers.ListField(child=serializers.CharField(), help_text="`artifact.tags`, in the order given.")
     digest = serializers.CharField()
     size = serializers.IntegerField(help_text="Bytes of all its files, references included where sized.")
     file_count = serializers.IntegerField()

@@ -52,6 +52,7 @@ def version_row(artifact, aliases: list[str]) -> dict:
         "type": collection.type.name,
         "version": f"v{artifact.version_index}",
         "aliases": aliases,
+        "tags": list(artifact.tags),
         "digest": artifact.digest,
         "size": artifact.size,
         "file_count": artifact.file_count,

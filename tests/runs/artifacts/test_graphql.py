@@ -26,3 +26,20 @@ def test_create_artifact_answers_its_sequence_with_the_previous_latest_version(m
     sequence = second["data"]["createArtifact"]["artifact"]["artifactSequence"]
     assert sequence["id"] == first["data"]["createArtifact"]["artifact"]["artifactSequence"]["id"]
     assert sequence["latestArtifact"]["id"] == opaque_id("Artifact", Artifact.objects.get(digest="d1").pk)
+
+
+UPDATE_TAGS = """mutation UpdateArtifact($id: ID!) {
+  updateArtifact(input: {artifactID: $id, description: "changed",
+      tagsToAdd: [{tagName: "ok"}, {tagName: "not/ok"}]}) { artifact { id tags { name } } } }"""
+
+
+@pytest.mark.django_db
+def test_a_bad_tag_is_refused_by_name_and_changes_nothing(member):
+    wire = Wire(make_key(member))
+    wire.upsert(project="arts", name="r1")
+    created = wire.gql(CREATE, "CreateArtifact", digest="d1", client="c1").json()
+    artifact_id = created["data"]["createArtifact"]["artifact"]["id"]
+    answer = wire.gql(UPDATE_TAGS, "UpdateArtifact", id=artifact_id).json()
+    assert "not/ok" in answer["errors"][0]["message"] and "Invalid artifact tag" in answer["errors"][0]["message"]
+    artifact = Artifact.objects.get(digest="d1")
+    assert artifact.tags == [] and artifact.description == ""

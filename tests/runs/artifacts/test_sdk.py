@@ -269,3 +269,39 @@ def test_log_code_and_offline_artifact_synced_twice_commits_once(sdk, team, memb
     assert [f.name for f in code.files.all()] == ["train.py"]  # log_code keeps .py files by default
     assert code.files.get().blob.size == len("print('training')\n")
     assert code.created_by.run_id == info["id"]
+
+
+TAGS = textwrap.dedent(
+    """
+    import json, wandb
+    run = wandb.init(entity="acme", project="arts", job_type="train")
+    art = wandb.Artifact("tagged", type="dataset")
+    art.add_file("src/f000.txt")
+    logged = run.log_artifact(art, tags=["nightly", "from cron"])
+    logged.wait()
+    run.finish()
+    api = wandb.Api()
+    first = api.artifact("acme/arts/tagged:v0")
+    at_log = sorted(first.tags)
+    first.tags = [t for t in first.tags if t != "nightly"] + ["reviewed"]
+    first.save()
+    again = wandb.Api().artifact("acme/arts/tagged:latest")
+    refused = ""
+    try:
+        again.tags = ["no/slashes"]
+    except ValueError as exc:
+        refused = str(exc)
+    open("tags.json", "w").write(json.dumps({"at_log": at_log, "after_save": sorted(again.tags), "refused": refused}))
+    """
+)
+
+
+def test_tags_given_at_logging_and_edited_later_are_kept(sdk, team, member, server_log):
+    key = make_key(member)
+    write_files(sdk.home / "src", 1)
+    sdk.python(TAGS, key=key)
+    out = sdk.read_json("tags.json")
+    assert out["at_log"] == ["from cron", "nightly"]
+    assert out["after_save"] == ["from cron", "reviewed"]
+    assert Artifact.objects.get(collection__name="tagged").tags == ["from cron", "reviewed"]
+    assert "Invalid tag" in out["refused"]  # the SDK's own check, before any request
