@@ -38,9 +38,13 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/sextant_bench_panels"
 
 
-def setup_django() -> None:
+def setup_django(redis_url: str | None = None) -> None:
+    """`redis_url`: the production shape's cache (sessions, rate limits); none: the embedded default's."""
     os.environ.setdefault("DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    os.environ.pop("REDIS_URL", None)  # the cache is not measured here; compute() is
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+    else:
+        os.environ.pop("REDIS_URL", None)  # the cache is not measured here; compute() is
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("SEXTANT_DATA_DIR", str(ROOT / "bench" / "results" / "data"))
     if not os.environ["DATABASE_URL"].startswith("postgres"):

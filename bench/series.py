@@ -8,7 +8,8 @@ _step, _runtime, _timestamp, loss, acc. The series store is built from those
 lines once by the backfill path (runs.series.build) and kept too.
 
 Scenarios, each the median of --repeat requests to GET …/series/ through
-Django's test client (routing, access layer, JSON rendering included):
+Django's test client (routing, access layer, JSON rendering included; sessions and rate
+limits in Redis, as production runs):
   line    1 run x 1,000,000 steps, EMA 0.6 -> 1,500 buckets        goal < 50 ms
   zoom    the same run, 1 % of its steps (10,000 raw points)        goal < 30 ms
   group   50 runs x 100,000 steps grouped by config.opt, EMA 0.6    goal < 300 ms
@@ -26,6 +27,7 @@ Storage: bytes per stored value in the store's tables next to the lines table.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -116,10 +118,14 @@ def build_workspace_data() -> None:
                     copy.write_row((run.pk, 1, step, step, json.dumps(row)))
 
 
-def build_store() -> None:
+def build_store(fresh: bool = False) -> None:
     from runs.models import Run
     from runs.series import build
+    from runs.series.models import SeriesBlock, SeriesChunk, SeriesKey, SeriesState
 
+    if fresh:
+        for model in (SeriesChunk, SeriesBlock, SeriesKey, SeriesState):
+            model.objects.filter(run__project__team__name="bench-panels").delete()
     stale = set(build.stale_run_ids(limit=10**6))
     runs = list(Run.objects.filter(project__team__name="bench-panels", pk__in=stale).values_list("pk", flat=True))
     if not runs:
@@ -156,6 +162,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--baseline-repeat", type=int, default=3)
     parser.add_argument("--fresh", action="store_true", help="rebuild the bench data")
+    parser.add_argument("--fresh-store", action="store_true", help="rebuild the series store from the kept lines")
     parser.add_argument("--ws-repeat", type=int, default=3, help="repeats of the workspace's 20 requests")
     parser.add_argument("--clients", type=int, default=16, help="logging clients for freshness")
     parser.add_argument("--fresh-seconds", type=float, default=30.0)
@@ -164,13 +171,14 @@ def main() -> None:
     args = parser.parse_args()
 
     bench_url = os.environ["BENCH_DATABASE_URL"]
-    panels.setup_django()
+    # PostgreSQL and Redis, as production runs: sessions and rate limits in Redis, not in the database
+    panels.setup_django(redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
     panels.build_data(args)
     from django.core.management import call_command
 
     call_command("createcachetable", verbosity=0)  # the database cache the rate limiter uses without Redis
     build_workspace_data()
-    build_store()
+    build_store(fresh=args.fresh_store)
     from django.test import Client
 
     from reports.panel_compute import compute
@@ -225,17 +233,19 @@ def main() -> None:
     ws_url = "/api/v1/teams/bench-panels/projects/workspace/series/"
     ws_runs = [f"w{r:02d}" for r in range(WS_RUNS)]
 
-    def workspace() -> int:
-        """One request per panel (key) of all 50 runs, as the workspace draws them."""
-        buckets = 0
+    def workspace() -> list:
+        """One request per panel (key) of all 50 runs, as the workspace draws them: the server's
+        answers, each read in full (parsing them is the client's time, counted after)."""
+        bodies = []
         for key in ws_keys():
             response = client.get(ws_url, {"runs": ws_runs, "keys": key, "buckets": 1500})
             assert response.status_code == 200, response.content[:300]
-            buckets += sum(len(line["x"]) for line in response.json()["series"])
-        return buckets
+            bodies.append(response.content)
+        return bodies
 
     workspace()  # warm
-    ws_median, ws_buckets = timed(workspace, args.ws_repeat)
+    ws_median, ws_bodies = timed(workspace, args.ws_repeat)
+    ws_buckets = sum(len(line["x"]) for body in ws_bodies for line in json.loads(body)["series"])
     for name, (params, goal) in scenarios.items():
         get(**params)  # warm
         median, body = timed(lambda p=params: get(**p), args.repeat)
