@@ -11,6 +11,8 @@ interleaved round by round so all see the same conditions:
                 checks the md5 and stores the blob), from a lean client writing 4 MiB at a time
   raw read      default_storage.open() of the stored file, read through
   download      GET /artifacts/<team>/<md5> with an API key (what the SDK does), read through
+  loopback      the stored file sendfile'd over a bare loopback socket, read the same way: the
+                ceiling any download over this machine's network stack has
 
 and prints medians and the upload/raw-write and download/raw-read ratios. Then,
 with the real wandb SDK, it logs a 100-file artifact (1 MiB each) and a second
@@ -61,6 +63,32 @@ def make_file(path: Path, size: int, seed: bytes) -> str:
             md5.update(chunk)
             written += len(chunk)
     return base64.b64encode(md5.digest()).decode()
+
+
+def loopback(path: str, size: int) -> None:
+    """The transport's own ceiling: the stored file sendfile'd over a bare loopback socket, read
+    by the same client loop as a download (no HTTP, no server code)."""
+    import threading
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+
+        def send():
+            conn, _ = server.accept()
+            with conn, open(path, "rb") as handle:
+                sent = 0
+                while sent < size:
+                    sent += os.sendfile(conn.fileno(), handle.fileno(), sent, size - sent)
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        with socket.create_connection(server.getsockname()) as client:
+            buffer, got = memoryview(bytearray(CLIENT_BLOCK)), 0
+            while read := client.recv_into(buffer):
+                got += read
+        sender.join()
+    assert got == size
 
 
 def timed(fn) -> float:
@@ -134,7 +162,7 @@ def main() -> int:
                     break
             except OSError:
                 time.sleep(0.2)
-        figures = {"raw write": [], "upload": [], "raw read": [], "download": []}
+        figures = {"raw write": [], "upload": [], "raw read": [], "download": [], "loopback": []}
         auth = "Basic " + base64.b64encode(f"api:{key}".encode()).decode()
         source = work / "big.bin"
 
@@ -196,6 +224,8 @@ def main() -> int:
             figures["upload"].append(timed(upload))
             figures["download"].append(timed(download))
             blob = ArtifactBlob.objects.get(team=team, digest=digest)
+            stored = default_storage.path(blob.storage_name)
+            figures["loopback"].append(timed(lambda path=stored: loopback(path, size)))
             default_storage.delete(blob.storage_name)
             blob.delete()
             print(
@@ -210,6 +240,9 @@ def main() -> int:
             print(f"  {name:<10} {value:8.0f}")
         print(f"  upload / raw write   {med['upload'] / med['raw write']:.0%}")
         print(f"  download / raw read  {med['download'] / med['raw read']:.0%}")
+        print(
+            f"  download / loopback  {med['download'] / med['loopback']:.0%}  (the same bytes sendfile'd over a bare socket)"
+        )
         if not args.no_sdk:
             sdk_figures(base, key, team, work, source, size)
     finally:
