@@ -46,7 +46,7 @@ from urllib3.util.retry import Retry
 
 ROOT = Path(__file__).resolve().parents[1]
 MLFLOW_VENV = ROOT / "bench" / ".venv-mlflow"
-MLFLOW_BENCH = Path(os.environ.get("MLFLOW_BENCH", ROOT.parent.parent / "shared" / "bench" / "mlflow_bench.py"))
+MLFLOW_BENCH = Path(os.environ.get("MLFLOW_BENCH", ROOT.parent / "shared" / "bench" / "mlflow_bench.py"))
 METRICS = [f"m{i}" for i in range(10)]
 STEPS_PER_REQUEST = 100  # x 10 metrics = 1000 points, MLflow's log-batch maximum (the native REST runs)
 SDK_LINES = 1000  # lines a file_stream post carries in the SDK's shape (it batches up to 10 MiB every 15 s)

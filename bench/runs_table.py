@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 MLFLOW_VENV = ROOT / "bench" / ".venv-mlflow"
-MLFLOW_BENCH = Path(os.environ.get("MLFLOW_BENCH", "/work/shared/bench/mlflow_bench.py"))
+MLFLOW_BENCH = Path(os.environ.get("MLFLOW_BENCH", ROOT.parent / "shared" / "bench" / "mlflow_bench.py"))
 PG_ROOT = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = "sextant_bench_table"
 MLFLOW_DB = "mlflow_bench_table"
