@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
 
-from .. import configshape
+from .. import configshape, jsonvalues
 from ..models import ProjectKey, Run, RunDerivedState, RunLine, RunMedia, RunMetric
 from .media import media_of_row
 
@@ -185,7 +185,7 @@ def _fold_next_chunk(run: Run, stream: int, chunk_lines: int, *, check_late: boo
 
 def _parse_line(data: str) -> dict | None:
     try:
-        row = json.loads(data)  # accepts the bare NaN/Infinity the SDK sends
+        row = jsonvalues.loads(data)  # accepts the bare NaN/Infinity the SDK sends
     except ValueError:
         return None
     return row if isinstance(row, dict) else None

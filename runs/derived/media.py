@@ -7,9 +7,9 @@ table (`table-file`, the table's JSON a run file) or HTML (`html-file`, a run fi
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from .. import jsonvalues
 from ..models import RunDerivedState, RunLine, RunMedia
 
 MAX_BINS = 1024
@@ -99,7 +99,7 @@ def run_media(run, *, key: str | None = None, kind: str | None = None) -> list[t
 
     for idx, step, data in tail:
         try:
-            row = json.loads(data)
+            row = jsonvalues.loads(data)
         except ValueError:
             continue
         if not isinstance(row, dict):

@@ -11,13 +11,13 @@ covering their steps. Lines removed below the watermark make the stream start ov
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 
 import numpy as np
 from django.db import IntegrityError, transaction
 
+from .. import jsonvalues
 from ..models import Run, RunLine
 from . import layout
 from .models import SeriesBlock, SeriesChunk, SeriesKey, SeriesState
@@ -112,7 +112,7 @@ def points_of(stream: int, batch) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     values: dict[str, list] = defaultdict(list)
     for _, idx, step, data in batch:
         try:
-            row = json.loads(data)  # accepts the bare NaN/Infinity the SDK sends
+            row = jsonvalues.loads(data)  # accepts the bare NaN/Infinity the SDK sends
         except ValueError:
             continue
         if not isinstance(row, dict):

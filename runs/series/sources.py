@@ -7,11 +7,11 @@ compare against and as the fallback for a run the store has not built yet.
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 
+from .. import jsonvalues
 from ..models import RunLine
 from .query import Read, SeriesQuery
 
@@ -81,7 +81,7 @@ class LinesSource:
             lines = RunLine.objects.filter(run_id=run_pk, stream=stream).values_list("idx", "step", "data")
             for idx, step, data in lines.iterator(chunk_size=5000):
                 try:
-                    row = json.loads(data)
+                    row = jsonvalues.loads(data)
                 except ValueError:
                     continue
                 if isinstance(row, dict):
