@@ -60,8 +60,11 @@ def test_anonymous_visitors_are_sent_to_log_in(client, project):
 
 
 def _login(browser_context, live_server, user):
+    from importlib import import_module
+
     from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # the engine the server reads
 
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)

@@ -89,7 +89,11 @@ def test_two_teams_with_two_providers_never_share_an_identity(acme_sso, globex_s
 def test_the_session_remembers_which_team_it_came_through(acme_sso, browser, team):
     person = browser()
     person.login("acme", "alice@acme.test")
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
+
+    from django.conf import settings
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # the engine the server reads
 
     session = SessionStore(session_key=person.session.cookies["sessionid"])
     assert session["sso_grants"] == {str(team.pk): grants.fingerprint(acme_sso)}

@@ -1,14 +1,18 @@
 """Every way a login must fail, against the real provider: refused, audited, nothing created."""
 
+from importlib import import_module
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
+from django.conf import settings
 
 from accounts.models import User
 from teams.models import AuditEvent, Membership, SSOIdentity, TeamSSOConfig
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# The session engine the server reads (with Redis, sessions are read from the cache first).
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
 
 def snapshot():
