@@ -90,8 +90,8 @@ def artifact_create(
 ) -> tuple[Artifact, Artifact | None]:
     """A new PENDING version, or the committed one with this digest; and the collection's latest."""
     validate_name(type_name, "Artifact type")
-    tags = validate_tags(tags)
     validate_name(collection_name, "Artifact name")
+    tags = validate_tags(tags)
     aliases = [validate_alias(a) for a in aliases if a != "latest"]
     if metadata is not None and not isinstance(metadata, dict):
         raise ValidationError("metadata must be a JSON object.")

@@ -162,33 +162,28 @@ def _series_answer(query: SeriesQuery, run_id: str, key: str, read: Read) -> tup
             for_group = engine.Buckets.of_points(x, smoothed if smoothed is not None else y, step)
             return answer, for_group
         labels = engine.bucket_labels(x, lo, hi, query.buckets)
-        if not query.group_by:
-            # a line to draw, not to group: only what the answer carries
-            ends, low, high, count = engine.line_buckets(y, labels)
-            answer.update(
-                mode="buckets",
-                x=_array(_x_out(query, x, step)[ends]),
-                y=_array(y[ends]),
-                min=_array(low),
-                max=_array(high),
-                count=_array(count),
-                smoothed=_array(smoothed[ends]) if smoothed is not None else None,
+        ends, low, high, count = engine.line_buckets(y, labels)
+        for_group = None
+        if query.group_by:  # grouping needs every field of the buckets (sums for the mean); a drawn line only these
+            for_group = engine.merge_runs(
+                engine.Buckets.of_points(x, smoothed if smoothed is not None else y, step), labels
             )
-            return answer, None
-        points = engine.Buckets.of_points(x, y, step)
-        buckets = engine.merge_runs(points, labels)
-        ends = np.r_[np.flatnonzero(labels[1:] != labels[:-1]), len(labels) - 1]
-        smoothed_at = smoothed[ends] if smoothed is not None else None
-        for_group = (
-            engine.merge_runs(engine.Buckets.of_points(x, smoothed, step), labels) if smoothed is not None else buckets
+        answer.update(
+            mode="buckets",
+            x=_array(_x_out(query, x, step)[ends]),
+            y=_array(y[ends]),
+            min=_array(low),
+            max=_array(high),
+            count=_array(count),
+            smoothed=_array(smoothed[ends]) if smoothed is not None else None,
         )
-    else:
-        buckets = read.buckets
-        if len(buckets) > query.buckets:
-            buckets = engine.rebucket(buckets, lo, hi, query.buckets)
-        smoothed_at = engine.smooth_buckets(kind, param, buckets) if kind != "none" else None
-        answer["smoothing"]["exact"] = kind == "none" or bool(np.all(buckets.count == 1))
-        for_group = buckets if smoothed_at is None else _replaced(buckets, smoothed_at)
+        return answer, for_group
+    buckets = read.buckets
+    if len(buckets) > query.buckets:
+        buckets = engine.rebucket(buckets, lo, hi, query.buckets)
+    smoothed_at = engine.smooth_buckets(kind, param, buckets) if kind != "none" else None
+    answer["smoothing"]["exact"] = kind == "none" or bool(np.all(buckets.count == 1))
+    for_group = buckets if smoothed_at is None else _replaced(buckets, smoothed_at)
     answer.update(
         mode="buckets",
         x=_array(_x_out(query, buckets.x, buckets.step)),
